@@ -1,0 +1,29 @@
+import type { Gateway } from '@agent-gateway/core';
+import { Router, type NextFunction, type Request, type Response } from 'express';
+
+export interface GatewayRouterOptions {
+  /**
+   * What happens to a request under the router that is no gateway route: `true` (default) hands
+   * it to the next handler of the host app; `false` answers with the gateway's JSON 404.
+   */
+  readonly fallthrough?: boolean;
+}
+
+/**
+ * The gateway's routes as an Express 5 Router. It only translates: core reads the body (so the
+ * host's `express.json()` is neither needed nor in the way), runs the route and writes the
+ * response. Mount it anywhere: `app.use('/gateway', gatewayRouter(gateway))`.
+ */
+export function gatewayRouter(gateway: Gateway, options: GatewayRouterOptions = {}): Router {
+  const unmatched = options.fallthrough === false ? 'respond' : 'pass';
+  const router = Router();
+  router.use((req: Request, res: Response, next: NextFunction) => {
+    // `req.url` is relative to the mount point; `req.body` is set only if a host parser ran.
+    gateway
+      .handleNode(req, res, { url: req.url, parsedBody: req.body as unknown, unmatched })
+      .then((handled) => {
+        if (!handled) next();
+      }, next);
+  });
+  return router;
+}

@@ -1,0 +1,73 @@
+import { ConfigError } from '../errors/config-error.js';
+import type { ErrorIssue } from '../errors/gateway-error.js';
+import { ENV_VARIABLES, envSchema, type EnvVariableName } from './env-variables.js';
+import type { SecretValue } from './secret-value.js';
+
+/** The gateway's settings, parsed and checked. Secrets are `SecretValue`s, so printing this is safe. */
+export interface GatewayConfig {
+  readonly admin: { readonly username: string; readonly password: SecretValue };
+  readonly tokens: { readonly accessTtlSeconds: number; readonly refreshTtlSeconds: number };
+  readonly http: { readonly bodyLimitBytes: number };
+  readonly sandbox: {
+    /** Undefined: the bundled worker. */
+    readonly workerPath: string | undefined;
+    readonly poolSize: number;
+    readonly workerTimeoutMs: number;
+    readonly dockerImage: string;
+  };
+  readonly vault: {
+    /** Undefined: Vault is not configured; provider keys come from the environment. */
+    readonly address: string | undefined;
+    readonly token: SecretValue | undefined;
+    readonly kvMount: string;
+    readonly kvPrefix: string;
+  };
+}
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+const SECRET_NAMES = new Set(ENV_VARIABLES.filter((v) => v.secret).map((v) => v.name));
+
+/**
+ * Reads every variable of the runbook's table from `env` (default `process.env`), applies the
+ * defaults, and throws a ConfigError naming every bad variable at once. A missing
+ * AGENT_GATEWAY_ADMIN_PASS is such an error.
+ */
+export function configFromEnv(env: Env = process.env): GatewayConfig {
+  const input: Partial<Record<EnvVariableName, string>> = {};
+  for (const { name } of ENV_VARIABLES) {
+    const value = env[name];
+    if (value !== undefined) input[name] = value;
+  }
+  const parsed = envSchema.safeParse(input);
+  if (!parsed.success) {
+    const issues: ErrorIssue[] = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? '(environment)');
+      const raw = input[name as EnvVariableName];
+      const shown = raw === undefined || SECRET_NAMES.has(name as EnvVariableName) ? '' : ` (got ${JSON.stringify(raw)})`;
+      return { path: name, message: `${issue.message}${shown}` };
+    });
+    throw new ConfigError(issues);
+  }
+  const v = parsed.data;
+  return {
+    admin: { username: v.AGENT_GATEWAY_ADMIN_USER, password: v.AGENT_GATEWAY_ADMIN_PASS },
+    tokens: {
+      accessTtlSeconds: v.AGENT_GATEWAY_ACCESS_EXPIRE,
+      refreshTtlSeconds: v.AGENT_GATEWAY_REFRESH_EXPIRE,
+    },
+    http: { bodyLimitBytes: v.AGENT_GATEWAY_BODY_LIMIT },
+    sandbox: {
+      workerPath: v.SANDBOX_WORKER_PATH,
+      poolSize: v.SANDBOX_POOL_SIZE,
+      workerTimeoutMs: Math.round(v.SANDBOX_WORKER_TIMEOUT * 1000),
+      dockerImage: v.SANDBOX_DOCKER_IMAGE,
+    },
+    vault: {
+      address: v.VAULT_ADDR,
+      token: v.VAULT_TOKEN,
+      kvMount: v.VAULT_KV_MOUNT,
+      kvPrefix: v.VAULT_KV_PREFIX,
+    },
+  };
+}

@@ -1,0 +1,121 @@
+import { z } from 'zod';
+import { SecretValue } from './secret-value.js';
+
+/**
+ * Every environment variable the gateway reads, with its default and meaning: the runbook's table,
+ * plus the gateway's own. This list is the single source of the parsing, the error messages and
+ * the README's table.
+ */
+
+const ONE_YEAR_SECONDS = 365 * 24 * 60 * 60;
+const MIB = 1024 * 1024;
+
+/** Unset and empty mean the same: a variable exported as `VAR=` is not a value. */
+function optionalString(): z.ZodType<string | undefined> {
+  return z
+    .string()
+    .optional()
+    .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()));
+}
+
+function wholeNumber(min: number, max: number, unit: string, fallback: number): z.ZodType<number> {
+  return optionalString().pipe(
+    z
+      .string()
+      .regex(/^\d+$/, `expected a whole number of ${unit} (${min}..${max})`)
+      .transform(Number)
+      .pipe(z.number().int().min(min, `must be at least ${min} ${unit}`).max(max, `must be at most ${max} ${unit}`))
+      .optional()
+      .transform((value) => value ?? fallback),
+  );
+}
+
+function positiveSeconds(max: number, fallback: number): z.ZodType<number> {
+  return optionalString().pipe(
+    z
+      .string()
+      .regex(/^\d+(\.\d+)?$/, `expected a number of seconds greater than 0 (at most ${max})`)
+      .transform(Number)
+      .pipe(z.number().gt(0, 'must be greater than 0 seconds').max(max, `must be at most ${max} seconds`))
+      .optional()
+      .transform((value) => value ?? fallback),
+  );
+}
+
+function withDefault(schema: z.ZodType<string, string>, fallback: string): z.ZodType<string> {
+  return optionalString().pipe(
+    schema.optional().transform((value) => value ?? fallback),
+  );
+}
+
+/** A path inside a Vault mount: segments of safe characters, no `..`, surrounding slashes dropped. */
+const vaultPath = z
+  .string()
+  .transform((value) => value.replace(/^\/+|\/+$/g, ''))
+  .pipe(
+    z
+      .string()
+      .min(1, 'must not be empty')
+      .regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/, 'expected path segments of letters, digits, . _ - separated by /')
+      .refine((value) => !value.split('/').includes('..'), 'must not contain ..'),
+  );
+
+export const envSchema = z.object({
+  AGENT_GATEWAY_ADMIN_USER: withDefault(
+    z.string().regex(/^[A-Za-z0-9._@-]{1,64}$/, 'expected 1..64 letters, digits or . _ @ -'),
+    'admin',
+  ),
+  AGENT_GATEWAY_ADMIN_PASS: z
+    .string({ error: 'is required: set the bootstrap admin password' })
+    .min(1, 'is required: set the bootstrap admin password')
+    .transform((value) => new SecretValue(value)),
+  AGENT_GATEWAY_ACCESS_EXPIRE: wholeNumber(1, ONE_YEAR_SECONDS, 'seconds', 3600),
+  AGENT_GATEWAY_REFRESH_EXPIRE: wholeNumber(1, ONE_YEAR_SECONDS, 'seconds', 604800),
+  AGENT_GATEWAY_BODY_LIMIT: wholeNumber(1024, 64 * MIB, 'bytes', MIB),
+  SANDBOX_WORKER_PATH: optionalString(),
+  SANDBOX_POOL_SIZE: wholeNumber(1, 64, 'workers', 2),
+  SANDBOX_WORKER_TIMEOUT: positiveSeconds(3600, 5),
+  SANDBOX_DOCKER_IMAGE: withDefault(
+    z
+      .string()
+      .max(255, 'must be at most 255 characters')
+      .regex(/^[a-z0-9][a-z0-9._/:@-]*$/, 'expected an image reference such as python:3.11-slim'),
+    'python:3.11-slim',
+  ),
+  VAULT_ADDR: optionalString().pipe(
+    z
+      .url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' })
+      .transform((value) => value.replace(/\/+$/, ''))
+      .optional(),
+  ),
+  VAULT_TOKEN: optionalString().transform((value) => (value === undefined ? undefined : new SecretValue(value))),
+  VAULT_KV_MOUNT: withDefault(vaultPath, 'secret'),
+  VAULT_KV_PREFIX: withDefault(vaultPath, 'intelli/providers'),
+});
+
+export type EnvVariableName = keyof typeof envSchema.shape;
+
+export interface EnvVariableDoc {
+  readonly name: EnvVariableName;
+  /** The default as the runbook writes it. */
+  readonly default: string;
+  readonly description: string;
+  /** A secret's value never appears in an error message. */
+  readonly secret: boolean;
+}
+
+export const ENV_VARIABLES: readonly EnvVariableDoc[] = [
+  { name: 'AGENT_GATEWAY_ADMIN_USER', default: '`admin`', description: 'Bootstrap admin username', secret: false },
+  { name: 'AGENT_GATEWAY_ADMIN_PASS', default: '(required)', description: 'Bootstrap admin password', secret: true },
+  { name: 'AGENT_GATEWAY_ACCESS_EXPIRE', default: '`3600`', description: 'Access token TTL (seconds)', secret: false },
+  { name: 'AGENT_GATEWAY_REFRESH_EXPIRE', default: '`604800`', description: 'Refresh token TTL (seconds)', secret: false },
+  { name: 'AGENT_GATEWAY_BODY_LIMIT', default: '`1048576`', description: 'Largest accepted request body (bytes)', secret: false },
+  { name: 'SANDBOX_WORKER_PATH', default: '(bundled)', description: 'Path to the sandbox worker program (`.py` runs with python3)', secret: false },
+  { name: 'SANDBOX_POOL_SIZE', default: '`2`', description: 'Persistent worker pool size', secret: false },
+  { name: 'SANDBOX_WORKER_TIMEOUT', default: '`5`', description: 'Per-call timeout (seconds)', secret: false },
+  { name: 'SANDBOX_DOCKER_IMAGE', default: '`python:3.11-slim`', description: 'Docker image for isolated runs', secret: false },
+  { name: 'VAULT_ADDR', default: '—', description: 'HashiCorp Vault URL', secret: false },
+  { name: 'VAULT_TOKEN', default: '—', description: 'Vault auth token', secret: true },
+  { name: 'VAULT_KV_MOUNT', default: '`secret`', description: 'Vault KV mount', secret: false },
+  { name: 'VAULT_KV_PREFIX', default: '`intelli/providers`', description: 'Vault secret prefix', secret: false },
+];

@@ -1,0 +1,57 @@
+/** One problem found in a request, e.g. one zod issue: where it is and what is wrong. */
+export interface ErrorIssue {
+  readonly path: string;
+  readonly message: string;
+}
+
+/** The one JSON error shape every route answers with. */
+export interface ErrorBody {
+  readonly error: {
+    readonly code: string;
+    readonly message: string;
+    readonly issues?: readonly ErrorIssue[];
+  };
+}
+
+export interface GatewayErrorOptions {
+  readonly cause?: unknown;
+  readonly issues?: readonly ErrorIssue[];
+  /** Response headers that belong to this error (`Allow`, `Retry-After`, ...). */
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/**
+ * The base of every error the gateway reports to a client. `code` is stable and machine-readable;
+ * `message` is safe to show (it never carries secrets or stack traces); `status` is the HTTP status
+ * the route table answers with. Anything thrown that is not a GatewayError becomes a 500 whose
+ * message says nothing about the cause.
+ */
+export class GatewayError extends Error {
+  override readonly name: string = 'GatewayError';
+  readonly code: string;
+  readonly status: number;
+  readonly issues: readonly ErrorIssue[] | undefined;
+  readonly headers: Readonly<Record<string, string>>;
+
+  constructor(status: number, code: string, message: string, options: GatewayErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.status = status;
+    this.code = code;
+    this.issues = options.issues;
+    this.headers = options.headers ?? {};
+  }
+
+  toJSON(): ErrorBody {
+    return {
+      error: {
+        code: this.code,
+        message: this.message,
+        ...(this.issues === undefined ? {} : { issues: this.issues }),
+      },
+    };
+  }
+}
+
+export function isGatewayError(value: unknown): value is GatewayError {
+  return value instanceof GatewayError;
+}

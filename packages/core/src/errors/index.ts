@@ -1,0 +1,21 @@
+export { GatewayError, isGatewayError } from './gateway-error.js';
+export type { ErrorBody, ErrorIssue, GatewayErrorOptions } from './gateway-error.js';
+export {
+  BadRequestError,
+  ConflictError,
+  ForbiddenError,
+  InternalError,
+  InvalidArgsError,
+  InvalidJsonError,
+  MethodNotAllowedError,
+  NotFoundError,
+  PayloadTooLargeError,
+  ServiceUnavailableError,
+  ToolNotFoundError,
+  UnauthorizedError,
+  UnsupportedMediaTypeError,
+} from './http-errors.js';
+export { ToolError, ToolFailedError } from './tool-errors.js';
+export type { ToolErrorOptions } from './tool-errors.js';
+export { ConfigError } from './config-error.js';
+export { formatIssuePath, issuesFromZod } from './zod-issues.js';

@@ -1,0 +1,188 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { z } from 'zod';
+import type { GatewayConfig } from './config/index.js';
+import { GatewayError, ServiceUnavailableError, type ErrorIssue } from './errors/index.js';
+import { GatewayEvents } from './events/index.js';
+import { handleRequest } from './http/handle-request.js';
+import { fromNodeRequest, sendNodeResponse, type NodeRequestOptions } from './http/node.js';
+import { RouteTable } from './http/route-table.js';
+import { gatewayRoutes } from './http/routes/index.js';
+import type { GatewayRequest, GatewayResponse, HandleOptions } from './http/types.js';
+import { createJsonLogger, type Logger } from './logging/index.js';
+import { GatewayMetrics } from './metrics/index.js';
+import { approvalGate } from './pipeline/approval-gate.js';
+import { ANONYMOUS_CALLER } from './pipeline/caller.js';
+import { execute } from './pipeline/execute.js';
+import { findTool } from './pipeline/find-tool.js';
+import type { ToolCallOptions, ToolCallOutcome, ToolCallRequest } from './pipeline/tool-call.js';
+import { checkToolArgs, validateArgs } from './pipeline/validate-args.js';
+import { IN_PROCESS_STATUS, type WorkerPool, type WorkerPoolStatus } from './sandbox/worker-pool.js';
+import type { ToolDefinition } from './tools/tool-definition.js';
+import { ToolRegistry } from './tools/tool-registry.js';
+
+const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
+
+export interface GatewayOptions {
+  /** Largest request body read, in bytes. Default 1 MiB. */
+  readonly bodyLimitBytes?: number;
+  /** Where tools marked for the sandbox run; without one, tools run in-process. */
+  readonly workerPool?: WorkerPool;
+  /** Default: JSON lines on stderr. */
+  readonly logger?: Logger;
+}
+
+/** Gateway options from a parsed configuration (`configFromEnv()`), for the parts built so far. */
+export function gatewayOptionsFromConfig(config: GatewayConfig): GatewayOptions {
+  return { bodyLimitBytes: config.http.bodyLimitBytes };
+}
+
+/**
+ * The gateway: its tools, the tool-call pipeline, the route table, metrics and events. It does
+ * not listen on a port; an adapter (or `gateway.handleNode`) serves its routes, and a host or a
+ * test can call `callTool` directly.
+ */
+export class Gateway {
+  readonly tools = new ToolRegistry();
+  readonly metrics = new GatewayMetrics();
+  readonly events: GatewayEvents;
+  readonly logger: Logger;
+  readonly bodyLimitBytes: number;
+
+  readonly #routes = new RouteTable(gatewayRoutes);
+  readonly #workerPool: WorkerPool | undefined;
+  readonly #closing = new AbortController();
+  readonly #inFlight = new Set<Promise<unknown>>();
+
+  constructor(options: GatewayOptions = {}) {
+    const bodyLimit = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
+    if (!Number.isInteger(bodyLimit) || bodyLimit < 1) {
+      throw new RangeError(`bodyLimitBytes must be a positive integer, got ${bodyLimit}`);
+    }
+    this.bodyLimitBytes = bodyLimit;
+    this.logger = options.logger ?? createJsonLogger();
+    this.events = new GatewayEvents(this.logger);
+    this.#workerPool = options.workerPool;
+    this.metrics.readWorkerStatusFrom(() => this.workerHealth());
+  }
+
+  registerTool<Schema extends z.ZodType, Result>(definition: ToolDefinition<Schema, Result>): this {
+    this.tools.register(definition);
+    this.events.emitSafely('tool.registered', { tool: definition.name });
+    return this;
+  }
+
+  /**
+   * The tool-call pipeline, in the design's order. Each step is a small function that throws a
+   * GatewayError to stop the call; later parts slot in where their comment stands.
+   */
+  async callTool(request: ToolCallRequest, options: ToolCallOptions = {}): Promise<ToolCallOutcome> {
+    if (this.#closing.signal.aborted) throw new ServiceUnavailableError('gateway_closed', 'the gateway is shutting down');
+    const caller = options.caller ?? ANONYMOUS_CALLER;
+    const callId = randomUUID();
+    // authenticate: the caller is resolved before this point (bearer token or `runAs`).
+    // kill switch, rate limit: refuse before any tool is looked up.
+    const tool = findTool(this.tools, request.tool);
+    // allow-list: may this caller use this tool?
+    const started = performance.now();
+    this.metrics.toolCalls.inc({ tool: tool.name });
+    const signal = options.signal === undefined ? this.#closing.signal : AbortSignal.any([options.signal, this.#closing.signal]);
+    const run = (async () => {
+      try {
+        let args: unknown;
+        try {
+          args = validateArgs(tool, request.args);
+        } catch (error) {
+          this.metrics.toolValidationErrors.inc({ tool: tool.name });
+          throw error;
+        }
+        // redact: the args as the audit log and approvers will see them.
+        approvalGate(tool, args, caller);
+        const result = await execute(tool, args, { callId, caller, signal }, this.logger);
+        // audit: the call and its outcome, before the caller hears of it.
+        this.events.emitSafely('tool.succeeded', { callId, tool: tool.name, caller, durationMs: performance.now() - started });
+        return { callId, tool: tool.name, result };
+      } catch (error) {
+        const { code, status } = error instanceof GatewayError ? error : { code: 'internal_error', status: 500 };
+        this.events.emitSafely('tool.failed', {
+          callId,
+          tool: tool.name,
+          caller,
+          durationMs: performance.now() - started,
+          code,
+          status,
+        });
+        throw error;
+      } finally {
+        this.metrics.toolCallDuration.observe({ tool: tool.name }, (performance.now() - started) / 1000);
+      }
+    })();
+    this.#inFlight.add(run);
+    try {
+      return await run;
+    } finally {
+      this.#inFlight.delete(run);
+    }
+  }
+
+  /** `[]` when `args` fit the tool's schema, else zod's issues. Throws 404 for an unknown tool. */
+  checkArgs(toolName: string, args: unknown): ErrorIssue[] {
+    const check = checkToolArgs(findTool(this.tools, toolName), args);
+    return check.ok ? [] : check.issues;
+  }
+
+  get hasWorkerPool(): boolean {
+    return this.#workerPool !== undefined;
+  }
+
+  /** The worker pool's health; in-process mode is always healthy. */
+  async workerHealth(): Promise<WorkerPoolStatus> {
+    if (this.#workerPool === undefined) return IN_PROCESS_STATUS;
+    try {
+      return await this.#workerPool.health();
+    } catch (error) {
+      this.logger.error('worker pool health check threw', { error });
+      return { healthy: false, alive: 0, size: 0 };
+    }
+  }
+
+  /**
+   * Serves one framework-free request from the route table. Resolves to `undefined` only when no
+   * route matches and `unmatched` is `'pass'`. Never rejects.
+   */
+  handle(request: GatewayRequest, options?: HandleOptions): Promise<GatewayResponse | undefined> {
+    return handleRequest(this, this.#routes, this.logger, request, options);
+  }
+
+  /**
+   * Serves a Node request/response pair: what both adapters call. Resolves to `false` when the
+   * request was passed on (nothing was written), `true` when the gateway answered it.
+   */
+  async handleNode(
+    req: IncomingMessage,
+    res: ServerResponse,
+    options: NodeRequestOptions & HandleOptions = {},
+  ): Promise<boolean> {
+    const response = await this.handle(fromNodeRequest(req, res, options), options);
+    if (response === undefined) return false;
+    await sendNodeResponse(res, response, this.logger);
+    return true;
+  }
+
+  /** A `node:http` request listener serving every route, with JSON 404s for the rest. */
+  nodeListener(): (req: IncomingMessage, res: ServerResponse) => void {
+    return (req, res) => {
+      void this.handleNode(req, res, { unmatched: 'respond' });
+    };
+  }
+
+  /** Refuses new calls, aborts running ones through their signal, and waits for them to settle. */
+  async close(): Promise<void> {
+    if (this.#closing.signal.aborted) return;
+    this.#closing.abort();
+    await Promise.allSettled(this.#inFlight);
+    await this.#workerPool?.close?.();
+    this.events.emitSafely('gateway.closed');
+    this.events.removeAllListeners();
+  }
+}

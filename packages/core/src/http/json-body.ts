@@ -1,0 +1,105 @@
+import { InvalidJsonError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../errors/index.js';
+import type { GatewayRequest, RequestHeaders } from './types.js';
+
+/** Deeper than any honest tool call; shallow enough that no recursive walk can overflow the stack. */
+export const MAX_JSON_DEPTH = 64;
+
+export interface JsonBodyLimits {
+  readonly maxBytes: number;
+  readonly maxDepth?: number;
+}
+
+function header(headers: RequestHeaders, name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : (value as string | undefined);
+}
+
+/** `application/json` or `application/*+json`, in UTF-8 (the only charset JSON allows on the wire). */
+function assertJsonContentType(headers: RequestHeaders): void {
+  const contentType = header(headers, 'content-type');
+  if (contentType === undefined) throw new UnsupportedMediaTypeError(undefined);
+  const [mediaType = '', ...parameters] = contentType.split(';').map((part) => part.trim().toLowerCase());
+  const isJson = mediaType === 'application/json' || /^application\/[a-z0-9.+-]+\+json$/.test(mediaType);
+  const charset = parameters.find((p) => p.startsWith('charset='))?.slice('charset='.length).replace(/"/g, '');
+  if (!isJson || (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8')) {
+    throw new UnsupportedMediaTypeError(contentType);
+  }
+}
+
+async function readAtMost(stream: AsyncIterable<Uint8Array>, maxBytes: number): Promise<Buffer> {
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for await (const chunk of stream) {
+    total += chunk.byteLength;
+    if (total > maxBytes) throw new PayloadTooLargeError(maxBytes);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, total);
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+
+/**
+ * Walks a parsed JSON value without recursion and rejects what could hurt code downstream:
+ * nesting deeper than `maxDepth`, a `__proto__` key, and a `constructor` key holding `prototype`
+ * (the two shapes that pollute prototypes through merges). Rejected, not stripped, so the caller
+ * learns their request was not taken as sent.
+ */
+export function assertSafeJsonValue(value: unknown, maxDepth: number = MAX_JSON_DEPTH): void {
+  const stack: Array<{ value: unknown; depth: number }> = [{ value, depth: 0 }];
+  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
+    const { value: current, depth } = item;
+    if (current === null || typeof current !== 'object') continue;
+    if (depth >= maxDepth) throw new InvalidJsonError(`JSON is nested deeper than ${maxDepth} levels`);
+    if (Array.isArray(current)) {
+      for (const element of current) stack.push({ value: element, depth: depth + 1 });
+      continue;
+    }
+    for (const key of Object.keys(current)) {
+      const child: unknown = (current as Record<string, unknown>)[key];
+      if (key === '__proto__') throw new InvalidJsonError('JSON key "__proto__" is not allowed');
+      if (key === 'constructor' && child !== null && typeof child === 'object' && Object.hasOwn(child, 'prototype')) {
+        throw new InvalidJsonError('JSON key "constructor.prototype" is not allowed');
+      }
+      stack.push({ value: child, depth: depth + 1 });
+    }
+  }
+}
+
+/**
+ * Reads and parses a JSON request body: content type (415), size (413, checked against
+ * Content-Length before reading and against the bytes while reading), UTF-8, syntax, depth and
+ * prototype keys (400). Error messages never echo the body: it may hold a password.
+ */
+export async function readJsonBody(request: GatewayRequest, limits: JsonBodyLimits): Promise<unknown> {
+  const maxDepth = limits.maxDepth ?? MAX_JSON_DEPTH;
+  const { body } = request;
+  if (body.kind === 'parsed') {
+    assertSafeJsonValue(body.value, maxDepth);
+    return body.value;
+  }
+  if (body.kind === 'none') throw new InvalidJsonError('request body is empty; send a JSON object');
+
+  assertJsonContentType(request.headers);
+  const declaredLength = Number(header(request.headers, 'content-length'));
+  if (Number.isFinite(declaredLength) && declaredLength > limits.maxBytes) {
+    throw new PayloadTooLargeError(limits.maxBytes);
+  }
+  const bytes = await readAtMost(body.stream, limits.maxBytes);
+  if (bytes.byteLength === 0) throw new InvalidJsonError('request body is empty; send a JSON object');
+
+  let text: string;
+  try {
+    text = utf8.decode(bytes);
+  } catch {
+    throw new InvalidJsonError('request body is not valid UTF-8');
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new InvalidJsonError('request body is not valid JSON');
+  }
+  assertSafeJsonValue(value, maxDepth);
+  return value;
+}

@@ -1,0 +1,82 @@
+import { once } from 'node:events';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from '../logging/logger.js';
+import type { GatewayRequest, GatewayResponse, RequestBody } from './types.js';
+import { isEventStream } from './types.js';
+
+export interface NodeRequestOptions {
+  /** The URL relative to the gateway's mount point; defaults to `req.url`. */
+  readonly url?: string;
+  /**
+   * A body the host's framework already parsed (e.g. `express.json()` ran first). `undefined`
+   * means the stream is still unread and core reads it.
+   */
+  readonly parsedBody?: unknown;
+}
+
+const METHODS_WITHOUT_BODY = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS']);
+
+function bodyOf(req: IncomingMessage, parsedBody: unknown): RequestBody {
+  if (parsedBody !== undefined) return { kind: 'parsed', value: parsedBody };
+  if (METHODS_WITHOUT_BODY.has(req.method ?? 'GET') || req.readableEnded) return { kind: 'none' };
+  return { kind: 'stream', stream: req };
+}
+
+/** Node's request as core's plain request; `signal` aborts when the client disconnects. */
+export function fromNodeRequest(
+  req: IncomingMessage,
+  res: ServerResponse,
+  options: NodeRequestOptions = {},
+): GatewayRequest {
+  const controller = new AbortController();
+  res.once('close', () => {
+    if (!res.writableFinished) controller.abort();
+  });
+  return {
+    method: req.method ?? 'GET',
+    url: options.url ?? req.url ?? '/',
+    headers: req.headers,
+    body: bodyOf(req, options.parsedBody),
+    remoteAddress: req.socket.remoteAddress,
+    signal: controller.signal,
+  };
+}
+
+async function streamEvents(res: ServerResponse, response: Extract<GatewayResponse, { events: unknown }>): Promise<void> {
+  const controller = new AbortController();
+  const onClose = (): void => controller.abort();
+  res.once('close', onClose);
+  res.writeHead(response.status, response.headers);
+  res.flushHeaders();
+  try {
+    for await (const chunk of response.events(controller.signal)) {
+      if (controller.signal.aborted) break;
+      if (!res.write(chunk)) await once(res, 'drain', { signal: controller.signal });
+    }
+  } catch (error) {
+    if (!controller.signal.aborted) throw error;
+  } finally {
+    res.off('close', onClose);
+    controller.abort();
+    if (!res.writableEnded) res.end();
+  }
+}
+
+/** Writes core's response to Node's response: a buffered body in one write, or an event stream. */
+export async function sendNodeResponse(res: ServerResponse, response: GatewayResponse, logger: Logger): Promise<void> {
+  if (res.headersSent) {
+    logger.error('response already started by someone else; gateway response dropped', { status: response.status });
+    return;
+  }
+  if (isEventStream(response)) {
+    try {
+      await streamEvents(res, response);
+    } catch (error) {
+      logger.error('event stream failed', { error });
+      res.destroy();
+    }
+    return;
+  }
+  res.writeHead(response.status, { ...response.headers, 'content-length': Buffer.byteLength(response.body) });
+  res.end(response.body);
+}

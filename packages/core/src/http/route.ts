@@ -1,0 +1,102 @@
+import type { z } from 'zod';
+import { BadRequestError, issuesFromZod } from '../errors/index.js';
+import type { Gateway } from '../gateway.js';
+import { readJsonBody } from './json-body.js';
+import type { GatewayRequest, GatewayResponse } from './types.js';
+
+export type RouteMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+/** Who may call a route. Later issues add `bearer` and role lists; the route table enforces them. */
+export type RouteAuth = 'none';
+
+/** What a route's handler gets: the request already checked against the route's schemas. */
+export interface RouteContext<Body, Query> {
+  readonly gateway: Gateway;
+  readonly request: GatewayRequest;
+  readonly params: Readonly<Record<string, string>>;
+  readonly query: Query;
+  readonly body: Body;
+  /** Aborted when the client goes away. */
+  readonly signal: AbortSignal;
+}
+
+export interface RouteSpec<Body, Query> {
+  readonly method: RouteMethod;
+  /** `/approvals/:id` style; params arrive decoded in `context.params`. */
+  readonly path: string;
+  /** One line for the OpenAPI document and the README. */
+  readonly summary: string;
+  readonly auth: RouteAuth;
+  /** A JSON body is read and checked only for routes that declare one. */
+  readonly body?: z.ZodType<Body>;
+  readonly query?: z.ZodType<Query>;
+  handle(context: RouteContext<Body, Query>): GatewayResponse | Promise<GatewayResponse>;
+}
+
+/** What the route table passes to a matched route. */
+export interface RouteInput {
+  readonly gateway: Gateway;
+  readonly request: GatewayRequest;
+  readonly params: Readonly<Record<string, string>>;
+  readonly searchParams: URLSearchParams;
+  readonly signal: AbortSignal;
+}
+
+/** A route with its types erased, as the route table holds it. */
+export interface Route {
+  readonly method: RouteMethod;
+  readonly path: string;
+  readonly summary: string;
+  readonly auth: RouteAuth;
+  readonly bodySchema: z.ZodType | undefined;
+  readonly querySchema: z.ZodType | undefined;
+  run(input: RouteInput): Promise<GatewayResponse>;
+}
+
+function firstValues(searchParams: URLSearchParams): Record<string, string> {
+  const query: Record<string, string> = {};
+  for (const [key, value] of searchParams) if (!Object.hasOwn(query, key)) query[key] = value;
+  return query;
+}
+
+function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issues = issuesFromZod(parsed.error);
+  throw new BadRequestError(`invalid ${what}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, { issues });
+}
+
+/**
+ * Declares a route. The order every request goes through lives here, once: (auth, when it lands)
+ * -> query -> body -> handler, so an unauthenticated caller never makes the gateway read a body.
+ */
+export function defineRoute<Body = undefined, Query = undefined>(spec: RouteSpec<Body, Query>): Route {
+  return {
+    method: spec.method,
+    path: spec.path,
+    summary: spec.summary,
+    auth: spec.auth,
+    bodySchema: spec.body,
+    querySchema: spec.query,
+    async run(input) {
+      const query = spec.query === undefined ? undefined : parseOrThrow(spec.query, firstValues(input.searchParams), 'query');
+      const body =
+        spec.body === undefined
+          ? undefined
+          : parseOrThrow(
+              spec.body,
+              await readJsonBody(input.request, { maxBytes: input.gateway.bodyLimitBytes }),
+              'request body',
+            );
+      return spec.handle({
+        gateway: input.gateway,
+        request: input.request,
+        params: input.params,
+        // Without a schema the value is `undefined`, which is what the default type parameter says.
+        query: query as Query,
+        body: body as Body,
+        signal: input.signal,
+      });
+    },
+  };
+}

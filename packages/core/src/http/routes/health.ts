@@ -1,0 +1,25 @@
+import { defineRoute } from '../route.js';
+import { jsonResponse } from '../responses.js';
+
+export const healthRoutes = [
+  defineRoute({
+    method: 'GET',
+    path: '/health',
+    summary: 'Gateway liveness',
+    auth: 'none',
+    handle: () => jsonResponse(200, { status: 'ok' }),
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/health/worker',
+    summary: 'Sandbox worker pool health; 503 when it fails its check',
+    auth: 'none',
+    async handle({ gateway }) {
+      const status = await gateway.workerHealth();
+      return jsonResponse(status.healthy ? 200 : 503, {
+        worker_healthy: status.healthy,
+        pool: { mode: gateway.hasWorkerPool ? 'sandbox' : 'in-process', size: status.size, alive: status.alive },
+      });
+    },
+  }),
+];

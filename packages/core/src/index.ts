@@ -1,0 +1,11 @@
+export { Gateway, gatewayOptionsFromConfig } from './gateway.js';
+export type { GatewayOptions } from './gateway.js';
+export * from './config/index.js';
+export * from './errors/index.js';
+export * from './events/index.js';
+export * from './http/index.js';
+export * from './logging/index.js';
+export * from './metrics/index.js';
+export * from './pipeline/index.js';
+export * from './sandbox/index.js';
+export * from './tools/index.js';

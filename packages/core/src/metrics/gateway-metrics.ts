@@ -1,0 +1,131 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { IN_PROCESS_STATUS, type WorkerPoolStatus } from '../sandbox/worker-pool.js';
+
+const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+/**
+ * Every metric of the runbook's table, in a prom-client Registry owned by one Gateway, so two
+ * gateways in one process never share or collide on a metric. All are registered up front: a
+ * scrape lists each of them even before it has a value.
+ */
+export class GatewayMetrics {
+  readonly registry = new Registry();
+  readonly #startedAt = process.hrtime.bigint();
+  #workerStatus: () => Promise<WorkerPoolStatus> = async () => IN_PROCESS_STATUS;
+
+  readonly processUptime: Gauge;
+  readonly toolCalls: Counter<'tool'>;
+  readonly toolCallDuration: Histogram<'tool'>;
+  readonly toolValidationErrors: Counter<'tool'>;
+  readonly approvalsQueued: Counter;
+  readonly workerHealthy: Gauge;
+  readonly workerPoolAlive: Gauge;
+  readonly workerPoolSize: Gauge;
+  readonly schedulerTasks: Gauge;
+  readonly schedulerRuns: Counter<'task'>;
+  readonly schedulerErrors: Counter<'task'>;
+  readonly schedulerRunDuration: Histogram<'task'>;
+
+  constructor() {
+    const registers = [this.registry];
+    const startedAt = this.#startedAt;
+    const metrics = this;
+
+    this.processUptime = new Gauge({
+      name: 'process_uptime_seconds',
+      help: 'Seconds since gateway started',
+      registers,
+      collect() {
+        this.set(Number(process.hrtime.bigint() - startedAt) / 1e9);
+      },
+    });
+    this.toolCalls = new Counter({
+      name: 'tool_calls_total',
+      help: 'Total tool call attempts, labelled by tool',
+      labelNames: ['tool'],
+      registers,
+    });
+    this.toolCallDuration = new Histogram({
+      name: 'tool_call_duration_seconds',
+      help: 'Per-tool call latency',
+      labelNames: ['tool'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.toolValidationErrors = new Counter({
+      name: 'tool_validation_errors_total',
+      help: 'Schema validation failures, labelled by tool',
+      labelNames: ['tool'],
+      registers,
+    });
+    this.approvalsQueued = new Counter({
+      name: 'approvals_queued_total',
+      help: 'Calls sent to the approval queue',
+      registers,
+    });
+    // The three worker gauges are read together from one health check per scrape.
+    this.workerHealthy = new Gauge({
+      name: 'worker_healthy',
+      help: '1 if sandbox worker passes health check',
+      registers,
+      async collect() {
+        const status = await metrics.#workerStatus();
+        this.set(status.healthy ? 1 : 0);
+        metrics.workerPoolAlive.set(status.alive);
+        metrics.workerPoolSize.set(status.size);
+      },
+    });
+    this.workerPoolAlive = new Gauge({ name: 'worker_pool_alive', help: 'Number of alive pool workers', registers });
+    this.workerPoolSize = new Gauge({ name: 'worker_pool_size', help: 'Configured pool size', registers });
+    this.schedulerTasks = new Gauge({
+      name: 'scheduler_tasks_total',
+      help: 'Number of registered scheduled tasks',
+      registers,
+    });
+    this.schedulerRuns = new Counter({
+      name: 'scheduler_runs_total',
+      help: 'Total scheduler task executions, labelled by task',
+      labelNames: ['task'],
+      registers,
+    });
+    this.schedulerErrors = new Counter({
+      name: 'scheduler_errors_total',
+      help: 'Scheduler task failures, labelled by task',
+      labelNames: ['task'],
+      registers,
+    });
+    this.schedulerRunDuration = new Histogram({
+      name: 'scheduler_run_duration_seconds',
+      help: 'Per-task execution latency, labelled by task',
+      labelNames: ['task'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+  }
+
+  /** Where the worker gauges read from at scrape time (the gateway wires its pool in here). */
+  readWorkerStatusFrom(source: () => Promise<WorkerPoolStatus>): void {
+    this.#workerStatus = source;
+  }
+
+  /** The Prometheus text exposition of every metric. */
+  async render(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}
+
+/** The runbook's metric names, in its table's order. */
+export const RUNBOOK_METRIC_NAMES = [
+  'process_uptime_seconds',
+  'tool_calls_total',
+  'tool_call_duration_seconds',
+  'tool_validation_errors_total',
+  'approvals_queued_total',
+  'worker_healthy',
+  'worker_pool_alive',
+  'worker_pool_size',
+  'scheduler_tasks_total',
+  'scheduler_runs_total',
+  'scheduler_errors_total',
+  'scheduler_run_duration_seconds',
+] as const;

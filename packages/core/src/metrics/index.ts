@@ -1,0 +1,1 @@
+export { GatewayMetrics, RUNBOOK_METRIC_NAMES } from './gateway-metrics.js';

@@ -1,0 +1,17 @@
+import { InvalidArgsError, issuesFromZod, type ErrorIssue } from '../errors/index.js';
+import type { RegisteredTool } from '../tools/tool-registry.js';
+
+export type ArgsCheck = { readonly ok: true; readonly args: unknown } | { readonly ok: false; readonly issues: ErrorIssue[] };
+
+/** The tool's zod schema applied to the args: the parsed (typed, defaulted) args or the issues. */
+export function checkToolArgs(tool: RegisteredTool, args: unknown): ArgsCheck {
+  const parsed = tool.args.safeParse(args);
+  return parsed.success ? { ok: true, args: parsed.data } : { ok: false, issues: issuesFromZod(parsed.error) };
+}
+
+/** Step: the parsed args, or 422 with zod's issues. */
+export function validateArgs(tool: RegisteredTool, args: unknown): unknown {
+  const check = checkToolArgs(tool, args);
+  if (!check.ok) throw new InvalidArgsError(tool.name, check.issues);
+  return check.args;
+}

@@ -1,0 +1,19 @@
+/** A worker pool's health as `/health/worker` and the `worker_*` gauges report it. */
+export interface WorkerPoolStatus {
+  readonly healthy: boolean;
+  readonly alive: number;
+  readonly size: number;
+}
+
+/**
+ * What the gateway needs from a worker pool. `SandboxPool` (in `@agent-gateway/sandbox`)
+ * implements it; a gateway without one runs tools in-process.
+ */
+export interface WorkerPool {
+  /** Checks every worker (a ping) and reports the pool's state. Must not throw. */
+  health(): Promise<WorkerPoolStatus>;
+  close?(): Promise<void>;
+}
+
+/** The status reported when tools run in-process: nothing to be unhealthy. */
+export const IN_PROCESS_STATUS: WorkerPoolStatus = Object.freeze({ healthy: true, alive: 0, size: 0 });

@@ -1,0 +1,94 @@
+import { z } from 'zod';
+import type { Caller } from '../pipeline/caller.js';
+import type { ToolContext, ToolDefinition } from './tool-definition.js';
+
+/** A JSON Schema document as `z.toJSONSchema` produces it. */
+export type JsonSchema = Readonly<Record<string, unknown>>;
+
+/** One entry of `GET /tools`. */
+export interface ToolListing {
+  readonly name: string;
+  readonly description: string;
+  readonly requires_approval: boolean | 'per_call';
+  readonly args_schema: JsonSchema;
+}
+
+/**
+ * A registered tool with its schema erased to `unknown`: the registry holds tools of many
+ * shapes, and every call re-enters the typed world through `args.safeParse`.
+ */
+export interface RegisteredTool {
+  readonly name: string;
+  readonly description: string;
+  readonly args: z.ZodType;
+  readonly listing: ToolListing;
+  needsApproval(args: unknown, caller: Caller): boolean;
+  run(args: unknown, context: ToolContext): Promise<unknown>;
+}
+
+const TOOL_NAME = /^[A-Za-z][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)*$/;
+const MAX_TOOL_NAME_LENGTH = 128;
+
+function jsonSchemaOf(schema: z.ZodType): JsonSchema {
+  // Input mode: the schema describes what a caller sends, before transforms and defaults.
+  return z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
+}
+
+/** Holds the tools of one gateway. Names are unique; the JSON Schemas are built once, at registration. */
+export class ToolRegistry {
+  readonly #tools = new Map<string, RegisteredTool>();
+  #listings: readonly ToolListing[] | undefined;
+
+  register<Schema extends z.ZodType, Result>(definition: ToolDefinition<Schema, Result>): RegisteredTool {
+    const { name } = definition;
+    if (typeof name !== 'string' || name.length > MAX_TOOL_NAME_LENGTH || !TOOL_NAME.test(name)) {
+      throw new TypeError(
+        `invalid tool name ${JSON.stringify(name)}: use letters, digits, _ and -, dot-separated, starting with a letter`,
+      );
+    }
+    if (this.#tools.has(name)) throw new TypeError(`a tool named ${JSON.stringify(name)} is already registered`);
+    if (!(definition.args instanceof z.ZodType)) {
+      throw new TypeError(`tool ${JSON.stringify(name)}: args must be a zod schema`);
+    }
+
+    const policy = definition.requiresApproval ?? false;
+    const tool: RegisteredTool = {
+      name,
+      description: definition.description,
+      args: definition.args,
+      listing: Object.freeze({
+        name,
+        description: definition.description,
+        requires_approval: typeof policy === 'function' ? 'per_call' : policy,
+        args_schema: jsonSchemaOf(definition.args),
+      }),
+      // The args reaching these two have passed `definition.args`, so they have its output type.
+      needsApproval: (args, caller) =>
+        typeof policy === 'function' ? policy(args as z.output<Schema>, caller) : policy,
+      run: async (args, context) => definition.run(args as z.output<Schema>, context),
+    };
+    this.#tools.set(name, tool);
+    this.#listings = undefined;
+    return tool;
+  }
+
+  get(name: string): RegisteredTool | undefined {
+    return this.#tools.get(name);
+  }
+
+  has(name: string): boolean {
+    return this.#tools.has(name);
+  }
+
+  get size(): number {
+    return this.#tools.size;
+  }
+
+  /** The listing of `GET /tools`, sorted by name. */
+  list(): readonly ToolListing[] {
+    this.#listings ??= Object.freeze(
+      [...this.#tools.values()].map((tool) => tool.listing).sort((a, b) => a.name.localeCompare(b.name)),
+    );
+    return this.#listings;
+  }
+}

@@ -1,0 +1,38 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const fromRoot = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
+
+/**
+ * Tests import the packages' sources, not their builds, so a test run sees the code as it is now
+ * and every package shares one copy of core (one `GatewayError` class for `instanceof`). The
+ * packaging test and the example smoke tests exercise the built `dist/` on purpose.
+ */
+const alias = {
+  '@agent-gateway/core': fromRoot('./packages/core/src/index.ts'),
+  '@agent-gateway/sandbox': fromRoot('./packages/sandbox/src/index.ts'),
+  '@agent-gateway/vault': fromRoot('./packages/vault/src/index.ts'),
+  '@agent-gateway/express': fromRoot('./packages/adapter-express/src/index.ts'),
+  '@agent-gateway/fastify': fromRoot('./packages/adapter-fastify/src/index.ts'),
+};
+
+const project = (name: string, root: string) => ({
+  extends: true as const,
+  test: { name, root: fromRoot(root), include: ['test/**/*.test.ts'] },
+});
+
+export default defineConfig({
+  resolve: { alias },
+  test: {
+    projects: [
+      project('core', './packages/core'),
+      project('sandbox', './packages/sandbox'),
+      project('express', './packages/adapter-express'),
+      project('demo-tools', './examples/demo-tools'),
+      project('express-server', './examples/express-server'),
+    ],
+    testTimeout: 20_000,
+    hookTimeout: 30_000,
+    passWithNoTests: false,
+  },
+});
