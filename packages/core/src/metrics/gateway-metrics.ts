@@ -12,6 +12,7 @@ export class GatewayMetrics {
   readonly registry = new Registry();
   readonly #startedAt = process.hrtime.bigint();
   #workerStatus: () => Promise<WorkerPoolStatus> = async () => IN_PROCESS_STATUS;
+  #pendingWorkerStatus: Promise<WorkerPoolStatus> | undefined;
 
   readonly processUptime: Gauge;
   readonly toolCalls: Counter<'tool'>;
@@ -63,20 +64,31 @@ export class GatewayMetrics {
       help: 'Calls sent to the approval queue',
       registers,
     });
-    // The three worker gauges are read together from one health check per scrape.
+    // prom-client collects gauges concurrently; the three share one health check per scrape.
     this.workerHealthy = new Gauge({
       name: 'worker_healthy',
       help: '1 if sandbox worker passes health check',
       registers,
       async collect() {
-        const status = await metrics.#workerStatus();
-        this.set(status.healthy ? 1 : 0);
-        metrics.workerPoolAlive.set(status.alive);
-        metrics.workerPoolSize.set(status.size);
+        this.set((await metrics.#readWorkerStatus()).healthy ? 1 : 0);
       },
     });
-    this.workerPoolAlive = new Gauge({ name: 'worker_pool_alive', help: 'Number of alive pool workers', registers });
-    this.workerPoolSize = new Gauge({ name: 'worker_pool_size', help: 'Configured pool size', registers });
+    this.workerPoolAlive = new Gauge({
+      name: 'worker_pool_alive',
+      help: 'Number of alive pool workers',
+      registers,
+      async collect() {
+        this.set((await metrics.#readWorkerStatus()).alive);
+      },
+    });
+    this.workerPoolSize = new Gauge({
+      name: 'worker_pool_size',
+      help: 'Configured pool size',
+      registers,
+      async collect() {
+        this.set((await metrics.#readWorkerStatus()).size);
+      },
+    });
     this.schedulerTasks = new Gauge({
       name: 'scheduler_tasks_total',
       help: 'Number of registered scheduled tasks',
@@ -101,6 +113,13 @@ export class GatewayMetrics {
       buckets: LATENCY_BUCKETS,
       registers,
     });
+  }
+
+  #readWorkerStatus(): Promise<WorkerPoolStatus> {
+    this.#pendingWorkerStatus ??= this.#workerStatus().finally(() => {
+      this.#pendingWorkerStatus = undefined;
+    });
+    return this.#pendingWorkerStatus;
   }
 
   /** Where the worker gauges read from at scrape time (the gateway wires its pool in here). */

@@ -1,0 +1,16 @@
+import express from 'express';
+import { describeConformance } from '../../core/test/conformance/suite.js';
+import { listenOnLoopback } from '../../core/test/conformance/listen.js';
+import { gatewayRouter } from '../src/index.js';
+
+describeConformance('express (gatewayRouter at the root)', (gateway) => {
+  const app = express();
+  app.use(gatewayRouter(gateway, { fallthrough: false }));
+  return listenOnLoopback(app);
+});
+
+describeConformance('express (gatewayRouter mounted under /gateway)', (gateway) => {
+  const app = express();
+  app.use('/gateway', gatewayRouter(gateway, { fallthrough: false }));
+  return listenOnLoopback(app, '/gateway');
+});
