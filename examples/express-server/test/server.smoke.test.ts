@@ -1,0 +1,119 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const exampleDir = resolve(__dirname, '..');
+const tsx = resolve(exampleDir, '../../node_modules/.bin/tsx');
+const RUNBOOK_METRICS = [
+  'process_uptime_seconds', 'tool_calls_total', 'tool_call_duration_seconds', 'tool_validation_errors_total',
+  'approvals_queued_total', 'worker_healthy', 'worker_pool_alive', 'worker_pool_size', 'scheduler_tasks_total',
+  'scheduler_runs_total', 'scheduler_errors_total', 'scheduler_run_duration_seconds',
+];
+
+interface Started {
+  readonly child: ChildProcess;
+  readonly url: Promise<string>;
+  readonly exit: Promise<{ code: number | null; stderr: string }>;
+}
+
+/** Starts the example as `npm start` does (tsx on the built packages), with a clean environment. */
+function startExample(env: Record<string, string>): Started {
+  const child = spawn(tsx, ['src/server.ts'], {
+    cwd: exampleDir,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', HOST: '127.0.0.1', PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const url = new Promise<string>((resolveUrl, reject) => {
+    child.stdout?.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      const found = /listening on (http:\/\/\S+)/.exec(stdout);
+      if (found?.[1] !== undefined) resolveUrl(found[1]);
+    });
+    child.once('exit', () => reject(new Error(`server exited before listening: ${stderr}`)));
+  });
+  url.catch(() => undefined);
+  const exit = new Promise<{ code: number | null; stderr: string }>((resolveExit) => {
+    child.once('exit', (code) => resolveExit({ code, stderr }));
+  });
+  return { child, url, exit };
+}
+
+describe('examples/express-server', () => {
+  let workDir: string;
+  let server: Started;
+  let base: string;
+
+  beforeAll(async () => {
+    if (!existsSync(resolve(exampleDir, '../../packages/core/dist/index.js'))) {
+      throw new Error('the packages are not built: run `npm run build` (npm test does it first)');
+    }
+    workDir = await mkdtemp(join(tmpdir(), 'express-example-'));
+    server = startExample({ AGENT_GATEWAY_ADMIN_PASS: 'x', SCRATCH_DIR: join(workDir, 'scratch') });
+    base = await server.url;
+  });
+  afterAll(async () => {
+    if (server.child.exitCode === null) server.child.kill('SIGKILL');
+    await rm(workDir, { recursive: true, force: true });
+  });
+
+  it('prints one start line with its URL', () => {
+    expect(base).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+  });
+
+  it('answers the runbook health checks', async () => {
+    expect(await (await fetch(`${base}/health`)).json()).toEqual({ status: 'ok' });
+    expect(await (await fetch(`${base}/health/worker`)).json()).toMatchObject({ worker_healthy: true });
+  });
+
+  it('lists all twelve runbook metrics', async () => {
+    const text = await (await fetch(`${base}/metrics`)).text();
+    for (const name of RUNBOOK_METRICS) expect(text).toContain(`# TYPE ${name} `);
+  });
+
+  it('calls echo and file.write through POST /tools/call', async () => {
+    const call = (tool: string, args: unknown) =>
+      fetch(`${base}/tools/call`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ tool, args }) });
+    const echo = await call('echo', { text: 'hi' });
+    expect(echo.status).toBe(200);
+    expect(((await echo.json()) as { result: unknown }).result).toEqual({ text: 'hi' });
+
+    const written = await call('file.write', { path: 'hello.txt', content: 'from the smoke test' });
+    expect(written.status).toBe(200);
+    expect(await readFile(join(workDir, 'scratch', 'hello.txt'), 'utf8')).toBe('from the smoke test');
+    expect((await call('file.write', { path: '../out.txt', content: 'x' })).status).toBe(422);
+  });
+
+  it('answers unknown paths with the JSON 404', async () => {
+    const response = await fetch(`${base}/nope`);
+    expect(response.status).toBe(404);
+    expect(await response.json()).toMatchObject({ error: { code: 'not_found' } });
+  });
+
+  it('stops cleanly on SIGTERM', async () => {
+    server.child.kill('SIGTERM');
+    expect((await server.exit).code).toBe(0);
+  });
+});
+
+describe('examples/express-server configuration errors', () => {
+  it('refuses to start without AGENT_GATEWAY_ADMIN_PASS, naming it, with no stack trace', async () => {
+    const { code, stderr } = await startExample({}).exit;
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/AGENT_GATEWAY_ADMIN_PASS: is required/);
+    expect(stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('names a bad variable and its value', async () => {
+    const { code, stderr } = await startExample({ AGENT_GATEWAY_ADMIN_PASS: 'x', SANDBOX_POOL_SIZE: 'many' }).exit;
+    expect(code).toBe(1);
+    expect(stderr).toContain('SANDBOX_POOL_SIZE: expected a whole number of workers (1..64) (got "many")');
+  });
+});

@@ -1,0 +1,23 @@
+// `npm start` builds the packages first, but only when a build is missing or older than its sources.
+import { execSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+function newestMtime(path) {
+  const stat = statSync(path);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  return Math.max(0, ...readdirSync(path).map((entry) => newestMtime(join(path, entry))));
+}
+
+const stale = readdirSync('packages').filter((name) => {
+  const dir = join('packages', name);
+  const built = join(dir, 'dist', 'index.js');
+  if (!existsSync(built)) return true;
+  const sources = Math.max(newestMtime(join(dir, 'src')), newestMtime(join(dir, 'package.json')));
+  return sources > statSync(built).mtimeMs;
+});
+
+if (stale.length > 0) {
+  console.log(`building (${stale.join(', ')} changed since the last build)`);
+  execSync('npm run build --silent', { stdio: 'inherit' });
+}
