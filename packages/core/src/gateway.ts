@@ -156,7 +156,7 @@ export class Gateway {
 
   /**
    * Serves a Node request/response pair: what both adapters call. Resolves to `false` when the
-   * request was passed on (nothing was written), `true` when the gateway answered it.
+   * request was passed on (nothing was written), `true` when the gateway answered it. Never rejects.
    */
   async handleNode(
     req: IncomingMessage,
@@ -165,7 +165,13 @@ export class Gateway {
   ): Promise<boolean> {
     const response = await this.handle(fromNodeRequest(req, res, options), options);
     if (response === undefined) return false;
-    await sendNodeResponse(res, response, this.logger);
+    try {
+      await sendNodeResponse(res, response, this.logger);
+    } catch (error) {
+      // The answer could not be written (socket gone, bad header): nothing useful can reach this client.
+      this.logger.error('failed to write a response', { error });
+      res.destroy();
+    }
     return true;
   }
 

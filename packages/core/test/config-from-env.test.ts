@@ -66,7 +66,7 @@ describe('configFromEnv', () => {
   });
 
   it('a missing or empty AGENT_GATEWAY_ADMIN_PASS is an error naming it', () => {
-    for (const env of [{}, { AGENT_GATEWAY_ADMIN_PASS: '' }]) {
+    for (const env of [{}, { AGENT_GATEWAY_ADMIN_PASS: "" }] as Array<Record<string, string>>) {
       const error = configError(env);
       expect(error.code).toBe('invalid_config');
       expect(error.message).toMatch(/AGENT_GATEWAY_ADMIN_PASS: is required/);
