@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -56,9 +56,25 @@ describe('examples/express-server', () => {
       throw new Error('the packages are not built: run `npm run build` (npm test does it first)');
     }
     workDir = await mkdtemp(join(tmpdir(), 'express-example-'));
-    server = startExample({ AGENT_GATEWAY_ADMIN_PASS: 'x', SCRATCH_DIR: join(workDir, 'scratch') });
+    server = startExample({
+      AGENT_GATEWAY_ADMIN_PASS: 'x',
+      SCRATCH_DIR: join(workDir, 'scratch'),
+      AGENT_GATEWAY_USERS_PATH: join(workDir, 'users.json'),
+    });
     base = await server.url;
   });
+
+  const post = (path: string, body: unknown, token?: string) =>
+    fetch(`${base}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(token === undefined ? {} : { authorization: `Bearer ${token}` }) },
+      body: JSON.stringify(body),
+    });
+  const adminToken = async (): Promise<string> => {
+    const response = await post('/admin/login', { username: 'admin', password: 'x' });
+    expect(response.status).toBe(200);
+    return ((await response.json()) as { token: string }).token;
+  };
   afterAll(async () => {
     if (server.child.exitCode === null) server.child.kill('SIGKILL');
     await rm(workDir, { recursive: true, force: true });
@@ -78,9 +94,35 @@ describe('examples/express-server', () => {
     for (const name of RUNBOOK_METRICS) expect(text).toContain(`# TYPE ${name} `);
   });
 
+  it('runs the runbook section 3: login, refresh, revoke', async () => {
+    const login = await post('/admin/login', { username: 'admin', password: 'x' });
+    expect(login.status).toBe(200);
+    const tokens = (await login.json()) as { token: string; refresh_token: string; token_type: string; expires_in: number };
+    expect(tokens).toMatchObject({ token_type: 'Bearer', expires_in: 3600 });
+
+    const refreshed = await post('/admin/refresh', { refresh_token: tokens.refresh_token });
+    expect(refreshed.status).toBe(200);
+    const next = (await refreshed.json()) as { token: string };
+
+    const revoked = await post('/admin/revoke', { token: tokens.token }, next.token);
+    expect(revoked.status).toBe(200);
+    expect((await post('/tools/call', { tool: 'echo', args: { text: 'x' } }, tokens.token)).status).toBe(401);
+  });
+
+  it('created the bootstrap admin in a 0600 users file that holds no plaintext password', async () => {
+    const file = join(workDir, 'users.json');
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    const users = JSON.parse(await readFile(file, 'utf8')) as { users: Array<{ username: string; role: string; passwordHash: string }> };
+    expect(users.users).toEqual([expect.objectContaining({ username: 'admin', role: 'admin', passwordHash: expect.stringMatching(/^\$scrypt\$ln=17,r=8,p=1\$/) })]);
+  });
+
+  it('refuses a tool call without a token', async () => {
+    expect((await post('/tools/call', { tool: 'echo', args: { text: 'x' } })).status).toBe(401);
+  });
+
   it('calls echo and file.write through POST /tools/call', async () => {
-    const call = (tool: string, args: unknown) =>
-      fetch(`${base}/tools/call`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ tool, args }) });
+    const token = await adminToken();
+    const call = (tool: string, args: unknown) => post('/tools/call', { tool, args }, token);
     const echo = await call('echo', { text: 'hi' });
     expect(echo.status).toBe(200);
     expect(((await echo.json()) as { result: unknown }).result).toEqual({ text: 'hi' });

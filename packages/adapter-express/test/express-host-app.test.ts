@@ -1,17 +1,20 @@
 import express, { type ErrorRequestHandler } from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { Gateway, silentLogger } from '@agent-gateway/core';
+import { Gateway, silentLogger, systemCaller } from '@agent-gateway/core';
 import { listenOnLoopback } from '../../core/test/conformance/listen.js';
 import type { RunningServer } from '../../core/test/conformance/suite.js';
 import { gatewayRouter } from '../src/index.js';
 
 describe('gatewayRouter inside a host app', () => {
   let server: RunningServer;
-  const gateway = new Gateway({ logger: silentLogger });
+  const gateway = new Gateway({ logger: silentLogger, auth: { passwordHashing: { logN: 10, r: 8, p: 1 } } });
   gateway.registerTool({ name: 'echo', description: 'echo', args: z.object({ text: z.string() }), run: ({ text }) => ({ text }) });
+  let authorization = '';
 
   beforeAll(async () => {
+    await gateway.auth.createUser({ username: 'agent', password: 'agent-password', role: 'agent' }, { actor: systemCaller('test') });
+    authorization = `Bearer ${(await gateway.auth.login('agent', 'agent-password', { address: 'test' })).accessToken}`;
     const app = express();
     app.get('/host/hello', (_req, res) => {
       res.json({ from: 'host' });
@@ -41,7 +44,7 @@ describe('gatewayRouter inside a host app', () => {
   it('serves the gateway under its mount path', async () => {
     const response = await fetch(`${server.baseUrl}/gateway/tools/call`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization },
       body: JSON.stringify({ tool: 'echo', args: { text: 'mounted' } }),
     });
     expect(response.status).toBe(200);
@@ -74,7 +77,7 @@ describe('gatewayRouter inside a host app', () => {
     const behindParser = await listenOnLoopback(app);
     try {
       const post = (body: string) =>
-        fetch(`${behindParser.baseUrl}/tools/call`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+        fetch(`${behindParser.baseUrl}/tools/call`, { method: 'POST', headers: { 'content-type': 'application/json', authorization }, body });
       const ok = await post(JSON.stringify({ tool: 'echo', args: { text: 'parsed by host' } }));
       expect(ok.status).toBe(200);
       expect(((await ok.json()) as { result: unknown }).result).toEqual({ text: 'parsed by host' });

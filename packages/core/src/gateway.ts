@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
-import type { GatewayConfig } from './config/index.js';
+import { TokenService, type TokenServiceOptions } from './auth/token-service.js';
 import { GatewayError, ServiceUnavailableError, type ErrorIssue } from './errors/index.js';
 import { GatewayEvents } from './events/index.js';
 import { handleRequest } from './http/handle-request.js';
@@ -12,6 +12,7 @@ import type { GatewayRequest, GatewayResponse, HandleOptions } from './http/type
 import { createJsonLogger, type Logger } from './logging/index.js';
 import { GatewayMetrics } from './metrics/index.js';
 import { approvalGate } from './pipeline/approval-gate.js';
+import { authorizeTool } from './pipeline/authorize-tool.js';
 import { ANONYMOUS_CALLER } from './pipeline/caller.js';
 import { execute } from './pipeline/execute.js';
 import { findTool } from './pipeline/find-tool.js';
@@ -30,11 +31,11 @@ export interface GatewayOptions {
   readonly workerPool?: WorkerPool;
   /** Default: JSON lines on stderr. */
   readonly logger?: Logger;
-}
-
-/** Gateway options from a parsed configuration (`configFromEnv()`), for the parts built so far. */
-export function gatewayOptionsFromConfig(config: GatewayConfig): GatewayOptions {
-  return { bodyLimitBytes: config.http.bodyLimitBytes };
+  /**
+   * Users, tokens and login. Default: users in memory (none), a random HS256 key. Use
+   * `createGatewayFromConfig()` for the file-backed users and the bootstrap admin.
+   */
+  readonly auth?: TokenServiceOptions;
 }
 
 /**
@@ -46,6 +47,7 @@ export class Gateway {
   readonly tools = new ToolRegistry();
   readonly metrics = new GatewayMetrics();
   readonly events: GatewayEvents;
+  readonly auth: TokenService;
   readonly logger: Logger;
   readonly bodyLimitBytes: number;
 
@@ -62,6 +64,7 @@ export class Gateway {
     this.bodyLimitBytes = bodyLimit;
     this.logger = options.logger ?? createJsonLogger();
     this.events = new GatewayEvents(this.logger);
+    this.auth = new TokenService(options.auth ?? {}, this.events);
     this.#workerPool = options.workerPool;
     this.metrics.readWorkerStatusFrom(() => this.workerHealth());
   }
@@ -80,15 +83,15 @@ export class Gateway {
     if (this.#closing.signal.aborted) throw new ServiceUnavailableError('gateway_closed', 'the gateway is shutting down');
     const caller = options.caller ?? ANONYMOUS_CALLER;
     const callId = randomUUID();
-    // authenticate: the caller is resolved before this point (bearer token or `runAs`).
+    // authenticate: done before this point (the route's bearer token, or the host names the caller).
     // kill switch, rate limit: refuse before any tool is looked up.
     const tool = findTool(this.tools, request.tool);
-    // allow-list: may this caller use this tool?
     const started = performance.now();
     this.metrics.toolCalls.inc({ tool: tool.name });
     const signal = options.signal === undefined ? this.#closing.signal : AbortSignal.any([options.signal, this.#closing.signal]);
     const run = (async () => {
       try {
+        authorizeTool(caller, tool);
         let args: unknown;
         try {
           args = validateArgs(tool, request.args);

@@ -1,5 +1,8 @@
-export { Gateway, gatewayOptionsFromConfig } from './gateway.js';
+export { Gateway } from './gateway.js';
 export type { GatewayOptions } from './gateway.js';
+export { createGatewayFromConfig } from './create-gateway.js';
+export type { CreateGatewayOptions } from './create-gateway.js';
+export * from './auth/index.js';
 export * from './config/index.js';
 export * from './errors/index.js';
 export * from './events/index.js';
@@ -8,4 +11,5 @@ export * from './logging/index.js';
 export * from './metrics/index.js';
 export * from './pipeline/index.js';
 export * from './sandbox/index.js';
+export * from './storage/index.js';
 export * from './tools/index.js';

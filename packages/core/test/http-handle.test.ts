@@ -1,12 +1,12 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { assertSafeJsonValue, Gateway, RouteTable, defineRoute, jsonResponse, silentLogger, type GatewayRequest } from '../src/index.js';
+import { assertSafeJsonValue, defineRoute, Gateway, jsonResponse, RouteTable, silentLogger, systemCaller, type GatewayRequest } from '../src/index.js';
 
-function jsonRequest(url: string, text: string): GatewayRequest {
+function jsonRequest(url: string, text: string, token?: string): GatewayRequest {
   return {
     method: 'POST',
     url,
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...(token === undefined ? {} : { authorization: `Bearer ${token}` }) },
     body: {
       kind: 'stream',
       stream: (async function* () {
@@ -17,22 +17,27 @@ function jsonRequest(url: string, text: string): GatewayRequest {
 }
 
 describe('gateway.handle (framework-free)', () => {
-  const gateway = new Gateway({ logger: silentLogger }).registerTool({
+  const gateway = new Gateway({ logger: silentLogger, auth: { passwordHashing: { logN: 10, r: 8, p: 1 } } }).registerTool({
     name: 'echo',
     description: 'echo',
     args: z.object({ text: z.unknown() }),
     run: ({ text }) => ({ text }),
   });
+  let token = '';
+  beforeAll(async () => {
+    await gateway.auth.createUser({ username: 'a', password: 'password-a', role: 'agent' }, { actor: systemCaller('test') });
+    token = (await gateway.auth.login('a', 'password-a', { address: 'test' })).accessToken;
+  });
 
   it('serves a route without any HTTP server', async () => {
-    const response = await gateway.handle(jsonRequest('/tools/call', '{"tool":"echo","args":{"text":"hi"}}'));
+    const response = await gateway.handle(jsonRequest('/tools/call', '{"tool":"echo","args":{"text":"hi"}}', token));
     expect(response && 'body' in response && JSON.parse(response.body)).toMatchObject({ result: { text: 'hi' } });
   });
 
   it('answers nesting as deep as a 1 MiB body allows with 400, not a stack overflow', async () => {
     const depth = 500_000;
     const text = `{"tool":"echo","args":{"text":${'['.repeat(depth)}${']'.repeat(depth)}}}`;
-    const response = await gateway.handle(jsonRequest('/tools/call', text));
+    const response = await gateway.handle(jsonRequest('/tools/call', text, token));
     expect(response?.status).toBe(400);
     expect(response && 'body' in response && JSON.parse(response.body)).toMatchObject({ error: { code: 'invalid_json' } });
   });
@@ -45,7 +50,12 @@ describe('gateway.handle (framework-free)', () => {
 
   it('a parsed body from the host goes through the same checks', async () => {
     const parsed = JSON.parse('{"tool":"echo","args":{"text":{"__proto__":{"x":1}}}}') as unknown;
-    const response = await gateway.handle({ method: 'POST', url: '/tools/call', headers: {}, body: { kind: 'parsed', value: parsed } });
+    const response = await gateway.handle({
+      method: 'POST',
+      url: '/tools/call',
+      headers: { authorization: `Bearer ${token}` },
+      body: { kind: 'parsed', value: parsed },
+    });
     expect(response?.status).toBe(400);
   });
 });

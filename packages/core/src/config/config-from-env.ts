@@ -6,7 +6,13 @@ import type { SecretValue } from './secret-value.js';
 /** The gateway's settings, parsed and checked. Secrets are `SecretValue`s, so printing this is safe. */
 export interface GatewayConfig {
   readonly admin: { readonly username: string; readonly password: SecretValue };
-  readonly tokens: { readonly accessTtlSeconds: number; readonly refreshTtlSeconds: number };
+  readonly tokens: {
+    readonly accessTtlSeconds: number;
+    readonly refreshTtlSeconds: number;
+    /** Undefined: a random key per start. */
+    readonly jwtSecret: SecretValue | undefined;
+  };
+  readonly users: { readonly path: string };
   readonly http: { readonly bodyLimitBytes: number };
   readonly sandbox: {
     /** Undefined: the bundled worker. */
@@ -55,7 +61,9 @@ export function configFromEnv(env: Env = process.env): GatewayConfig {
     tokens: {
       accessTtlSeconds: v.AGENT_GATEWAY_ACCESS_EXPIRE,
       refreshTtlSeconds: v.AGENT_GATEWAY_REFRESH_EXPIRE,
+      jwtSecret: v.AGENT_GATEWAY_JWT_SECRET,
     },
+    users: { path: v.AGENT_GATEWAY_USERS_PATH },
     http: { bodyLimitBytes: v.AGENT_GATEWAY_BODY_LIMIT },
     sandbox: {
       workerPath: v.SANDBOX_WORKER_PATH,

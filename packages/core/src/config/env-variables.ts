@@ -71,6 +71,14 @@ export const envSchema = z.object({
     .transform((value) => new SecretValue(value)),
   AGENT_GATEWAY_ACCESS_EXPIRE: wholeNumber(1, ONE_YEAR_SECONDS, 'seconds', 3600),
   AGENT_GATEWAY_REFRESH_EXPIRE: wholeNumber(1, ONE_YEAR_SECONDS, 'seconds', 604800),
+  AGENT_GATEWAY_JWT_SECRET: optionalString().pipe(
+    z
+      .string()
+      .refine((value) => Buffer.byteLength(value) >= 32, 'must be at least 32 bytes (e.g. `openssl rand -base64 48`)')
+      .transform((value) => new SecretValue(value))
+      .optional(),
+  ),
+  AGENT_GATEWAY_USERS_PATH: withDefault(z.string().max(4096), 'agent-gateway/users.json'),
   AGENT_GATEWAY_BODY_LIMIT: wholeNumber(1024, 64 * MIB, 'bytes', MIB),
   SANDBOX_WORKER_PATH: optionalString(),
   SANDBOX_POOL_SIZE: wholeNumber(1, 64, 'workers', 2),
@@ -109,6 +117,8 @@ export const ENV_VARIABLES: readonly EnvVariableDoc[] = [
   { name: 'AGENT_GATEWAY_ADMIN_PASS', default: '(required)', description: 'Bootstrap admin password', secret: true },
   { name: 'AGENT_GATEWAY_ACCESS_EXPIRE', default: '`3600`', description: 'Access token TTL (seconds)', secret: false },
   { name: 'AGENT_GATEWAY_REFRESH_EXPIRE', default: '`604800`', description: 'Refresh token TTL (seconds)', secret: false },
+  { name: 'AGENT_GATEWAY_JWT_SECRET', default: '(random at start)', description: 'HS256 signing secret, at least 32 bytes; unset means a new random key each start, so a restart invalidates every token', secret: true },
+  { name: 'AGENT_GATEWAY_USERS_PATH', default: '`agent-gateway/users.json`', description: 'Users file (scrypt hashes, mode 0600)', secret: false },
   { name: 'AGENT_GATEWAY_BODY_LIMIT', default: '`1048576`', description: 'Largest accepted request body (bytes)', secret: false },
   { name: 'SANDBOX_WORKER_PATH', default: '(bundled)', description: 'Path to the sandbox worker program (`.py` runs with python3)', secret: false },
   { name: 'SANDBOX_POOL_SIZE', default: '`2`', description: 'Persistent worker pool size', secret: false },

@@ -19,11 +19,62 @@ export interface ToolCallFailedEvent extends ToolCallEvent {
   readonly status: number;
 }
 
-/** Every event `gateway.events` emits, with its payload. */
+export interface LoginEvent {
+  readonly username: string;
+  readonly address: string;
+  readonly tokenId: string;
+}
+
+export interface LoginFailedEvent {
+  readonly username: string;
+  readonly address: string;
+  readonly reason: 'invalid_credentials' | 'throttled';
+}
+
+export interface RefreshedEvent {
+  readonly username: string;
+  readonly tokenId: string;
+  readonly previousTokenId: string;
+}
+
+export interface RefreshReusedEvent {
+  readonly username: string;
+  /** The refresh token presented a second time; its whole session is now revoked. */
+  readonly tokenId: string;
+}
+
+export interface TokenRevokedEvent {
+  readonly by: Caller;
+  /** `*` when every token was revoked. */
+  readonly tokenId: string;
+  readonly scope: 'token' | 'session' | 'all';
+}
+
+export interface UserCreatedEvent {
+  readonly by: Caller;
+  readonly username: string;
+  readonly role: string;
+  /** `false` when an existing user's password, role or allow-list was replaced. */
+  readonly created: boolean;
+}
+
+export interface UserDeletedEvent {
+  readonly by: Caller;
+  readonly username: string;
+}
+
+/** Every event `gateway.events` emits, with its payload. None carries a password or a token. */
 export interface GatewayEventMap {
   'tool.registered': [event: ToolRegisteredEvent];
   'tool.succeeded': [event: ToolCallEvent];
   'tool.failed': [event: ToolCallFailedEvent];
+  'auth.login': [event: LoginEvent];
+  'auth.login_failed': [event: LoginFailedEvent];
+  'auth.refreshed': [event: RefreshedEvent];
+  'auth.refresh_reused': [event: RefreshReusedEvent];
+  'auth.token_revoked': [event: TokenRevokedEvent];
+  'auth.user_created': [event: UserCreatedEvent];
+  'auth.user_deleted': [event: UserDeletedEvent];
   'gateway.closed': [];
 }
 

@@ -2,6 +2,13 @@ export { GatewayEvents } from './gateway-events.js';
 export type {
   GatewayEventMap,
   GatewayEventName,
+  LoginEvent,
+  LoginFailedEvent,
+  RefreshedEvent,
+  RefreshReusedEvent,
+  TokenRevokedEvent,
+  UserCreatedEvent,
+  UserDeletedEvent,
   ToolCallEvent,
   ToolCallFailedEvent,
   ToolRegisteredEvent,

@@ -1,13 +1,18 @@
 import type { z } from 'zod';
-import { BadRequestError, issuesFromZod } from '../errors/index.js';
+import type { Role } from '../auth/roles.js';
+import { BadRequestError, ForbiddenError, issuesFromZod } from '../errors/index.js';
+import { ANONYMOUS_CALLER, type Caller } from '../pipeline/caller.js';
 import type { Gateway } from '../gateway.js';
 import { readJsonBody } from './json-body.js';
 import type { GatewayRequest, GatewayResponse } from './types.js';
 
 export type RouteMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
-/** Who may call a route. Later issues add `bearer` and role lists; the route table enforces them. */
-export type RouteAuth = 'none';
+/**
+ * Who may call a route: anyone (`none`), any holder of a valid access token (`bearer`), or a
+ * holder whose role is in the list.
+ */
+export type RouteAuth = 'none' | 'bearer' | readonly Role[];
 
 /** What a route's handler gets: the request already checked against the route's schemas. */
 export interface RouteContext<Body, Query> {
@@ -16,6 +21,8 @@ export interface RouteContext<Body, Query> {
   readonly params: Readonly<Record<string, string>>;
   readonly query: Query;
   readonly body: Body;
+  /** The authenticated caller; anonymous on `auth: 'none'` routes. */
+  readonly caller: Caller;
   /** Aborted when the client goes away. */
   readonly signal: AbortSignal;
 }
@@ -59,6 +66,19 @@ function firstValues(searchParams: URLSearchParams): Record<string, string> {
   return query;
 }
 
+function headerValue(value: string | readonly string[] | undefined): string | undefined {
+  return typeof value === 'string' ? value : value?.[0];
+}
+
+async function authenticate(auth: RouteAuth, input: RouteInput): Promise<Caller> {
+  if (auth === 'none') return ANONYMOUS_CALLER;
+  const caller = await input.gateway.auth.authenticateHeader(headerValue(input.request.headers.authorization));
+  if (auth !== 'bearer' && (caller.role === undefined || !auth.includes(caller.role))) {
+    throw new ForbiddenError(`this needs the ${auth.join(' or ')} role`);
+  }
+  return caller;
+}
+
 function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
@@ -67,8 +87,8 @@ function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown, what: string): T 
 }
 
 /**
- * Declares a route. The order every request goes through lives here, once: (auth, when it lands)
- * -> query -> body -> handler, so an unauthenticated caller never makes the gateway read a body.
+ * Declares a route. The order every request goes through lives here, once: auth -> query -> body
+ * -> handler, so an unauthenticated caller never makes the gateway read a body.
  */
 export function defineRoute<Body = undefined, Query = undefined>(spec: RouteSpec<Body, Query>): Route {
   return {
@@ -79,6 +99,7 @@ export function defineRoute<Body = undefined, Query = undefined>(spec: RouteSpec
     bodySchema: spec.body,
     querySchema: spec.query,
     async run(input) {
+      const caller = await authenticate(spec.auth, input);
       const query = spec.query === undefined ? undefined : parseOrThrow(spec.query, firstValues(input.searchParams), 'query');
       const body =
         spec.body === undefined
@@ -95,6 +116,7 @@ export function defineRoute<Body = undefined, Query = undefined>(spec: RouteSpec
         // Without a schema the value is `undefined`, which is what the default type parameter says.
         query: query as Query,
         body: body as Body,
+        caller,
         signal: input.signal,
       });
     },

@@ -1,14 +1,18 @@
+import type { Role } from '../auth/roles.js';
+
 /**
- * Who is making a call. Until a bearer token is verified (the auth step), HTTP callers are
- * anonymous; a host calling `gateway.callTool()` in-process names its own caller.
+ * Who is making a call. HTTP callers are users proven by a bearer token; a host calling
+ * `gateway.callTool()` in-process is trusted and may name any caller (default: anonymous).
  */
 export interface Caller {
   readonly kind: 'anonymous' | 'user' | 'system';
   /** A user name, a system part's name (`scheduler`), or `anonymous`. */
   readonly id: string;
-  readonly role?: string;
+  readonly role?: Role;
   /** The `jti` of the token the call was made with. */
   readonly tokenId?: string;
+  /** The user's tool allow-list (globs); absent means every tool. */
+  readonly allowedTools?: readonly string[];
 }
 
 export const ANONYMOUS_CALLER: Caller = Object.freeze({ kind: 'anonymous', id: 'anonymous' });

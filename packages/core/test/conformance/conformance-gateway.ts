@@ -1,18 +1,45 @@
 import { z } from 'zod';
-import { Gateway, silentLogger, ToolError } from '../../src/index.js';
+import { Gateway, silentLogger, ToolError, type SigningKey } from '../../src/index.js';
 
 /** Small enough that the 413 cases need only a few KiB. */
 export const CONFORMANCE_BODY_LIMIT = 4096;
+/** Known to the suite, so it can forge tokens that are signed right but wrong in other ways. */
+export const CONFORMANCE_SECRET = 'conformance-secret-that-is-at-least-32-bytes-long';
+export const CONFORMANCE_ISSUER = 'intelli-agent-gateway';
+/** Per (user, address): this many failures, then 429. The other throttle rules stay out of the way. */
+export const CONFORMANCE_FREE_LOGIN_ATTEMPTS = 3;
+
+export const USERS = {
+  admin: { username: 'root', password: 'root-password', role: 'admin' },
+  agent: { username: 'agent-1', password: 'agent-password' , role: 'agent' },
+  mathAgent: { username: 'math-agent', password: 'math-password', role: 'agent', tools: ['math.*', 'record.keys'] },
+  approver: { username: 'approver-1', password: 'approver-password', role: 'approver' },
+} as const;
 
 /** What the suite's tools saw, so a test can prove a refused call never ran. */
 export interface ToolProbe {
   approvalToolRuns: number;
 }
 
-/** The gateway every adapter is tested with: the same tools, the same limits. */
-export function createConformanceGateway(): { gateway: Gateway; probe: ToolProbe } {
+/** The gateway every adapter is tested with: the same tools, users, keys and limits. */
+export async function createConformanceGateway(signingKey?: SigningKey): Promise<{ gateway: Gateway; probe: ToolProbe }> {
   const probe: ToolProbe = { approvalToolRuns: 0 };
-  const gateway = new Gateway({ bodyLimitBytes: CONFORMANCE_BODY_LIMIT, logger: silentLogger });
+  const gateway = new Gateway({
+    bodyLimitBytes: CONFORMANCE_BODY_LIMIT,
+    logger: silentLogger,
+    auth: {
+      signingKey: signingKey ?? { algorithm: 'HS256', secret: CONFORMANCE_SECRET },
+      // Cheap hashing keeps the suite fast; the real parameters are tested in the auth unit tests.
+      passwordHashing: { logN: 10, r: 8, p: 1 },
+      throttle: {
+        perAddress: { freeAttempts: 10_000, maxDelayMs: 1 },
+        perUser: { freeAttempts: 10_000, maxDelayMs: 1 },
+        perUserAndAddress: { freeAttempts: CONFORMANCE_FREE_LOGIN_ATTEMPTS, maxDelayMs: 60_000 },
+      },
+    },
+  });
+  const system = { actor: { kind: 'system', id: 'conformance' } } as const;
+  for (const user of Object.values(USERS)) await gateway.auth.createUser(user, system);
   gateway
     .registerTool({
       name: 'echo',

@@ -48,10 +48,14 @@ export function rawRequest(url: string, options: RawRequest): Promise<RawRespons
   });
 }
 
-export function postJson(url: string, body: unknown): Promise<RawResponse> {
+export function postJson(url: string, body: unknown, token?: string): Promise<RawResponse> {
   return rawRequest(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...(token === undefined ? {} : { authorization: `Bearer ${token}` }) },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
+}
+
+export function getJson(url: string, token?: string): Promise<RawResponse> {
+  return rawRequest(url, { method: 'GET', headers: token === undefined ? {} : { authorization: `Bearer ${token}` } });
 }

@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../src/index.js';
 import { RUNBOOK_METRIC_NAMES } from '../../src/index.js';
-import { CONFORMANCE_BODY_LIMIT, createConformanceGateway, type ToolProbe } from './conformance-gateway.js';
+import { describeAuthConformance } from './auth-suite.js';
+import { CONFORMANCE_BODY_LIMIT, createConformanceGateway, USERS, type ToolProbe } from './conformance-gateway.js';
+import { login, type Session } from './sessions.js';
 import { postJson, rawRequest, type RawResponse } from './http-client.js';
 
 export interface RunningServer {
@@ -13,12 +15,12 @@ export interface RunningServer {
 /** How an adapter serves a gateway on a real loopback port. */
 export type StartServer = (gateway: Gateway) => Promise<RunningServer>;
 
-interface ErrorShape {
+export interface ErrorShape {
   error: { code: string; message: string; issues?: Array<{ path: string; message: string }> };
 }
 
 /** Every error answer: the one JSON shape, the expected code, nothing that looks like a stack. */
-function expectError(response: RawResponse, status: number, code: string): ErrorShape {
+export function expectError(response: RawResponse, status: number, code: string): ErrorShape {
   expect(response.status, response.text).toBe(status);
   expect(response.headers['content-type']).toMatch(/^application\/json/);
   const body = response.json<ErrorShape>();
@@ -39,12 +41,16 @@ export function describeConformance(name: string, start: StartServer): void {
     let probe: ToolProbe;
     let server: RunningServer;
     let base: string;
+    let agent: Session;
     const url = (path: string): string => `${base}${path}`;
+    /** A tool call (or any POST) as the unrestricted agent. */
+    const call = (path: string, body: unknown): Promise<RawResponse> => postJson(url(path), body, agent.token);
 
     beforeAll(async () => {
-      ({ gateway, probe } = createConformanceGateway());
+      ({ gateway, probe } = await createConformanceGateway());
       server = await start(gateway);
       base = server.baseUrl;
+      agent = await login(base, USERS.agent);
     });
     afterAll(async () => {
       await server.close();
@@ -101,7 +107,7 @@ export function describeConformance(name: string, start: StartServer): void {
       });
 
       it('POST /tools/call runs the tool and returns its result', async () => {
-        const response = await postJson(url('/tools/call'), { tool: 'echo', args: { text: 'hi' } });
+        const response = await call('/tools/call', { tool: 'echo', args: { text: 'hi' } });
         expect(response.status).toBe(200);
         const body = response.json<{ call_id: string; tool: string; result: unknown }>();
         expect(body.tool).toBe('echo');
@@ -110,13 +116,13 @@ export function describeConformance(name: string, start: StartServer): void {
       });
 
       it('passes the parsed args (with zod defaults) to the tool', async () => {
-        const response = await postJson(url('/tools/call'), { tool: 'math.add', args: { a: 2 } });
+        const response = await call('/tools/call', { tool: 'math.add', args: { a: 2 } });
         expect(response.json<{ result: unknown }>().result).toEqual({ sum: 2 });
       });
 
       it('counts calls and validation errors per tool', async () => {
-        await postJson(url('/tools/call'), { tool: 'math.add', args: { a: 1, b: 2 } });
-        await postJson(url('/tools/call'), { tool: 'math.add', args: { a: 'one' } });
+        await call('/tools/call', { tool: 'math.add', args: { a: 1, b: 2 } });
+        await call('/tools/call', { tool: 'math.add', args: { a: 'one' } });
         const text = await (await fetch(url('/metrics'))).text();
         expect(text).toMatch(/^tool_calls_total\{tool="math\.add"\} 3$/m);
         expect(text).toMatch(/^tool_validation_errors_total\{tool="math\.add"\} 1$/m);
@@ -124,56 +130,56 @@ export function describeConformance(name: string, start: StartServer): void {
       });
 
       it('unknown tool -> 404 tool_not_found', async () => {
-        expectError(await postJson(url('/tools/call'), { tool: 'nope', args: {} }), 404, 'tool_not_found');
+        expectError(await call('/tools/call', { tool: 'nope', args: {} }), 404, 'tool_not_found');
       });
 
       it('wrong arg types -> 422 with the zod issues as a readable list', async () => {
-        const body = expectError(await postJson(url('/tools/call'), { tool: 'echo', args: { text: 42 } }), 422, 'invalid_args');
+        const body = expectError(await call('/tools/call', { tool: 'echo', args: { text: 42 } }), 422, 'invalid_args');
         expect(body.error.issues).toEqual([{ path: 'text', message: expect.stringMatching(/expected string/) }]);
         expect(body.error.message).toMatch(/^invalid args for tool "echo": text: /);
       });
 
       it('unexpected args -> 422 naming the key', async () => {
-        const body = expectError(await postJson(url('/tools/call'), { tool: 'echo', args: { text: 'a', extra: 1 } }), 422, 'invalid_args');
+        const body = expectError(await call('/tools/call', { tool: 'echo', args: { text: 'a', extra: 1 } }), 422, 'invalid_args');
         expect(body.error.message).toMatch(/extra/);
       });
 
       it('a tool that throws a plain error -> 500 tool_failed, and its message stays on the server', async () => {
-        const response = await postJson(url('/tools/call'), { tool: 'fail.plain', args: {} });
+        const response = await call('/tools/call', { tool: 'fail.plain', args: {} });
         expectError(response, 500, 'tool_failed');
         expect(response.text).not.toContain('hunter2');
       });
 
       it('a ToolError reaches the caller with its own status, code and message', async () => {
-        const body = expectError(await postJson(url('/tools/call'), { tool: 'fail.tool', args: {} }), 429, 'quota_reached');
+        const body = expectError(await call('/tools/call', { tool: 'fail.tool', args: {} }), 429, 'quota_reached');
         expect(body.error.message).toBe('quota reached');
       });
 
       it('a tool that needs approval is refused, not run, while no approval queue exists', async () => {
-        expectError(await postJson(url('/tools/call'), { tool: 'risky', args: {} }), 503, 'approval_unavailable');
+        expectError(await call('/tools/call', { tool: 'risky', args: {} }), 503, 'approval_unavailable');
         expect(probe.approvalToolRuns).toBe(0);
       });
 
       it('POST /validate checks args without running the tool', async () => {
-        const ok = await postJson(url('/validate'), { tool: 'risky', args: {} });
+        const ok = await call('/validate', { tool: 'risky', args: {} });
         expect(ok.status).toBe(200);
         expect(ok.json()).toEqual({ valid: true, tool: 'risky' });
         expect(probe.approvalToolRuns).toBe(0);
 
-        const bad = await postJson(url('/validate'), { tool: 'echo', args: {} });
+        const bad = await call('/validate', { tool: 'echo', args: {} });
         expect(bad.status).toBe(200);
         expect(bad.json()).toEqual({
           valid: false,
           tool: 'echo',
           issues: [{ path: 'text', message: expect.stringMatching(/expected string/) }],
         });
-        expectError(await postJson(url('/validate'), { tool: 'nope', args: {} }), 404, 'tool_not_found');
+        expectError(await call('/validate', { tool: 'nope', args: {} }), 404, 'tool_not_found');
       });
     });
 
     describe('bad input', () => {
       it('malformed JSON -> 400 invalid_json, without echoing the body', async () => {
-        const response = await postJson(url('/tools/call'), '{"tool":"echo","args":{"text":"s3cret-in-body"');
+        const response = await call('/tools/call', '{"tool":"echo","args":{"text":"s3cret-in-body"');
         const body = expectError(response, 400, 'invalid_json');
         expect(body.error.message).not.toContain('s3cret');
       });
@@ -181,7 +187,7 @@ export function describeConformance(name: string, start: StartServer): void {
       it('a body that is not valid UTF-8 -> 400 invalid_json', async () => {
         const bytes = Buffer.concat([Buffer.from('{"tool":"echo","args":{"text":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}}')]);
         expectError(
-          await rawRequest(url('/tools/call'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: bytes }),
+          await rawRequest(url('/tools/call'), { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${agent.token}` }, body: bytes }),
           400,
           'invalid_json',
         );
@@ -194,14 +200,18 @@ export function describeConformance(name: string, start: StartServer): void {
       ])('content-type %s -> %i', async (contentType, status) => {
         const response = await rawRequest(url('/tools/call'), {
             method: 'POST',
-          headers: { 'content-type': contentType },
+          headers: { 'content-type': contentType, authorization: `Bearer ${agent.token}` },
           body: JSON.stringify({ tool: 'echo', args: { text: 'hi' } }),
         });
         expectError(response, status, 'unsupported_media_type');
       });
 
       it('no content-type -> 415', async () => {
-        const response = await rawRequest(url('/tools/call'), { method: 'POST', body: '{"tool":"echo"}' });
+        const response = await rawRequest(url('/tools/call'), {
+          method: 'POST',
+          headers: { authorization: `Bearer ${agent.token}` },
+          body: '{"tool":"echo"}',
+        });
         expectError(response, 415, 'unsupported_media_type');
       });
 
@@ -209,7 +219,7 @@ export function describeConformance(name: string, start: StartServer): void {
         for (const contentType of ['application/json; charset=UTF-8', 'application/vnd.agent+json']) {
           const response = await rawRequest(url('/tools/call'), {
             method: 'POST',
-            headers: { 'content-type': contentType },
+            headers: { 'content-type': contentType, authorization: `Bearer ${agent.token}` },
             body: JSON.stringify({ tool: 'echo', args: { text: 'hi' } }),
           });
           expect(response.status, contentType).toBe(200);
@@ -218,14 +228,14 @@ export function describeConformance(name: string, start: StartServer): void {
 
       it('a body over the limit, declared by Content-Length -> 413', async () => {
         const big = JSON.stringify({ tool: 'echo', args: { text: 'x'.repeat(CONFORMANCE_BODY_LIMIT) } });
-        expectError(await postJson(url('/tools/call'), big), 413, 'payload_too_large');
+        expectError(await call('/tools/call', big), 413, 'payload_too_large');
       });
 
       it('a chunked body that grows over the limit -> 413', async () => {
         const big = JSON.stringify({ tool: 'echo', args: { text: 'x'.repeat(CONFORMANCE_BODY_LIMIT) } });
         const response = await rawRequest(url('/tools/call'), {
             method: 'POST',
-          headers: { 'content-type': 'application/json' },
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${agent.token}` },
           body: big,
           chunked: true,
         });
@@ -233,7 +243,7 @@ export function describeConformance(name: string, start: StartServer): void {
       });
 
       it('an empty body -> 400', async () => {
-        expectError(await postJson(url('/tools/call'), ''), 400, 'invalid_json');
+        expectError(await call('/tools/call', ''), 400, 'invalid_json');
       });
 
       it.each([
@@ -244,7 +254,7 @@ export function describeConformance(name: string, start: StartServer): void {
         ['a tool that is not a string', { tool: 7 }],
         ['an unknown key', { tool: 'echo', args: { text: 'a' }, extra: true }],
       ])('a body that is %s -> 400 bad_request', async (_label, body) => {
-        expectError(await postJson(url('/tools/call'), JSON.stringify(body)), 400, 'bad_request');
+        expectError(await call('/tools/call', JSON.stringify(body)), 400, 'bad_request');
       });
 
       it('a __proto__ key anywhere -> 400, and no prototype is polluted', async () => {
@@ -252,7 +262,7 @@ export function describeConformance(name: string, start: StartServer): void {
           '{"tool":"record.keys","args":{"data":{"__proto__":{"polluted":true}}}}',
           '{"__proto__":{"polluted":true},"tool":"echo","args":{"text":"a"}}',
         ]) {
-          expectError(await postJson(url('/tools/call'), body), 400, 'invalid_json');
+          expectError(await call('/tools/call', body), 400, 'invalid_json');
         }
         expect(({} as Record<string, unknown>).polluted).toBeUndefined();
         expect(Object.prototype).not.toHaveProperty('polluted');
@@ -260,11 +270,11 @@ export function describeConformance(name: string, start: StartServer): void {
 
       it('constructor.prototype -> 400; a harmless "constructor" key is accepted', async () => {
         expectError(
-          await postJson(url('/tools/call'), '{"tool":"record.keys","args":{"data":{"constructor":{"prototype":{"polluted":true}}}}}'),
+          await call('/tools/call', '{"tool":"record.keys","args":{"data":{"constructor":{"prototype":{"polluted":true}}}}}'),
           400,
           'invalid_json',
         );
-        const ok = await postJson(url('/tools/call'), { tool: 'record.keys', args: { data: { constructor: 'a string' } } });
+        const ok = await call('/tools/call', { tool: 'record.keys', args: { data: { constructor: 'a string' } } });
         expect(ok.status).toBe(200);
         expect(ok.json<{ result: unknown }>().result).toEqual({ keys: ['constructor'], pollutedPrototype: false });
       });
@@ -273,7 +283,7 @@ export function describeConformance(name: string, start: StartServer): void {
         const depth = 2000; // fits the body limit; far beyond the allowed depth
         const nested = `{"tool":"record.keys","args":{"data":{"x":${'['.repeat(depth)}${']'.repeat(depth)}}}}`;
         expect(Buffer.byteLength(nested)).toBeLessThan(CONFORMANCE_BODY_LIMIT);
-        const body = expectError(await postJson(url('/tools/call'), nested), 400, 'invalid_json');
+        const body = expectError(await call('/tools/call', nested), 400, 'invalid_json');
         expect(body.error.message).toMatch(/nested deeper than 64/);
         expect((await fetch(url('/health'))).status).toBe(200);
       });
@@ -292,9 +302,11 @@ export function describeConformance(name: string, start: StartServer): void {
       });
 
       it('still serves after every bad request above', async () => {
-        const response = await postJson(url('/tools/call'), { tool: 'echo', args: { text: 'still here' } });
+        const response = await call('/tools/call', { tool: 'echo', args: { text: 'still here' } });
         expect(response.status).toBe(200);
       });
     });
   });
+
+  describeAuthConformance(name, start);
 }

@@ -1,7 +1,15 @@
 import type { Route } from '../route.js';
+import { adminAuthRoutes } from './admin-auth.js';
+import { adminUsersRoutes } from './admin-users.js';
 import { healthRoutes } from './health.js';
 import { metricsRoutes } from './metrics.js';
 import { toolsRoutes } from './tools.js';
 
 /** Every route the gateway serves. A new part adds its file here. */
-export const gatewayRoutes: readonly Route[] = [...healthRoutes, ...metricsRoutes, ...toolsRoutes];
+export const gatewayRoutes: readonly Route[] = [
+  ...healthRoutes,
+  ...metricsRoutes,
+  ...toolsRoutes,
+  ...adminAuthRoutes,
+  ...adminUsersRoutes,
+];

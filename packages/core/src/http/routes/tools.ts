@@ -33,10 +33,10 @@ export const toolsRoutes = [
     method: 'POST',
     path: '/tools/call',
     summary: 'Call a tool through the full pipeline',
-    auth: 'none',
+    auth: 'bearer',
     body: toolCallBody,
-    async handle({ gateway, body, signal }) {
-      const outcome = await gateway.callTool({ tool: body.tool, args: body.args ?? {} }, { signal });
+    async handle({ gateway, body, caller, signal }) {
+      const outcome = await gateway.callTool({ tool: body.tool, args: body.args ?? {} }, { caller, signal });
       return jsonResponse(200, { call_id: outcome.callId, tool: outcome.tool, result: outcome.result });
     },
   }),

@@ -1,0 +1,18 @@
+export { TokenService, DEFAULT_ISSUER } from './token-service.js';
+export type { Actor, NewUser, RevokeTarget, TokenPair, TokenServiceOptions } from './token-service.js';
+export { JwtCodec, tokenClaimsSchema } from './jwt-codec.js';
+export type { JwtCodecOptions, SignedToken, SigningKey, TokenClaims, TokenType } from './jwt-codec.js';
+export { PasswordHasher, OWASP_SCRYPT_PARAMS } from './password-hashing.js';
+export type { ScryptParams } from './password-hashing.js';
+export { LoginThrottle } from './login-throttle.js';
+export type { LoginThrottleOptions, ThrottleRule } from './login-throttle.js';
+export { MemoryRevocationStore } from './revocation-store.js';
+export type { RevocationStore } from './revocation-store.js';
+export { MemoryUserStore } from './user-store.js';
+export type { UserStore } from './user-store.js';
+export { FileUserStore } from './file-user-store.js';
+export { userRecordSchema, usernameSchema, viewOfUser } from './user.js';
+export type { UserRecord, UserView } from './user.js';
+export { ROLES, roleSchema, mayCallTools } from './roles.js';
+export type { Role } from './roles.js';
+export { isToolAllowed, toolPatternSchema } from './tool-allow-list.js';

@@ -1,0 +1,137 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { errors as joseErrors, exportJWK, jwtVerify, SignJWT, type CryptoKey, type JWK, type KeyObject } from 'jose';
+import { z } from 'zod';
+import { InvalidTokenError } from '../errors/index.js';
+import { roleSchema } from './roles.js';
+
+export type TokenType = 'access' | 'refresh';
+
+/**
+ * How tokens are signed. HS256 with a shared secret (at least 32 bytes), or an asymmetric pair
+ * (EdDSA or ES256) whose public half the host can publish as a JWKS. The algorithm is pinned:
+ * a token signed with any other is refused.
+ */
+export type SigningKey =
+  | { readonly algorithm: 'HS256'; readonly secret: string | Uint8Array }
+  | {
+      readonly algorithm: 'EdDSA' | 'ES256';
+      readonly privateKey: CryptoKey | KeyObject;
+      readonly publicKey: CryptoKey | KeyObject;
+      readonly keyId?: string;
+    };
+
+/** The claims the gateway puts in every token. */
+export const tokenClaimsSchema = z.object({
+  sub: z.string().min(1),
+  role: roleSchema,
+  typ: z.enum(['access', 'refresh']),
+  jti: z.string().min(1),
+  /** The refresh family: every token descended from one login. */
+  fam: z.string().min(1),
+  /** The user's token version when issued (raised by a password change). */
+  ver: z.number().int().nonnegative(),
+  /** The revocation generation when issued (raised by revoke-all). */
+  gen: z.number().int().nonnegative(),
+  iat: z.number(),
+  exp: z.number(),
+});
+export type TokenClaims = z.infer<typeof tokenClaimsSchema>;
+
+export interface SignedToken {
+  readonly token: string;
+  readonly claims: TokenClaims;
+}
+
+export interface JwtCodecOptions {
+  /** Default: a random HS256 secret made now, so a restart invalidates every token. */
+  readonly key?: SigningKey;
+  readonly issuer: string;
+  readonly audience: string;
+  readonly now?: () => number;
+}
+
+/** Allowance for clocks that disagree a little between the issuer and the checker. */
+const CLOCK_TOLERANCE_SECONDS = 5;
+
+/** Signs and verifies the gateway's JWTs (jose). Knows nothing about users or revocation. */
+export class JwtCodec {
+  readonly algorithm: SigningKey['algorithm'];
+  readonly #signingKey: CryptoKey | KeyObject | Uint8Array;
+  readonly #verifyingKey: CryptoKey | KeyObject | Uint8Array;
+  readonly #keyId: string | undefined;
+  readonly #publicKey: CryptoKey | KeyObject | undefined;
+  readonly #issuer: string;
+  readonly #audience: string;
+  readonly #now: () => number;
+
+  constructor(options: JwtCodecOptions) {
+    const key = options.key ?? { algorithm: 'HS256', secret: randomBytes(32) };
+    this.algorithm = key.algorithm;
+    if (key.algorithm === 'HS256') {
+      const secret = typeof key.secret === 'string' ? new TextEncoder().encode(key.secret) : key.secret;
+      if (secret.byteLength < 32) throw new RangeError('an HS256 secret must be at least 32 bytes');
+      this.#signingKey = secret;
+      this.#verifyingKey = secret;
+      this.#keyId = undefined;
+      this.#publicKey = undefined;
+    } else {
+      this.#signingKey = key.privateKey;
+      this.#verifyingKey = key.publicKey;
+      this.#keyId = key.keyId ?? randomUUID();
+      this.#publicKey = key.publicKey;
+    }
+    this.#issuer = options.issuer;
+    this.#audience = options.audience;
+    this.#now = options.now ?? Date.now;
+  }
+
+  async sign(claims: Omit<TokenClaims, 'jti' | 'iat' | 'exp'>, ttlSeconds: number): Promise<SignedToken> {
+    const iat = Math.floor(this.#now() / 1000);
+    const full: TokenClaims = { ...claims, jti: randomUUID(), iat, exp: iat + ttlSeconds };
+    const token = await new SignJWT({ role: full.role, typ: full.typ, fam: full.fam, ver: full.ver, gen: full.gen })
+      .setProtectedHeader({ alg: this.algorithm, typ: 'JWT', ...(this.#keyId === undefined ? {} : { kid: this.#keyId }) })
+      .setSubject(full.sub)
+      .setJti(full.jti)
+      .setIssuedAt(full.iat)
+      .setExpirationTime(full.exp)
+      .setIssuer(this.#issuer)
+      .setAudience(this.#audience)
+      .sign(this.#signingKey);
+    return { token, claims: full };
+  }
+
+  /**
+   * The claims of a token this gateway signed, of the expected type, not expired and not from the
+   * future. Anything else is an InvalidTokenError that says only what a client may know.
+   */
+  async verify(token: string, expected: TokenType): Promise<TokenClaims> {
+    let payload: unknown;
+    try {
+      ({ payload } = await jwtVerify(token, this.#verifyingKey, {
+        algorithms: [this.algorithm],
+        issuer: this.#issuer,
+        audience: this.#audience,
+        requiredClaims: ['sub', 'jti', 'iat', 'exp'],
+        clockTolerance: CLOCK_TOLERANCE_SECONDS,
+        currentDate: new Date(this.#now()),
+      }));
+    } catch (error) {
+      if (error instanceof joseErrors.JWTExpired) throw new InvalidTokenError('token expired');
+      throw new InvalidTokenError();
+    }
+    const parsed = tokenClaimsSchema.safeParse(payload);
+    if (!parsed.success) throw new InvalidTokenError();
+    const claims = parsed.data;
+    if (claims.iat > this.#now() / 1000 + CLOCK_TOLERANCE_SECONDS) throw new InvalidTokenError('token not yet valid');
+    if (claims.typ !== expected) throw new InvalidTokenError(`${claims.typ === 'access' ? 'an access' : 'a refresh'} token cannot be used here`);
+    return claims;
+  }
+
+  /** The public key as a JWKS, for asymmetric keys; empty for HS256 (a secret is never published). */
+  async jwks(): Promise<{ keys: JWK[] }> {
+    if (this.#publicKey === undefined) return { keys: [] };
+    const jwk = await exportJWK(this.#publicKey);
+    return { keys: [{ ...jwk, kid: this.#keyId, alg: this.algorithm, use: 'sig' }] };
+  }
+}
+

@@ -1,0 +1,79 @@
+/**
+ * What has been revoked, until it would have expired anyway. Times are epoch seconds. The memory
+ * default forgets on restart (which, with a generated signing key, invalidates every token anyway);
+ * a shared store lets several gateway processes agree.
+ */
+export interface RevocationStore {
+  revokeToken(jti: string, expiresAt: number): Promise<void>;
+  isTokenRevoked(jti: string): Promise<boolean>;
+  /**
+   * Marks a refresh token as used. Resolves `false` if it had been used already: a replay. Must be
+   * atomic, so that of two concurrent refreshes with one token exactly one wins.
+   */
+  consumeRefreshToken(jti: string, expiresAt: number): Promise<boolean>;
+  revokeFamily(family: string, expiresAt: number): Promise<void>;
+  isFamilyRevoked(family: string): Promise<boolean>;
+  /** Tokens carry the generation they were issued in; `revokeAll` moves to the next one. */
+  currentGeneration(): Promise<number>;
+  nextGeneration(): Promise<number>;
+}
+
+const SWEEP_EVERY_MS = 60_000;
+
+export class MemoryRevocationStore implements RevocationStore {
+  readonly #revoked = new Map<string, number>();
+  readonly #consumed = new Map<string, number>();
+  readonly #families = new Map<string, number>();
+  readonly #now: () => number;
+  #generation = 0;
+  #lastSweep = 0;
+
+  constructor(options: { now?: () => number } = {}) {
+    this.#now = options.now ?? Date.now;
+  }
+
+  async revokeToken(jti: string, expiresAt: number): Promise<void> {
+    this.#sweep();
+    this.#revoked.set(jti, expiresAt);
+  }
+
+  async isTokenRevoked(jti: string): Promise<boolean> {
+    return this.#revoked.has(jti);
+  }
+
+  async consumeRefreshToken(jti: string, expiresAt: number): Promise<boolean> {
+    this.#sweep();
+    if (this.#consumed.has(jti)) return false;
+    this.#consumed.set(jti, expiresAt);
+    return true;
+  }
+
+  async revokeFamily(family: string, expiresAt: number): Promise<void> {
+    this.#sweep();
+    this.#families.set(family, Math.max(expiresAt, this.#families.get(family) ?? 0));
+  }
+
+  async isFamilyRevoked(family: string): Promise<boolean> {
+    return this.#families.has(family);
+  }
+
+  async currentGeneration(): Promise<number> {
+    return this.#generation;
+  }
+
+  async nextGeneration(): Promise<number> {
+    this.#generation += 1;
+    return this.#generation;
+  }
+
+  /** Drops entries whose tokens have expired: they would be refused for that reason alone. */
+  #sweep(): void {
+    const now = this.#now();
+    if (now - this.#lastSweep < SWEEP_EVERY_MS) return;
+    this.#lastSweep = now;
+    const nowSeconds = now / 1000;
+    for (const map of [this.#revoked, this.#consumed, this.#families]) {
+      for (const [key, expiresAt] of map) if (expiresAt < nowSeconds) map.delete(key);
+    }
+  }
+}

@@ -1,0 +1,34 @@
+import { FileUserStore } from './auth/file-user-store.js';
+import type { TokenServiceOptions } from './auth/token-service.js';
+import type { GatewayConfig } from './config/index.js';
+import { Gateway, type GatewayOptions } from './gateway.js';
+
+export interface CreateGatewayOptions extends Omit<GatewayOptions, 'auth' | 'bodyLimitBytes'> {
+  /** Overrides of what the config sets for auth (a shared user store, asymmetric keys, ...). */
+  readonly auth?: Partial<TokenServiceOptions>;
+}
+
+/**
+ * A gateway set up from `configFromEnv()`: users in the configured file, tokens signed with the
+ * configured secret (or a random one), TTLs and body limit from the config, and the bootstrap admin
+ * created when that user does not exist yet.
+ */
+export async function createGatewayFromConfig(config: GatewayConfig, options: CreateGatewayOptions = {}): Promise<Gateway> {
+  const { auth, ...rest } = options;
+  const userStore = auth?.userStore ?? (await FileUserStore.open(config.users.path));
+  const secret = config.tokens.jwtSecret;
+  const gateway = new Gateway({
+    ...rest,
+    bodyLimitBytes: config.http.bodyLimitBytes,
+    auth: {
+      userStore,
+      accessTtlSeconds: config.tokens.accessTtlSeconds,
+      refreshTtlSeconds: config.tokens.refreshTtlSeconds,
+      ...(secret === undefined ? {} : { signingKey: { algorithm: 'HS256', secret: secret.reveal() } }),
+      ...auth,
+    },
+  });
+  const { created } = await gateway.auth.bootstrapAdmin(config.admin.username, config.admin.password.reveal());
+  if (created) gateway.logger.info('created the bootstrap admin', { username: config.admin.username });
+  return gateway;
+}

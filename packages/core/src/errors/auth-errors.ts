@@ -1,0 +1,37 @@
+import { GatewayError } from './gateway-error.js';
+
+/** 401: username or password wrong. Deliberately the same answer for an unknown user. */
+export class InvalidCredentialsError extends GatewayError {
+  override readonly name = 'InvalidCredentialsError';
+  constructor() {
+    super(401, 'invalid_credentials', 'invalid username or password');
+  }
+}
+
+/** 401: a bearer token that is malformed, forged, expired, revoked or of the wrong kind. */
+export class InvalidTokenError extends GatewayError {
+  override readonly name = 'InvalidTokenError';
+  constructor(message = 'invalid token') {
+    super(401, 'invalid_token', message, { headers: { 'www-authenticate': 'Bearer error="invalid_token"' } });
+  }
+}
+
+/** 429: too many attempts; `Retry-After` says when to try again. */
+export class TooManyAttemptsError extends GatewayError {
+  override readonly name = 'TooManyAttemptsError';
+  readonly retryAfterSeconds: number;
+  constructor(retryAfterSeconds: number, message = 'too many failed login attempts; try again later') {
+    super(429, 'too_many_attempts', message, { headers: { 'retry-after': String(retryAfterSeconds) } });
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+/** 403: the caller may not call this tool (role or allow-list). */
+export class ToolNotAllowedError extends GatewayError {
+  override readonly name = 'ToolNotAllowedError';
+  readonly tool: string;
+  constructor(tool: string, reason: string) {
+    super(403, 'tool_not_allowed', `not allowed to call tool ${JSON.stringify(tool)}: ${reason}`);
+    this.tool = tool;
+  }
+}

@@ -1,0 +1,1 @@
+export { readFileIfExists, SerialQueue, writeFileAtomic } from './atomic-file.js';
