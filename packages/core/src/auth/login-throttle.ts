@@ -57,6 +57,11 @@ export class LoginThrottle {
     this.#now = options.now ?? Date.now;
   }
 
+  /** How many keys are tracked (bounded by `maxEntries`). */
+  get size(): number {
+    return this.#entries.size;
+  }
+
   /** Milliseconds to wait before this attempt may be made, or 0. */
   retryAfterMs(username: string, address: string): number {
     const now = this.#now();

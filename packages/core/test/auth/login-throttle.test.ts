@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { LoginThrottle } from '../../src/index.js';
+
+describe('LoginThrottle', () => {
+  const make = (clock: { now: number }) =>
+    new LoginThrottle({
+      now: () => clock.now,
+      perAddress: { freeAttempts: 10, maxDelayMs: 15 * 60_000 },
+      perUserAndAddress: { freeAttempts: 3, maxDelayMs: 15 * 60_000 },
+      perUser: { freeAttempts: 20, maxDelayMs: 30_000 },
+    });
+
+  it('lets the free attempts through, then doubles the wait with each failure', () => {
+    const clock = { now: 0 };
+    const throttle = make(clock);
+    for (let i = 0; i < 3; i += 1) {
+      expect(throttle.retryAfterMs('admin', '1.1.1.1')).toBe(0);
+      throttle.recordFailure('admin', '1.1.1.1');
+    }
+    expect(throttle.retryAfterMs('admin', '1.1.1.1')).toBe(1000);
+    clock.now += 1000;
+    throttle.recordFailure('admin', '1.1.1.1');
+    expect(throttle.retryAfterMs('admin', '1.1.1.1')).toBe(2000);
+    clock.now += 2000;
+    throttle.recordFailure('admin', '1.1.1.1');
+    expect(throttle.retryAfterMs('admin', '1.1.1.1')).toBe(4000);
+  });
+
+  it('never locks anyone out longer than the cap', () => {
+    const clock = { now: 0 };
+    const throttle = make(clock);
+    for (let i = 0; i < 200; i += 1) {
+      throttle.recordFailure('admin', '6.6.6.6');
+      clock.now += throttle.retryAfterMs('admin', '6.6.6.6');
+    }
+    expect(throttle.retryAfterMs('admin', '6.6.6.6')).toBeLessThanOrEqual(15 * 60_000);
+  });
+
+  it('an attack on the admin from other addresses delays the admin by at most 30 s', () => {
+    const clock = { now: 0 };
+    const throttle = make(clock);
+    for (let i = 0; i < 500; i += 1) throttle.recordFailure('admin', `10.0.${Math.floor(i / 250)}.${i % 250}`);
+    const wait = throttle.retryAfterMs('admin', '192.0.2.1');
+    expect(wait).toBeGreaterThan(0);
+    expect(wait).toBeLessThanOrEqual(30_000);
+  });
+
+  it('one address spraying many usernames is throttled', () => {
+    const clock = { now: 0 };
+    const throttle = make(clock);
+    for (let i = 0; i < 10; i += 1) throttle.recordFailure(`user${i}`, '6.6.6.6');
+    expect(throttle.retryAfterMs('someone-new', '6.6.6.6')).toBeGreaterThan(0);
+    expect(throttle.retryAfterMs('someone-new', '192.0.2.1')).toBe(0);
+  });
+
+  it('forgets failures after the window, and a success clears the user, not the address', () => {
+    const clock = { now: 0 };
+    const throttle = make(clock);
+    for (let i = 0; i < 3; i += 1) throttle.recordFailure('admin', '1.1.1.1');
+    throttle.recordSuccess('admin', '1.1.1.1');
+    expect(throttle.retryAfterMs('admin', '1.1.1.1')).toBe(0);
+    for (let i = 0; i < 10; i += 1) throttle.recordFailure(`u${i}`, '2.2.2.2');
+    throttle.recordSuccess('u0', '2.2.2.2');
+    expect(throttle.retryAfterMs('u0', '2.2.2.2')).toBeGreaterThan(0);
+    clock.now += 16 * 60_000 + 20 * 60_000;
+    expect(throttle.retryAfterMs('u0', '2.2.2.2')).toBe(0);
+  });
+
+  it('keeps memory bounded under a flood of addresses', () => {
+    const throttle = new LoginThrottle({ maxEntries: 100 });
+    for (let i = 0; i < 10_000; i += 1) throttle.recordFailure('u', `a${i}`);
+    expect(throttle.size).toBeLessThanOrEqual(100);
+    // Eviction drops the oldest keys: fresh failures are still counted.
+    for (let i = 0; i < 10; i += 1) throttle.recordFailure('v', 'z');
+    expect(throttle.retryAfterMs('v', 'z')).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,184 @@
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import {
+  configFromEnv,
+  createGatewayFromConfig,
+  FileUserStore,
+  Gateway,
+  InvalidTokenError,
+  PasswordHasher,
+  silentLogger,
+  systemCaller,
+  type GatewayEventMap,
+} from '../../src/index.js';
+
+const FAST = { logN: 10, r: 8, p: 1 };
+const system = { actor: systemCaller('test') };
+
+function fastGateway(now?: () => number): Gateway {
+  return new Gateway({ logger: silentLogger, auth: { passwordHashing: FAST, ...(now ? { now } : {}) } });
+}
+
+describe('TokenService', () => {
+  it('answers an unknown user with the same scrypt work as a wrong password', async () => {
+    const gateway = fastGateway();
+    await gateway.auth.createUser({ username: 'alice', password: 'alice-password', role: 'agent' }, system);
+    const verify = vi.spyOn(PasswordHasher.prototype, 'verify');
+    await expect(gateway.auth.login('alice', 'wrong', { address: 'a' })).rejects.toMatchObject({ code: 'invalid_credentials' });
+    await expect(gateway.auth.login('mallory', 'wrong', { address: 'a' })).rejects.toMatchObject({ code: 'invalid_credentials' });
+    // One full scrypt check each, with hashes of the same parameters.
+    expect(verify).toHaveBeenCalledTimes(2);
+    const [realHash, decoyHash] = verify.mock.calls.map((call) => String(call[1]));
+    expect(decoyHash?.split('$').slice(0, 3)).toEqual(realHash?.split('$').slice(0, 3));
+    verify.mockRestore();
+  });
+
+  it('of two concurrent refreshes with one token, exactly one wins and the session is then revoked', async () => {
+    const gateway = fastGateway();
+    await gateway.auth.createUser({ username: 'bob', password: 'bob-password', role: 'agent' }, system);
+    const pair = await gateway.auth.login('bob', 'bob-password', { address: 'a' });
+    const results = await Promise.allSettled([gateway.auth.refresh(pair.refreshToken), gateway.auth.refresh(pair.refreshToken)]);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    const winner = results.find((r) => r.status === 'fulfilled') as PromiseFulfilledResult<{ accessToken: string }>;
+    // The replay killed the family, the winner's new tokens included.
+    await expect(gateway.auth.authenticate(winner.value.accessToken)).rejects.toBeInstanceOf(InvalidTokenError);
+  });
+
+  it('emits auth events for the audit log, never with a password or a token', async () => {
+    const gateway = fastGateway();
+    const seen: Array<{ name: string; payload: unknown }> = [];
+    for (const name of ['auth.login', 'auth.login_failed', 'auth.refreshed', 'auth.refresh_reused', 'auth.token_revoked', 'auth.user_created', 'auth.user_deleted'] as const) {
+      gateway.events.on(name, (payload: GatewayEventMap[typeof name][0]) => seen.push({ name, payload }));
+    }
+    await gateway.auth.createUser({ username: 'carol', password: 'carol-password', role: 'agent' }, system);
+    await gateway.auth.login('carol', 'nope', { address: '10.0.0.1' }).catch(() => undefined);
+    const pair = await gateway.auth.login('carol', 'carol-password', { address: '10.0.0.1' });
+    await gateway.auth.refresh(pair.refreshToken);
+    await gateway.auth.refresh(pair.refreshToken).catch(() => undefined);
+    await gateway.auth.revoke({ token: pair.accessToken }, system);
+    await gateway.auth.revokeAll(system);
+    await gateway.auth.deleteUser('carol', system);
+    expect(seen.map((e) => e.name)).toEqual([
+      'auth.user_created',
+      'auth.login_failed',
+      'auth.login',
+      'auth.refreshed',
+      'auth.refresh_reused',
+      'auth.token_revoked',
+      'auth.token_revoked',
+      'auth.user_deleted',
+    ]);
+    expect(seen[2]?.payload).toMatchObject({ username: 'carol', address: '10.0.0.1', tokenId: pair.tokenId });
+    const text = JSON.stringify(seen);
+    expect(text).not.toContain('carol-password');
+    expect(text).not.toContain(pair.accessToken);
+    expect(text).not.toContain(pair.refreshToken);
+  });
+
+  it('raises old hashes to the current parameters on the next successful login', async () => {
+    const store = await FileUserStore.open(join(await mkdtemp(join(tmpdir(), 'rehash-')), 'users.json'));
+    const weak = new Gateway({ logger: silentLogger, auth: { userStore: store, passwordHashing: { logN: 8, r: 8, p: 1 } } });
+    await weak.auth.createUser({ username: 'dave', password: 'dave-password', role: 'agent' }, system);
+    expect((await store.get('dave'))?.passwordHash).toMatch(/^\$scrypt\$ln=8,/);
+    const stronger = new Gateway({ logger: silentLogger, auth: { userStore: store, passwordHashing: FAST } });
+    await stronger.auth.login('dave', 'dave-password', { address: 'a' });
+    expect((await store.get('dave'))?.passwordHash).toMatch(/^\$scrypt\$ln=10,/);
+    await expect(stronger.auth.login('dave', 'dave-password', { address: 'a' })).resolves.toBeDefined();
+  });
+
+  it('revocation entries are kept until the token expires, then dropped', async () => {
+    let now = Date.UTC(2026, 0, 1);
+    const gateway = fastGateway(() => now);
+    await gateway.auth.createUser({ username: 'erin', password: 'erin-password', role: 'agent' }, system);
+    const pair = await gateway.auth.login('erin', 'erin-password', { address: 'a' });
+    await gateway.auth.revoke({ jti: pair.tokenId }, system);
+    await expect(gateway.auth.authenticate(pair.accessToken)).rejects.toMatchObject({ message: 'token revoked' });
+    now += 3600 * 1000 + 10_000;
+    await expect(gateway.auth.authenticate(pair.accessToken)).rejects.toMatchObject({ message: 'token expired' });
+  });
+});
+
+describe('PasswordHasher', () => {
+  it('uses OWASP parameters by default, salts every hash, and compares correctly', async () => {
+    const hasher = new PasswordHasher();
+    const [a, b] = await Promise.all([hasher.hash('correct horse'), hasher.hash('correct horse')]);
+    expect(a).toMatch(/^\$scrypt\$ln=17,r=8,p=1\$[A-Za-z0-9+/]+={0,2}\$[A-Za-z0-9+/]+={0,2}$/);
+    expect(a).not.toBe(b);
+    expect(await hasher.verify('correct horse', a)).toBe(true);
+    expect(await hasher.verify('correct horsE', a)).toBe(false);
+    expect(await hasher.verify('correct horse', 'garbage')).toBe(false);
+    expect(hasher.needsRehash(a)).toBe(false);
+    expect(hasher.needsRehash('$scrypt$ln=14,r=8,p=1$AAAA$AAAA')).toBe(true);
+  });
+});
+
+describe('bootstrap and createGatewayFromConfig', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'bootstrap-'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const config = (env: Record<string, string>) =>
+    configFromEnv({ AGENT_GATEWAY_USERS_PATH: join(dir, 'state', 'users.json'), ...env });
+
+  it('refuses to start without AGENT_GATEWAY_ADMIN_PASS', () => {
+    expect(() => config({})).toThrow(/AGENT_GATEWAY_ADMIN_PASS: is required/);
+  });
+
+  it('creates the admin once, in a 0600 file, and leaves a later re-password alone on restart', async () => {
+    const first = await createGatewayFromConfig(config({ AGENT_GATEWAY_ADMIN_PASS: 'initial-pass', AGENT_GATEWAY_ADMIN_USER: 'boss' }), { logger: silentLogger });
+    const file = join(dir, 'state', 'users.json');
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    expect((await stat(join(dir, 'state'))).mode & 0o777).toBe(0o700);
+    expect(await readFile(file, 'utf8')).not.toContain('initial-pass');
+    await first.auth.login('boss', 'initial-pass', { address: 'a' });
+    await first.auth.createUser({ username: 'boss', password: 'rotated-pass', role: 'admin' }, system);
+
+    const restarted = await createGatewayFromConfig(config({ AGENT_GATEWAY_ADMIN_PASS: 'initial-pass', AGENT_GATEWAY_ADMIN_USER: 'boss' }), { logger: silentLogger });
+    await expect(restarted.auth.login('boss', 'initial-pass', { address: 'a' })).rejects.toMatchObject({ status: 401 });
+    await expect(restarted.auth.login('boss', 'rotated-pass', { address: 'a' })).resolves.toBeDefined();
+  });
+
+  it('with AGENT_GATEWAY_JWT_SECRET, tokens survive a restart; without it, a restart invalidates them', async () => {
+    const secret = 'a-secret-of-at-least-thirty-two-bytes!!';
+    const withSecret = config({ AGENT_GATEWAY_ADMIN_PASS: 'pw', AGENT_GATEWAY_JWT_SECRET: secret });
+    const a = await createGatewayFromConfig(withSecret, { logger: silentLogger });
+    const token = (await a.auth.login('admin', 'pw', { address: 'x' })).accessToken;
+    const b = await createGatewayFromConfig(withSecret, { logger: silentLogger });
+    await expect(b.auth.authenticate(token)).resolves.toMatchObject({ id: 'admin', role: 'admin' });
+
+    const random = config({ AGENT_GATEWAY_ADMIN_PASS: 'pw' });
+    const c = await createGatewayFromConfig(random, { logger: silentLogger });
+    const token2 = (await c.auth.login('admin', 'pw', { address: 'x' })).accessToken;
+    const d = await createGatewayFromConfig(random, { logger: silentLogger });
+    await expect(d.auth.authenticate(token2)).rejects.toBeInstanceOf(InvalidTokenError);
+  });
+
+  it('refuses a short AGENT_GATEWAY_JWT_SECRET without printing it', () => {
+    expect(() => config({ AGENT_GATEWAY_ADMIN_PASS: 'pw', AGENT_GATEWAY_JWT_SECRET: 'short-secret' })).toThrow(
+      /AGENT_GATEWAY_JWT_SECRET: must be at least 32 bytes/,
+    );
+    try {
+      config({ AGENT_GATEWAY_ADMIN_PASS: 'pw', AGENT_GATEWAY_JWT_SECRET: 'short-secret' });
+    } catch (error) {
+      expect(String(error)).not.toContain('short-secret');
+    }
+  });
+
+  it('stops at start on a users file it cannot read, and does not overwrite it', async () => {
+    const file = join(dir, 'state', 'users.json');
+    await createGatewayFromConfig(config({ AGENT_GATEWAY_ADMIN_PASS: 'pw' }), { logger: silentLogger });
+    await writeFile(file, '{"version":1,"users":[{"username":"x"}]}');
+    await expect(createGatewayFromConfig(config({ AGENT_GATEWAY_ADMIN_PASS: 'pw' }), { logger: silentLogger })).rejects.toThrow(
+      /users file .* is not a valid users file/,
+    );
+    await writeFile(file, '{not json');
+    await expect(FileUserStore.open(file)).rejects.toThrow(/is not valid JSON/);
+    expect(await readFile(file, 'utf8')).toBe('{not json');
+  });
+});
