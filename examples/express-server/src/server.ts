@@ -5,6 +5,9 @@ import { gatewayRouter } from '@agent-gateway/express';
 import express from 'express';
 
 async function main(): Promise<void> {
+  // `npm start` runs in this package's folder; relative paths (users file, scratch) should mean the
+  // folder the operator ran npm in.
+  if (process.env.INIT_CWD !== undefined) process.chdir(process.env.INIT_CWD);
   const config = configFromEnv(process.env);
   const port = Number(process.env.PORT ?? 8080);
   const host = process.env.HOST ?? '127.0.0.1';

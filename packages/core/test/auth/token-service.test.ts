@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import {
   configFromEnv,
   createGatewayFromConfig,
@@ -78,7 +78,9 @@ describe('TokenService', () => {
   });
 
   it('raises old hashes to the current parameters on the next successful login', async () => {
-    const store = await FileUserStore.open(join(await mkdtemp(join(tmpdir(), 'rehash-')), 'users.json'));
+    const dir = await mkdtemp(join(tmpdir(), 'rehash-'));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
+    const store = await FileUserStore.open(join(dir, 'users.json'));
     const weak = new Gateway({ logger: silentLogger, auth: { userStore: store, passwordHashing: { logN: 8, r: 8, p: 1 } } });
     await weak.auth.createUser({ username: 'dave', password: 'dave-password', role: 'agent' }, system);
     expect((await store.get('dave'))?.passwordHash).toMatch(/^\$scrypt\$ln=8,/);
