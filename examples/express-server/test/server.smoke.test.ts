@@ -60,6 +60,7 @@ describe('examples/express-server', () => {
       AGENT_GATEWAY_ADMIN_PASS: 'x',
       SCRATCH_DIR: join(workDir, 'scratch'),
       AGENT_GATEWAY_USERS_PATH: join(workDir, 'users.json'),
+      AGENT_GATEWAY_AUDIT_PATH: join(workDir, 'audit.log'),
     });
     base = await server.url;
   });

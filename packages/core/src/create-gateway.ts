@@ -1,24 +1,27 @@
+import { AuditLog } from './audit/audit-log.js';
 import { FileUserStore } from './auth/file-user-store.js';
 import type { TokenServiceOptions } from './auth/token-service.js';
 import type { GatewayConfig } from './config/index.js';
 import { Gateway, type GatewayOptions } from './gateway.js';
 
-export interface CreateGatewayOptions extends Omit<GatewayOptions, 'auth' | 'bodyLimitBytes'> {
+export interface CreateGatewayOptions extends Omit<GatewayOptions, 'auth' | 'bodyLimitBytes' | 'audit'> {
   /** Overrides of what the config sets for auth (a shared user store, asymmetric keys, ...). */
   readonly auth?: Partial<TokenServiceOptions>;
 }
 
 /**
  * A gateway set up from `configFromEnv()`: users in the configured file, tokens signed with the
- * configured secret (or a random one), TTLs and body limit from the config, and the bootstrap admin
- * created when that user does not exist yet.
+ * configured secret (or a random one), the audit log at its path, TTLs and body limit from the
+ * config, and the bootstrap admin created when that user does not exist yet.
  */
 export async function createGatewayFromConfig(config: GatewayConfig, options: CreateGatewayOptions = {}): Promise<Gateway> {
   const { auth, ...rest } = options;
   const userStore = auth?.userStore ?? (await FileUserStore.open(config.users.path));
   const secret = config.tokens.jwtSecret;
+  const audit = await AuditLog.open(config.audit.path, rest.logger === undefined ? {} : { logger: rest.logger });
   const gateway = new Gateway({
     ...rest,
+    audit,
     bodyLimitBytes: config.http.bodyLimitBytes,
     auth: {
       userStore,

@@ -1,8 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
+import { auditActorOf } from './audit/audit-entry.js';
+import type { AuditLog } from './audit/audit-log.js';
+import { recordAuthEvents } from './audit/gateway-audit-trail.js';
 import { TokenService, type TokenServiceOptions } from './auth/token-service.js';
-import { GatewayError, ServiceUnavailableError, type ErrorIssue } from './errors/index.js';
+import { AuditUnavailableError, GatewayError, ServiceUnavailableError, type ErrorIssue } from './errors/index.js';
 import { GatewayEvents } from './events/index.js';
 import { handleRequest } from './http/handle-request.js';
 import { fromNodeRequest, sendNodeResponse, type NodeRequestOptions } from './http/node.js';
@@ -13,7 +16,7 @@ import { createJsonLogger, type Logger } from './logging/index.js';
 import { GatewayMetrics } from './metrics/index.js';
 import { approvalGate } from './pipeline/approval-gate.js';
 import { authorizeTool } from './pipeline/authorize-tool.js';
-import { ANONYMOUS_CALLER } from './pipeline/caller.js';
+import { ANONYMOUS_CALLER, type Caller } from './pipeline/caller.js';
 import { execute } from './pipeline/execute.js';
 import { findTool } from './pipeline/find-tool.js';
 import type { ToolCallOptions, ToolCallOutcome, ToolCallRequest } from './pipeline/tool-call.js';
@@ -36,6 +39,11 @@ export interface GatewayOptions {
    * `createGatewayFromConfig()` for the file-backed users and the bootstrap admin.
    */
   readonly auth?: TokenServiceOptions;
+  /**
+   * The tamper-evident audit log (`await AuditLog.open(path)`). Every tool call and auth event is
+   * written to it; the gateway closes it on `close()`. Without one nothing is audited.
+   */
+  readonly audit?: AuditLog;
 }
 
 /**
@@ -48,6 +56,7 @@ export class Gateway {
   readonly metrics = new GatewayMetrics();
   readonly events: GatewayEvents;
   readonly auth: TokenService;
+  readonly audit: AuditLog | undefined;
   readonly logger: Logger;
   readonly bodyLimitBytes: number;
 
@@ -65,6 +74,8 @@ export class Gateway {
     this.logger = options.logger ?? createJsonLogger();
     this.events = new GatewayEvents(this.logger);
     this.auth = new TokenService(options.auth ?? {}, this.events);
+    this.audit = options.audit;
+    if (this.audit !== undefined) recordAuthEvents(this.events, this.audit, this.logger);
     this.#workerPool = options.workerPool;
     this.metrics.readWorkerStatusFrom(() => this.workerHealth());
   }
@@ -77,20 +88,24 @@ export class Gateway {
 
   /**
    * The tool-call pipeline, in the design's order. Each step is a small function that throws a
-   * GatewayError to stop the call; later parts slot in where their comment stands.
+   * GatewayError to stop the call; later parts slot in where their comment stands. Every outcome,
+   * refusals included, is audited before the caller hears of it.
    */
   async callTool(request: ToolCallRequest, options: ToolCallOptions = {}): Promise<ToolCallOutcome> {
     if (this.#closing.signal.aborted) throw new ServiceUnavailableError('gateway_closed', 'the gateway is shutting down');
     const caller = options.caller ?? ANONYMOUS_CALLER;
     const callId = randomUUID();
-    // authenticate: done before this point (the route's bearer token, or the host names the caller).
-    // kill switch, rate limit: refuse before any tool is looked up.
-    const tool = findTool(this.tools, request.tool);
     const started = performance.now();
-    this.metrics.toolCalls.inc({ tool: tool.name });
     const signal = options.signal === undefined ? this.#closing.signal : AbortSignal.any([options.signal, this.#closing.signal]);
-    const run = (async () => {
+    let toolName: string | undefined;
+    let ran = false;
+    const run = (async (): Promise<ToolCallOutcome> => {
       try {
+        // authenticate: done before this point (the route's bearer token, or the host names the caller).
+        // kill switch, rate limit: refuse before any tool is looked up.
+        const tool = findTool(this.tools, request.tool);
+        toolName = tool.name;
+        this.metrics.toolCalls.inc({ tool: tool.name });
         authorizeTool(caller, tool);
         let args: unknown;
         try {
@@ -101,23 +116,26 @@ export class Gateway {
         }
         // redact: the args as the audit log and approvers will see them.
         approvalGate(tool, args, caller);
+        // An action that cannot be audited must not happen.
+        if (this.audit?.failure !== undefined) throw new AuditUnavailableError({ cause: this.audit.failure });
+        ran = true;
         const result = await execute(tool, args, { callId, caller, signal }, this.logger);
-        // audit: the call and its outcome, before the caller hears of it.
+        await this.#auditCall(callId, request, caller, started, { outcome: 'ok', status: 200 });
         this.events.emitSafely('tool.succeeded', { callId, tool: tool.name, caller, durationMs: performance.now() - started });
         return { callId, tool: tool.name, result };
       } catch (error) {
         const { code, status } = error instanceof GatewayError ? error : { code: 'internal_error', status: 500 };
-        this.events.emitSafely('tool.failed', {
-          callId,
-          tool: tool.name,
-          caller,
-          durationMs: performance.now() - started,
-          code,
-          status,
-        });
+        if (!(error instanceof AuditUnavailableError)) {
+          await this.#auditCall(callId, request, caller, started, { outcome: ran ? 'failed' : 'refused', status, code });
+        }
+        if (toolName !== undefined) {
+          this.events.emitSafely('tool.failed', { callId, tool: toolName, caller, durationMs: performance.now() - started, code, status });
+        }
         throw error;
       } finally {
-        this.metrics.toolCallDuration.observe({ tool: tool.name }, (performance.now() - started) / 1000);
+        if (toolName !== undefined) {
+          this.metrics.toolCallDuration.observe({ tool: toolName }, (performance.now() - started) / 1000);
+        }
       }
     })();
     this.#inFlight.add(run);
@@ -126,6 +144,24 @@ export class Gateway {
     } finally {
       this.#inFlight.delete(run);
     }
+  }
+
+  /** Writes one `tool_call` entry and waits until it is durable. */
+  async #auditCall(
+    callId: string,
+    request: ToolCallRequest,
+    caller: Caller,
+    started: number,
+    outcome: { outcome: 'ok' | 'refused' | 'failed'; status: number; code?: string },
+  ): Promise<void> {
+    if (this.audit === undefined) return;
+    await this.audit.append('tool_call', auditActorOf(caller), {
+      call_id: callId,
+      tool: request.tool,
+      args: request.args,
+      ...outcome,
+      duration_ms: Math.round((performance.now() - started) * 1000) / 1000,
+    });
   }
 
   /** `[]` when `args` fit the tool's schema, else zod's issues. Throws 404 for an unknown tool. */
@@ -191,6 +227,7 @@ export class Gateway {
     this.#closing.abort();
     await Promise.allSettled(this.#inFlight);
     await this.#workerPool?.close?.();
+    await this.audit?.close();
     this.events.emitSafely('gateway.closed');
     this.events.removeAllListeners();
   }

@@ -13,6 +13,7 @@ export interface GatewayConfig {
     readonly jwtSecret: SecretValue | undefined;
   };
   readonly users: { readonly path: string };
+  readonly audit: { readonly path: string };
   readonly http: { readonly bodyLimitBytes: number };
   readonly sandbox: {
     /** Undefined: the bundled worker. */
@@ -64,6 +65,7 @@ export function configFromEnv(env: Env = process.env): GatewayConfig {
       jwtSecret: v.AGENT_GATEWAY_JWT_SECRET,
     },
     users: { path: v.AGENT_GATEWAY_USERS_PATH },
+    audit: { path: v.AGENT_GATEWAY_AUDIT_PATH },
     http: { bodyLimitBytes: v.AGENT_GATEWAY_BODY_LIMIT },
     sandbox: {
       workerPath: v.SANDBOX_WORKER_PATH,

@@ -125,3 +125,11 @@ export class InternalError extends GatewayError {
     super(500, 'internal_error', 'internal error', options);
   }
 }
+
+/** 503: the audit log cannot write, so nothing that must be audited may happen. */
+export class AuditUnavailableError extends GatewayError {
+  override readonly name = 'AuditUnavailableError';
+  constructor(options?: Options) {
+    super(503, 'audit_unavailable', 'the audit log cannot be written; refusing actions that must be audited', options);
+  }
+}

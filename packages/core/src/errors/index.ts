@@ -1,6 +1,7 @@
 export { GatewayError, isGatewayError } from './gateway-error.js';
 export type { ErrorBody, ErrorIssue, GatewayErrorOptions } from './gateway-error.js';
 export {
+  AuditUnavailableError,
   BadRequestError,
   ConflictError,
   ForbiddenError,

@@ -126,7 +126,11 @@ describe('bootstrap and createGatewayFromConfig', () => {
   });
 
   const config = (env: Record<string, string>) =>
-    configFromEnv({ AGENT_GATEWAY_USERS_PATH: join(dir, 'state', 'users.json'), ...env });
+    configFromEnv({
+      AGENT_GATEWAY_USERS_PATH: join(dir, 'state', 'users.json'),
+      AGENT_GATEWAY_AUDIT_PATH: join(dir, 'state', 'audit.log'),
+      ...env,
+    });
 
   it('refuses to start without AGENT_GATEWAY_ADMIN_PASS', () => {
     expect(() => config({})).toThrow(/AGENT_GATEWAY_ADMIN_PASS: is required/);

@@ -1,4 +1,5 @@
 import type { Route } from '../route.js';
+import { adminAuditRoutes } from './admin-audit.js';
 import { adminAuthRoutes } from './admin-auth.js';
 import { adminUsersRoutes } from './admin-users.js';
 import { healthRoutes } from './health.js';
@@ -12,4 +13,5 @@ export const gatewayRoutes: readonly Route[] = [
   ...toolsRoutes,
   ...adminAuthRoutes,
   ...adminUsersRoutes,
+  ...adminAuditRoutes,
 ];

@@ -1,0 +1,11 @@
+export { AuditLog } from './audit-log.js';
+export type { AuditLogOptions, AuditSink, TailFilter } from './audit-log.js';
+export { auditActorOf, auditEntrySchema, GENESIS_HASH } from './audit-entry.js';
+export type { AuditActor, AuditEntry } from './audit-entry.js';
+export { verifyChain } from './verify-chain.js';
+export type { BrokenEntry, VerifyReport } from './verify-chain.js';
+export { scrubSecrets, REDACTED } from './secret-scrubber.js';
+export { canonicalJson } from './canonical-json.js';
+export { readLastLines } from './read-last-lines.js';
+export type { LastLines } from './read-last-lines.js';
+export { recordAuthEvents } from './gateway-audit-trail.js';

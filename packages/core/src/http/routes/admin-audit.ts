@@ -1,0 +1,56 @@
+import { z } from 'zod';
+import type { AuditLog } from '../../audit/audit-log.js';
+import { ServiceUnavailableError } from '../../errors/index.js';
+import type { Gateway } from '../../gateway.js';
+import { defineRoute } from '../route.js';
+import { jsonResponse } from '../responses.js';
+
+const auditQuery = z
+  .object({
+    tail: z
+      .string()
+      .regex(/^\d+$/, 'expected a whole number')
+      .transform(Number)
+      .pipe(z.number().int().min(1).max(10_000))
+      .optional(),
+    event: z.string().regex(/^[a-z_.]{1,64}$/, 'expected an event name such as tool_call').optional(),
+  })
+  .strict();
+
+function auditLogOf(gateway: Gateway): AuditLog {
+  if (gateway.audit === undefined) throw new ServiceUnavailableError('audit_not_configured', 'this gateway has no audit log');
+  return gateway.audit;
+}
+
+export const adminAuditRoutes = [
+  defineRoute({
+    method: 'GET',
+    path: '/admin/audit',
+    summary: 'The last audit entries (200, or ?tail=N up to 10000), optionally only one ?event=',
+    auth: ['admin', 'approver'],
+    query: auditQuery,
+    async handle({ gateway, query }) {
+      const entries = await auditLogOf(gateway).tail(query.tail ?? 200, query.event === undefined ? {} : { event: query.event });
+      return jsonResponse(200, entries);
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/admin/audit/verify',
+    summary: 'Walk the hash chain and report the first broken entry',
+    auth: ['admin', 'approver'],
+    async handle({ gateway }) {
+      return jsonResponse(200, await auditLogOf(gateway).verify());
+    },
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/admin/audit/rotate',
+    summary: 'Move the audit file aside and start a new one anchored to it (the chain stays verifiable)',
+    auth: ['admin'],
+    async handle({ gateway }) {
+      const { rotatedTo } = await auditLogOf(gateway).rotate();
+      return jsonResponse(200, { rotated_to: rotatedTo.split(/[\\/]/).pop() });
+    },
+  }),
+];
