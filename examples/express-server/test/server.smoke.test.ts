@@ -6,7 +6,6 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const exampleDir = resolve(__dirname, '..');
-const tsx = resolve(exampleDir, '../../node_modules/.bin/tsx');
 const RUNBOOK_METRICS = [
   'process_uptime_seconds', 'tool_calls_total', 'tool_call_duration_seconds', 'tool_validation_errors_total',
   'approvals_queued_total', 'worker_healthy', 'worker_pool_alive', 'worker_pool_size', 'scheduler_tasks_total',
@@ -19,9 +18,12 @@ interface Started {
   readonly exit: Promise<{ code: number | null; stderr: string }>;
 }
 
-/** Starts the example as `npm start` does (tsx on the built packages), with a clean environment. */
+/**
+ * Starts the example as `npm start` does (tsx on the built packages), with a clean environment, as
+ * one process (node with tsx's loader) so that a kill reaches the server itself.
+ */
 function startExample(env: Record<string, string>): Started {
-  const child = spawn(tsx, ['src/server.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
     cwd: exampleDir,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', HOST: '127.0.0.1', PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -90,6 +90,7 @@ export class AuditLog {
   #flushing: Promise<void> | undefined;
   #failure: unknown;
   #closed = false;
+  #batches = 0;
 
   private constructor(path: string, file: FileHandle, last: { seq: number; hash: string }, options: AuditLogOptions) {
     this.path = path;
@@ -152,6 +153,11 @@ export class AuditLog {
     return this.#durableSeq;
   }
 
+  /** How many write + fsync rounds this log has made (group commit makes it far fewer than entries). */
+  get batches(): number {
+    return this.#batches;
+  }
+
   /** Set when a write failed: the log refuses further entries until reopened. */
   get failure(): unknown {
     return this.#failure;
@@ -206,6 +212,7 @@ export class AuditLog {
           this.#fail(error, batch);
           return;
         }
+        this.#batches += 1;
         const last = batch[batch.length - 1];
         if (last !== undefined) this.#durableSeq = last.entry.seq;
         for (const pending of batch) pending.resolve(pending.entry);
