@@ -7,6 +7,7 @@ import {
   CONFORMANCE_SECRET,
   createConformanceGateway,
   USERS,
+  type ConformanceGateway,
 } from './conformance-gateway.js';
 import { getJson, postJson, rawRequest } from './http-client.js';
 import { login, type Session } from './sessions.js';
@@ -47,6 +48,7 @@ function base64url(value: unknown): string {
 /** Auth cases of the conformance suite: login, refresh, revoke, users, roles, and token attacks. */
 export function describeAuthConformance(name: string, start: StartServer): void {
   describe(`HTTP conformance (auth): ${name}`, () => {
+    let conformance: ConformanceGateway;
     let gateway: Gateway;
     let server: RunningServer;
     let base: string;
@@ -54,13 +56,14 @@ export function describeAuthConformance(name: string, start: StartServer): void 
     const callEcho = (token: string) => postJson(url('/tools/call'), { tool: 'echo', args: { text: 'hi' } }, token);
 
     beforeAll(async () => {
-      ({ gateway } = await createConformanceGateway());
+      conformance = await createConformanceGateway();
+      gateway = conformance.gateway;
       server = await start(gateway);
       base = server.baseUrl;
     });
     afterAll(async () => {
       await server.close();
-      await gateway.close();
+      await conformance.dispose();
     });
 
     describe('login and the runbook section 3', () => {
@@ -296,19 +299,19 @@ export function describeAuthConformance(name: string, start: StartServer): void 
   });
 
   describe(`HTTP conformance (auth, EdDSA keys): ${name}`, () => {
-    let gateway: Gateway;
+    let conformance: ConformanceGateway;
     let server: RunningServer;
     let base: string;
 
     beforeAll(async () => {
       const { privateKey, publicKey } = await generateKeyPair('EdDSA', { extractable: true });
-      ({ gateway } = await createConformanceGateway({ algorithm: 'EdDSA', privateKey, publicKey, keyId: 'k1' }));
-      server = await start(gateway);
+      conformance = await createConformanceGateway({ algorithm: 'EdDSA', privateKey, publicKey, keyId: 'k1' });
+      server = await start(conformance.gateway);
       base = server.baseUrl;
     });
     afterAll(async () => {
       await server.close();
-      await gateway.close();
+      await conformance.dispose();
     });
 
     it('logs in and calls tools with EdDSA-signed tokens', async () => {

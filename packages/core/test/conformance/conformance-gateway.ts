@@ -1,5 +1,8 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { z } from 'zod';
-import { Gateway, silentLogger, ToolError, type SigningKey } from '../../src/index.js';
+import { AuditLog, Gateway, silentLogger, ToolError, type SigningKey } from '../../src/index.js';
 
 /** Small enough that the 413 cases need only a few KiB. */
 export const CONFORMANCE_BODY_LIMIT = 4096;
@@ -21,12 +24,23 @@ export interface ToolProbe {
   approvalToolRuns: number;
 }
 
-/** The gateway every adapter is tested with: the same tools, users, keys and limits. */
-export async function createConformanceGateway(signingKey?: SigningKey): Promise<{ gateway: Gateway; probe: ToolProbe }> {
+export interface ConformanceGateway {
+  readonly gateway: Gateway;
+  readonly probe: ToolProbe;
+  readonly auditPath: string;
+  /** Closes the gateway (and its audit log) and removes its files. */
+  dispose(): Promise<void>;
+}
+
+/** The gateway every adapter is tested with: the same tools, users, keys, limits and a real audit log. */
+export async function createConformanceGateway(signingKey?: SigningKey): Promise<ConformanceGateway> {
   const probe: ToolProbe = { approvalToolRuns: 0 };
+  const dir = await mkdtemp(join(tmpdir(), 'conformance-'));
+  const auditPath = join(dir, 'audit.log');
   const gateway = new Gateway({
     bodyLimitBytes: CONFORMANCE_BODY_LIMIT,
     logger: silentLogger,
+    audit: await AuditLog.open(auditPath),
     auth: {
       signingKey: signingKey ?? { algorithm: 'HS256', secret: CONFORMANCE_SECRET },
       // Cheap hashing keeps the suite fast; the real parameters are tested in the auth unit tests.
@@ -85,5 +99,13 @@ export async function createConformanceGateway(signingKey?: SigningKey): Promise
         return { ran: true };
       },
     });
-  return { gateway, probe };
+  return {
+    gateway,
+    probe,
+    auditPath,
+    async dispose() {
+      await gateway.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
 }

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../src/index.js';
 import { RUNBOOK_METRIC_NAMES } from '../../src/index.js';
+import { describeAuditConformance } from './audit-suite.js';
 import { describeAuthConformance } from './auth-suite.js';
-import { CONFORMANCE_BODY_LIMIT, createConformanceGateway, USERS, type ToolProbe } from './conformance-gateway.js';
+import { CONFORMANCE_BODY_LIMIT, createConformanceGateway, USERS, type ConformanceGateway, type ToolProbe } from './conformance-gateway.js';
 import { login, type Session } from './sessions.js';
 import { postJson, rawRequest, type RawResponse } from './http-client.js';
 
@@ -37,7 +38,7 @@ export function expectError(response: RawResponse, status: number, code: string)
  */
 export function describeConformance(name: string, start: StartServer): void {
   describe(`HTTP conformance: ${name}`, () => {
-    let gateway: Gateway;
+    let conformance: ConformanceGateway;
     let probe: ToolProbe;
     let server: RunningServer;
     let base: string;
@@ -47,14 +48,15 @@ export function describeConformance(name: string, start: StartServer): void {
     const call = (path: string, body: unknown): Promise<RawResponse> => postJson(url(path), body, agent.token);
 
     beforeAll(async () => {
-      ({ gateway, probe } = await createConformanceGateway());
-      server = await start(gateway);
+      conformance = await createConformanceGateway();
+      probe = conformance.probe;
+      server = await start(conformance.gateway);
       base = server.baseUrl;
       agent = await login(base, USERS.agent);
     });
     afterAll(async () => {
       await server.close();
-      await gateway.close();
+      await conformance.dispose();
     });
 
     describe('health and metrics', () => {
@@ -309,4 +311,5 @@ export function describeConformance(name: string, start: StartServer): void {
   });
 
   describeAuthConformance(name, start);
+  describeAuditConformance(name, start);
 }

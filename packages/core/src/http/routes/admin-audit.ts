@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import { z } from 'zod';
 import type { AuditLog } from '../../audit/audit-log.js';
 import { ServiceUnavailableError } from '../../errors/index.js';
@@ -50,7 +51,7 @@ export const adminAuditRoutes = [
     auth: ['admin'],
     async handle({ gateway }) {
       const { rotatedTo } = await auditLogOf(gateway).rotate();
-      return jsonResponse(200, { rotated_to: rotatedTo.split(/[\\/]/).pop() });
+      return jsonResponse(200, { rotated_to: basename(rotatedTo) });
     },
   }),
 ];
