@@ -110,6 +110,13 @@ describe('examples/express-server', () => {
     const revoked = await post('/admin/revoke', { token: tokens.token }, next.token);
     expect(revoked.status).toBe(200);
     expect((await post('/tools/call', { tool: 'echo', args: { text: 'x' } }, tokens.token)).status).toBe(401);
+
+    // Export the last 200 audit entries: the login, refresh and revocation are there.
+    const fresh = await adminToken();
+    const audit = await fetch(`${base}/admin/audit`, { headers: { authorization: `Bearer ${fresh}` } });
+    expect(audit.status).toBe(200);
+    const events = ((await audit.json()) as Array<{ event: string }>).map((e) => e.event);
+    expect(events).toEqual(expect.arrayContaining(['user_created', 'login', 'token_refreshed', 'token_revoked']));
   });
 
   it('created the bootstrap admin in a 0600 users file that holds no plaintext password', async () => {
