@@ -20,7 +20,8 @@ export function fileWriteTool(scratchDir: string) {
   const root = resolve(scratchDir);
   return defineTool({
     name: 'file.write',
-    description: 'Writes a UTF-8 text file inside the scratch directory.',
+    description: 'Writes a UTF-8 text file inside the scratch directory (held for human approval).',
+    requiresApproval: true,
     args: z
       .object({
         path: z

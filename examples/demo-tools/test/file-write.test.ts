@@ -2,7 +2,7 @@ import { mkdtemp, mkdir, readFile, readdir, rm, symlink, writeFile } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Gateway, silentLogger, ToolError } from '@agent-gateway/core';
+import { Gateway, GatewayError, settledResult, silentLogger, systemCaller } from '@agent-gateway/core';
 import { registerDemoTools } from '../src/index.js';
 
 describe('file.write', () => {
@@ -22,7 +22,19 @@ describe('file.write', () => {
     await rm(workDir, { recursive: true, force: true });
   });
 
-  const write = (path: string, content = 'data') => gateway.callTool({ tool: 'file.write', args: { path, content } });
+  /** file.write is held for approval: request it, approve it as someone else, and return what the run gave. */
+  const write = async (path: string, content = 'data') => {
+    const outcome = await gateway.callTool({ tool: 'file.write', args: { path, content } });
+    if (outcome.status !== 'pending') throw new Error('file.write ran without approval');
+    const decided = await gateway.approvals.approve(outcome.approvalId, systemCaller('reviewer'));
+    return { result: settledResult(decided)?.result };
+  };
+
+  it('is held for approval and does not run before it', async () => {
+    const outcome = await gateway.callTool({ tool: 'file.write', args: { path: 'held.txt', content: 'x' } });
+    expect(outcome.status).toBe('pending');
+    expect(await readdir(scratch)).toEqual([]);
+  });
 
   it('writes a file inside the scratch directory, creating folders, and reports its size', async () => {
     await expect(write('notes/today.txt', 'héllo')).resolves.toMatchObject({ result: { path: 'notes/today.txt', bytes: 6 } });
@@ -38,8 +50,8 @@ describe('file.write', () => {
 
   it.each(['../escape.txt', 'a/../../escape.txt', '/etc/passwd', '.', 'a/..'])('refuses %j', async (path) => {
     const error = await write(path).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ToolError);
-    expect((error as ToolError).code).toMatch(/path_outside_scratch|path_is_directory/);
+    expect(error).toBeInstanceOf(GatewayError);
+    expect((error as GatewayError).code).toMatch(/path_outside_scratch|path_is_directory/);
     expect(await readdir(workDir)).toEqual(['scratch']);
   });
 
@@ -61,9 +73,10 @@ describe('file.write', () => {
     expect(await readFile(join(scratch, 'file.txt'), 'utf8')).toBe('new');
   });
 
-  it('refuses content over 256 KiB and paths with NUL through its schema (422)', async () => {
-    await expect(write('big.txt', 'x'.repeat(256 * 1024 + 1))).rejects.toMatchObject({ status: 422, code: 'invalid_args' });
-    await expect(write('a\0b')).rejects.toMatchObject({ status: 422, code: 'invalid_args' });
+  it('refuses content over 256 KiB and paths with NUL through its schema (422), before any approval', async () => {
+    const call = (path: string, content: string) => gateway.callTool({ tool: 'file.write', args: { path, content } });
+    await expect(call('big.txt', 'x'.repeat(256 * 1024 + 1))).rejects.toMatchObject({ status: 422, code: 'invalid_args' });
+    await expect(call('a\0b', 'x')).rejects.toMatchObject({ status: 422, code: 'invalid_args' });
   });
 
   it('echo returns its text', async () => {

@@ -130,17 +130,32 @@ describe('examples/express-server', () => {
     expect((await post('/tools/call', { tool: 'echo', args: { text: 'x' } })).status).toBe(401);
   });
 
-  it('calls echo and file.write through POST /tools/call', async () => {
-    const token = await adminToken();
-    const call = (tool: string, args: unknown) => post('/tools/call', { tool, args }, token);
-    const echo = await call('echo', { text: 'hi' });
+  it('runs the runbook section 4: file.write is held until an admin approves it', async () => {
+    const admin = await adminToken();
+    const created = await post('/admin/users', { username: 'bot', password: 'bot-password', role: 'agent' }, admin);
+    expect(created.status).toBe(201);
+    const agent = ((await (await post('/admin/login', { username: 'bot', password: 'bot-password' })).json()) as { token: string }).token;
+
+    const echo = await post('/tools/call', { tool: 'echo', args: { text: 'hi' } }, agent);
     expect(echo.status).toBe(200);
     expect(((await echo.json()) as { result: unknown }).result).toEqual({ text: 'hi' });
 
-    const written = await call('file.write', { path: 'hello.txt', content: 'from the smoke test' });
-    expect(written.status).toBe(200);
+    const held = await post('/tools/call', { tool: 'file.write', args: { path: 'hello.txt', content: 'from the smoke test' } }, agent);
+    expect(held.status).toBe(202);
+    const { approval_id: id } = (await held.json()) as { approval_id: string };
+    const listed = (await (await fetch(`${base}/approvals`)).json()) as { approvals: Array<{ id: string; args?: unknown }> };
+    expect(listed.approvals.map((a) => a.id)).toContain(id);
+    expect(listed.approvals[0]).not.toHaveProperty('args');
+
+    const approved = await fetch(`${base}/approvals/${id}/approve`, { method: 'POST', headers: { authorization: `Bearer ${admin}` } });
+    expect(approved.status).toBe(200);
+    expect(await approved.json()).toMatchObject({ state: 'executed', result: { path: 'hello.txt' } });
     expect(await readFile(join(workDir, 'scratch', 'hello.txt'), 'utf8')).toBe('from the smoke test');
-    expect((await call('file.write', { path: '../out.txt', content: 'x' })).status).toBe(422);
+
+    const outside = await post('/tools/call', { tool: 'file.write', args: { path: '../out.txt', content: 'x' } }, agent);
+    const outsideId = ((await outside.json()) as { approval_id: string }).approval_id;
+    const rejected = await fetch(`${base}/approvals/${outsideId}/reject`, { method: 'POST', headers: { authorization: `Bearer ${admin}` } });
+    expect(await rejected.json()).toMatchObject({ state: 'rejected' });
   });
 
   it('answers unknown paths with the JSON 404', async () => {

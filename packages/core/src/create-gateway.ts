@@ -20,6 +20,7 @@ export async function createGatewayFromConfig(config: GatewayConfig, options: Cr
   const secret = config.tokens.jwtSecret;
   const audit = await AuditLog.open(config.audit.path, rest.logger === undefined ? {} : { logger: rest.logger });
   const gateway = new Gateway({
+    approvals: { timeoutMs: config.approvals.timeoutMs },
     ...rest,
     audit,
     bodyLimitBytes: config.http.bodyLimitBytes,

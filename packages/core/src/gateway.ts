@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import { auditActorOf } from './audit/audit-entry.js';
 import type { AuditLog } from './audit/audit-log.js';
 import { recordAuthEvents } from './audit/gateway-audit-trail.js';
+import { scrubSecrets } from './audit/secret-scrubber.js';
 import { TokenService, type TokenServiceOptions } from './auth/token-service.js';
 import { AuditUnavailableError, GatewayError, ServiceUnavailableError, type ErrorIssue } from './errors/index.js';
 import { GatewayEvents } from './events/index.js';
@@ -14,7 +15,10 @@ import { gatewayRoutes } from './http/routes/index.js';
 import type { GatewayRequest, GatewayResponse, HandleOptions } from './http/types.js';
 import { createJsonLogger, type Logger } from './logging/index.js';
 import { GatewayMetrics } from './metrics/index.js';
-import { approvalGate } from './pipeline/approval-gate.js';
+import { ApprovalQueue, type ApprovalQueueOptions } from './approvals/approval-queue.js';
+import type { Approval } from './approvals/approval.js';
+import { recordApprovalChanges } from './audit/gateway-audit-trail.js';
+import { needsApproval } from './pipeline/approval-gate.js';
 import { authorizeTool } from './pipeline/authorize-tool.js';
 import { ANONYMOUS_CALLER, type Caller } from './pipeline/caller.js';
 import { execute } from './pipeline/execute.js';
@@ -44,6 +48,8 @@ export interface GatewayOptions {
    * written to it; the gateway closes it on `close()`. Without one nothing is audited.
    */
   readonly audit?: AuditLog;
+  /** The approval queue, or its options (timeout, store, self-approval). Default: in memory, 300 s. */
+  readonly approvals?: ApprovalQueue | ApprovalQueueOptions;
 }
 
 /**
@@ -57,6 +63,7 @@ export class Gateway {
   readonly events: GatewayEvents;
   readonly auth: TokenService;
   readonly audit: AuditLog | undefined;
+  readonly approvals: ApprovalQueue;
   readonly logger: Logger;
   readonly bodyLimitBytes: number;
 
@@ -75,7 +82,13 @@ export class Gateway {
     this.events = new GatewayEvents(this.logger);
     this.auth = new TokenService(options.auth ?? {}, this.events);
     this.audit = options.audit;
-    if (this.audit !== undefined) recordAuthEvents(this.events, this.audit, this.logger);
+    this.approvals =
+      options.approvals instanceof ApprovalQueue ? options.approvals : new ApprovalQueue({ logger: this.logger, ...options.approvals });
+    this.approvals.setRunner((approval) => this.#runApproved(approval));
+    if (this.audit !== undefined) {
+      recordAuthEvents(this.events, this.audit, this.logger);
+      recordApprovalChanges(this.approvals, this.audit, this.logger);
+    }
     this.#workerPool = options.workerPool;
     this.metrics.readWorkerStatusFrom(() => this.workerHealth());
   }
@@ -115,14 +128,19 @@ export class Gateway {
           throw error;
         }
         // redact: the args as the audit log and approvers will see them.
-        approvalGate(tool, args, caller);
         // An action that cannot be audited must not happen.
         if (this.audit?.failure !== undefined) throw new AuditUnavailableError({ cause: this.audit.failure });
+        if (needsApproval(tool, args, caller)) {
+          const approval = await this.approvals.request({ callId, tool: tool.name, args, caller });
+          this.metrics.approvalsQueued.inc();
+          await this.#auditCall(callId, request, caller, started, { outcome: 'queued', status: 202, approval_id: approval.id });
+          return { status: 'pending', callId, tool: tool.name, approvalId: approval.id, expiresAt: approval.expiresAt };
+        }
         ran = true;
         const result = await execute(tool, args, { callId, caller, signal }, this.logger);
         await this.#auditCall(callId, request, caller, started, { outcome: 'ok', status: 200 });
         this.events.emitSafely('tool.succeeded', { callId, tool: tool.name, caller, durationMs: performance.now() - started });
-        return { callId, tool: tool.name, result };
+        return { status: 'executed', callId, tool: tool.name, result };
       } catch (error) {
         const { code, status } = error instanceof GatewayError ? error : { code: 'internal_error', status: 500 };
         if (!(error instanceof AuditUnavailableError)) {
@@ -152,7 +170,7 @@ export class Gateway {
     request: ToolCallRequest,
     caller: Caller,
     started: number,
-    outcome: { outcome: 'ok' | 'refused' | 'failed'; status: number; code?: string },
+    outcome: { outcome: 'ok' | 'refused' | 'failed' | 'queued'; status: number; code?: string; approval_id?: string; approved_by?: string },
   ): Promise<void> {
     if (this.audit === undefined) return;
     await this.audit.append('tool_call', auditActorOf(caller), {
@@ -162,6 +180,48 @@ export class Gateway {
       ...outcome,
       duration_ms: Math.round((performance.now() - started) * 1000) / 1000,
     });
+  }
+
+  /**
+   * Runs a call a person approved, as its original caller: that caller is looked up again, so a
+   * user deleted or stripped of the tool since asking does not get it run. Audited like any call.
+   */
+  async #runApproved(approval: Approval): Promise<unknown> {
+    const started = performance.now();
+    const request = { tool: approval.tool, args: approval.args };
+    const approvedBy = approval.decision?.by;
+    let caller = approval.caller;
+    try {
+      if (caller.kind === 'user') {
+        const current = await this.auth.callerFor(caller.id);
+        caller = { ...current, ...(approval.caller.tokenId === undefined ? {} : { tokenId: approval.caller.tokenId }) };
+      }
+      const tool = findTool(this.tools, approval.tool);
+      authorizeTool(caller, tool);
+      const result = await execute(tool, approval.args, { callId: approval.callId, caller, signal: this.#closing.signal }, this.logger);
+      await this.#auditCall(approval.callId, request, caller, started, {
+        outcome: 'ok',
+        status: 200,
+        approval_id: approval.id,
+        ...(approvedBy === undefined ? {} : { approved_by: approvedBy }),
+      });
+      return result;
+    } catch (error) {
+      const { code, status } = error instanceof GatewayError ? error : { code: 'internal_error', status: 500 };
+      await this.#auditCall(approval.callId, request, caller, started, {
+        outcome: 'failed',
+        status,
+        code,
+        approval_id: approval.id,
+        ...(approvedBy === undefined ? {} : { approved_by: approvedBy }),
+      }).catch((auditError: unknown) => this.logger.error('could not audit a failed approved call', { error: auditError }));
+      throw error;
+    }
+  }
+
+  /** Args as approvers and the audit log may see them: secrets replaced. */
+  redactArgs(args: unknown): unknown {
+    return scrubSecrets(args);
   }
 
   /** `[]` when `args` fit the tool's schema, else zod's issues. Throws 404 for an unknown tool. */
@@ -226,6 +286,7 @@ export class Gateway {
     if (this.#closing.signal.aborted) return;
     this.#closing.abort();
     await Promise.allSettled(this.#inFlight);
+    this.approvals.close();
     await this.#workerPool?.close?.();
     await this.audit?.close();
     this.events.emitSafely('gateway.closed');

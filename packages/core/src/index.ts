@@ -2,6 +2,7 @@ export { Gateway } from './gateway.js';
 export type { GatewayOptions } from './gateway.js';
 export { createGatewayFromConfig } from './create-gateway.js';
 export type { CreateGatewayOptions } from './create-gateway.js';
+export * from './approvals/index.js';
 export * from './audit/index.js';
 export * from './auth/index.js';
 export * from './config/index.js';

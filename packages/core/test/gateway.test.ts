@@ -3,7 +3,6 @@ import { z } from 'zod';
 import {
   Gateway,
   InvalidArgsError,
-  ServiceUnavailableError,
   silentLogger,
   systemCaller,
   ToolFailedError,
@@ -69,7 +68,7 @@ describe('Gateway.callTool (in-process)', () => {
     expect(logged).toHaveLength(1);
   });
 
-  it('decides approval per call with a policy function, and fails closed without an approval queue', async () => {
+  it('decides approval per call with a policy function: risky calls are held, not run', async () => {
     const runs: string[] = [];
     const gateway = new Gateway({ logger: silentLogger }).registerTool({
       name: 'file.delete',
@@ -81,12 +80,15 @@ describe('Gateway.callTool (in-process)', () => {
         return { deleted: path };
       },
     });
-    await expect(gateway.callTool({ tool: 'file.delete', args: { path: 'tmp/a' } })).resolves.toMatchObject({ result: { deleted: 'tmp/a' } });
-    const refused = await gateway.callTool({ tool: 'file.delete', args: { path: 'etc/passwd' } }).catch((e: unknown) => e);
-    expect(refused).toBeInstanceOf(ServiceUnavailableError);
-    expect((refused as ServiceUnavailableError).code).toBe('approval_unavailable');
+    await expect(gateway.callTool({ tool: 'file.delete', args: { path: 'tmp/a' } })).resolves.toMatchObject({
+      status: 'executed',
+      result: { deleted: 'tmp/a' },
+    });
+    const held = await gateway.callTool({ tool: 'file.delete', args: { path: 'etc/passwd' } });
+    expect(held).toMatchObject({ status: 'pending', approvalId: expect.any(String) });
     expect(runs).toEqual(['tmp/a']);
     expect(gateway.tools.list()[0]?.requires_approval).toBe('per_call');
+    expect(await metricValue(gateway, 'approvals_queued_total')).toBe(1);
   });
 
   it('emits typed events, and a throwing listener does not break the call', async () => {

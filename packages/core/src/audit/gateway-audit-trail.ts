@@ -1,3 +1,4 @@
+import type { ApprovalChange, ApprovalQueue } from '../approvals/approval-queue.js';
 import type { GatewayEvents } from '../events/gateway-events.js';
 import type { Logger } from '../logging/logger.js';
 import { auditActorOf, type AuditActor } from './audit-entry.js';
@@ -27,4 +28,37 @@ export function recordAuthEvents(events: GatewayEvents, log: AuditLog, logger: L
     write('user_created', auditActorOf(e.by), { username: e.username, role: e.role, created: e.created }),
   );
   events.on('auth.user_deleted', (e) => write('user_deleted', auditActorOf(e.by), { username: e.username }));
+}
+
+/**
+ * Writes approval requests, decisions (with the deciding user) and expiries to the audit log. The
+ * run of an approved call is written by the gateway as a `tool_call` entry with its `approval_id`.
+ */
+export function recordApprovalChanges(queue: ApprovalQueue, log: AuditLog, logger: Logger): void {
+  const write = (event: string, actor: AuditActor, details: Record<string, unknown>): void => {
+    log.append(event, actor, details).catch((error: unknown) => logger.error('could not audit an approval change', { event, error }));
+  };
+  queue.on('change', (change: ApprovalChange) => {
+    const { approval } = change;
+    const base = { approval_id: approval.id, call_id: approval.callId, tool: approval.tool };
+    switch (change.type) {
+      case 'approval.requested':
+        write('approval_requested', auditActorOf(approval.caller), { ...base, args: approval.args, args_digest: approval.digest, expires_at: approval.expiresAt });
+        break;
+      case 'approval.approved':
+      case 'approval.rejected':
+        write('approval_decided', change.by === undefined ? { type: 'system', name: 'approvals' } : auditActorOf(change.by), {
+          ...base,
+          decision: change.type === 'approval.approved' ? 'approved' : 'rejected',
+          ...(approval.decision?.reason === undefined ? {} : { reason: approval.decision.reason }),
+        });
+        break;
+      case 'approval.expired':
+        write('approval_expired', { type: 'system', name: 'approvals' }, base);
+        break;
+      default:
+        // executed / failed: the gateway writes the call itself, with its outcome.
+        break;
+    }
+  });
 }

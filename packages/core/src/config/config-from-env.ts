@@ -14,6 +14,7 @@ export interface GatewayConfig {
   };
   readonly users: { readonly path: string };
   readonly audit: { readonly path: string };
+  readonly approvals: { readonly timeoutMs: number };
   readonly http: { readonly bodyLimitBytes: number };
   readonly sandbox: {
     /** Undefined: the bundled worker. */
@@ -66,6 +67,7 @@ export function configFromEnv(env: Env = process.env): GatewayConfig {
     },
     users: { path: v.AGENT_GATEWAY_USERS_PATH },
     audit: { path: v.AGENT_GATEWAY_AUDIT_PATH },
+    approvals: { timeoutMs: v.AGENT_GATEWAY_APPROVAL_TIMEOUT * 1000 },
     http: { bodyLimitBytes: v.AGENT_GATEWAY_BODY_LIMIT },
     sandbox: {
       workerPath: v.SANDBOX_WORKER_PATH,

@@ -10,12 +10,15 @@ export interface ErrorBody {
     readonly code: string;
     readonly message: string;
     readonly issues?: readonly ErrorIssue[];
+    /** Machine-readable facts about this error (e.g. an approval's current `state` on a 409). */
+    readonly details?: Readonly<Record<string, unknown>>;
   };
 }
 
 export interface GatewayErrorOptions {
   readonly cause?: unknown;
   readonly issues?: readonly ErrorIssue[];
+  readonly details?: Readonly<Record<string, unknown>>;
   /** Response headers that belong to this error (`Allow`, `Retry-After`, ...). */
   readonly headers?: Readonly<Record<string, string>>;
 }
@@ -31,6 +34,7 @@ export class GatewayError extends Error {
   readonly code: string;
   readonly status: number;
   readonly issues: readonly ErrorIssue[] | undefined;
+  readonly details: Readonly<Record<string, unknown>> | undefined;
   readonly headers: Readonly<Record<string, string>>;
 
   constructor(status: number, code: string, message: string, options: GatewayErrorOptions = {}) {
@@ -38,6 +42,7 @@ export class GatewayError extends Error {
     this.status = status;
     this.code = code;
     this.issues = options.issues;
+    this.details = options.details;
     this.headers = options.headers ?? {};
   }
 
@@ -47,6 +52,7 @@ export class GatewayError extends Error {
         code: this.code,
         message: this.message,
         ...(this.issues === undefined ? {} : { issues: this.issues }),
+        ...(this.details === undefined ? {} : { details: this.details }),
       },
     };
   }

@@ -9,10 +9,11 @@ import type { GatewayRequest, GatewayResponse } from './types.js';
 export type RouteMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
 /**
- * Who may call a route: anyone (`none`), any holder of a valid access token (`bearer`), or a
+ * Who may call a route: anyone (`none`), anyone but with the caller known when a token is sent
+ * (`optional`; a bad token is still a 401), any holder of a valid access token (`bearer`), or a
  * holder whose role is in the list.
  */
-export type RouteAuth = 'none' | 'bearer' | readonly Role[];
+export type RouteAuth = 'none' | 'optional' | 'bearer' | readonly Role[];
 
 /** What a route's handler gets: the request already checked against the route's schemas. */
 export interface RouteContext<Body, Query> {
@@ -36,6 +37,8 @@ export interface RouteSpec<Body, Query> {
   readonly auth: RouteAuth;
   /** A JSON body is read and checked only for routes that declare one. */
   readonly body?: z.ZodType<Body>;
+  /** The body may be left out entirely (then `body` is `undefined`). */
+  readonly bodyOptional?: boolean;
   readonly query?: z.ZodType<Query>;
   handle(context: RouteContext<Body, Query>): GatewayResponse | Promise<GatewayResponse>;
 }
@@ -72,11 +75,21 @@ function headerValue(value: string | readonly string[] | undefined): string | un
 
 async function authenticate(auth: RouteAuth, input: RouteInput): Promise<Caller> {
   if (auth === 'none') return ANONYMOUS_CALLER;
-  const caller = await input.gateway.auth.authenticateHeader(headerValue(input.request.headers.authorization));
-  if (auth !== 'bearer' && (caller.role === undefined || !auth.includes(caller.role))) {
+  const header = headerValue(input.request.headers.authorization);
+  if (auth === 'optional' && header === undefined) return ANONYMOUS_CALLER;
+  const caller = await input.gateway.auth.authenticateHeader(header);
+  if (auth !== 'bearer' && auth !== 'optional' && (caller.role === undefined || !auth.includes(caller.role))) {
     throw new ForbiddenError(`this needs the ${auth.join(' or ')} role`);
   }
   return caller;
+}
+
+/** No body was sent: `curl -X POST` without `-d` sends neither a length nor chunks. */
+function hasNoBody(request: GatewayRequest): boolean {
+  if (request.body.kind === 'none') return true;
+  if (request.body.kind === 'parsed') return false;
+  const length = headerValue(request.headers['content-length']);
+  return length === '0' || (length === undefined && headerValue(request.headers['transfer-encoding']) === undefined);
 }
 
 function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
@@ -102,7 +115,7 @@ export function defineRoute<Body = undefined, Query = undefined>(spec: RouteSpec
       const caller = await authenticate(spec.auth, input);
       const query = spec.query === undefined ? undefined : parseOrThrow(spec.query, firstValues(input.searchParams), 'query');
       const body =
-        spec.body === undefined
+        spec.body === undefined || (spec.bodyOptional === true && hasNoBody(input.request))
           ? undefined
           : parseOrThrow(
               spec.body,

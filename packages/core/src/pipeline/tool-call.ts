@@ -13,9 +13,21 @@ export interface ToolCallOptions {
   readonly signal?: AbortSignal;
 }
 
-/** A finished call: its id, the tool and what the tool returned. */
-export interface ToolCallOutcome {
+/** The tool ran; `result` is what it returned. */
+export interface ToolCallExecuted {
+  readonly status: 'executed';
   readonly callId: string;
   readonly tool: string;
   readonly result: unknown;
 }
+
+/** The call needs a person's approval first; follow it with `gateway.approvals`. */
+export interface ToolCallPending {
+  readonly status: 'pending';
+  readonly callId: string;
+  readonly tool: string;
+  readonly approvalId: string;
+  readonly expiresAt: string;
+}
+
+export type ToolCallOutcome = ToolCallExecuted | ToolCallPending;

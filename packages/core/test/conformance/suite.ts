@@ -157,8 +157,10 @@ export function describeConformance(name: string, start: StartServer): void {
         expect(body.error.message).toBe('quota reached');
       });
 
-      it('a tool that needs approval is refused, not run, while no approval queue exists', async () => {
-        expectError(await call('/tools/call', { tool: 'risky', args: {} }), 503, 'approval_unavailable');
+      it('a tool that needs approval answers 202 with an approval id, and does not run', async () => {
+        const response = await call('/tools/call', { tool: 'risky', args: {} });
+        expect(response.status).toBe(202);
+        expect(response.json()).toMatchObject({ status: 'pending', approval_id: expect.any(String), expires_at: expect.any(String) });
         expect(probe.approvalToolRuns).toBe(0);
       });
 

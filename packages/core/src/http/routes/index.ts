@@ -2,6 +2,7 @@ import type { Route } from '../route.js';
 import { adminAuditRoutes } from './admin-audit.js';
 import { adminAuthRoutes } from './admin-auth.js';
 import { adminUsersRoutes } from './admin-users.js';
+import { approvalsRoutes } from './approvals.js';
 import { healthRoutes } from './health.js';
 import { metricsRoutes } from './metrics.js';
 import { toolsRoutes } from './tools.js';
@@ -14,4 +15,5 @@ export const gatewayRoutes: readonly Route[] = [
   ...adminAuthRoutes,
   ...adminUsersRoutes,
   ...adminAuditRoutes,
+  ...approvalsRoutes,
 ];

@@ -1,14 +1,21 @@
 import { z } from 'zod';
+import { settledResult } from '../../approvals/call-outcome.js';
 import { defineRoute } from '../route.js';
 import { jsonResponse } from '../responses.js';
 
-/** `{tool, args}`: the body of `/tools/call` and `/validate`. Unknown keys are refused, not ignored. */
+/** Longest a caller may hold a request open waiting for an approval decision. */
+export const MAX_WAIT_SECONDS = 60;
+
+/** `{tool, args}`: the body of `/validate`. Unknown keys are refused, not ignored. */
 export const toolCallBody = z
   .object({
     tool: z.string().min(1).max(128),
     args: z.unknown().optional(),
   })
   .strict();
+
+/** `/tools/call` also takes `wait`: seconds to hold the request open if the call needs approval. */
+const callBody = toolCallBody.extend({ wait: z.number().min(0).max(MAX_WAIT_SECONDS).optional() }).strict();
 
 export const toolsRoutes = [
   defineRoute({
@@ -32,12 +39,26 @@ export const toolsRoutes = [
   defineRoute({
     method: 'POST',
     path: '/tools/call',
-    summary: 'Call a tool through the full pipeline',
+    summary: 'Call a tool through the full pipeline; 202 with an approval id when it needs approval',
     auth: 'bearer',
-    body: toolCallBody,
+    body: callBody,
     async handle({ gateway, body, caller, signal }) {
       const outcome = await gateway.callTool({ tool: body.tool, args: body.args ?? {} }, { caller, signal });
-      return jsonResponse(200, { call_id: outcome.callId, tool: outcome.tool, result: outcome.result });
+      if (outcome.status === 'executed') {
+        return jsonResponse(200, { call_id: outcome.callId, tool: outcome.tool, result: outcome.result });
+      }
+      const waited = body.wait === undefined ? undefined : await gateway.approvals.wait(outcome.approvalId, body.wait * 1000, signal);
+      const settled = waited === undefined ? undefined : settledResult(waited);
+      if (settled !== undefined) {
+        return jsonResponse(200, { call_id: outcome.callId, tool: outcome.tool, result: settled.result, approval_id: outcome.approvalId });
+      }
+      return jsonResponse(202, {
+        status: 'pending',
+        approval_id: outcome.approvalId,
+        expires_at: outcome.expiresAt,
+        call_id: outcome.callId,
+        tool: outcome.tool,
+      });
     },
   }),
 ];

@@ -1,0 +1,258 @@
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'eventemitter3';
+import { GatewayError, NotFoundError, ToolFailedError } from '../errors/index.js';
+import type { Logger } from '../logging/logger.js';
+import type { Caller } from '../pipeline/caller.js';
+import { digestOf, FINAL_STATES, type Approval, type ApprovalState } from './approval.js';
+import { ApprovalConflictError, ApprovalDigestMismatchError, SelfApprovalError } from './approval-errors.js';
+import { MemoryApprovalStore, type ApprovalStore } from './approval-store.js';
+
+export type ApprovalEventType =
+  | 'approval.requested'
+  | 'approval.approved'
+  | 'approval.rejected'
+  | 'approval.expired'
+  | 'approval.executed'
+  | 'approval.failed';
+
+/** One change of one approval. `seq` increases by one per change: the SSE event id. */
+export interface ApprovalChange {
+  readonly seq: number;
+  readonly type: ApprovalEventType;
+  readonly approval: Approval;
+  /** Who made this change happen: the decider for approved/rejected. */
+  readonly by?: Caller;
+}
+
+export interface ApprovalQueueEvents {
+  change: [change: ApprovalChange];
+}
+
+/** Runs an approved call; the gateway supplies it (re-checking the caller, then the pipeline's execute step). */
+export type ApprovedCallRunner = (approval: Approval) => Promise<unknown>;
+
+export interface ApprovalQueueOptions {
+  readonly store?: ApprovalStore;
+  /** How long a call waits for a decision. Default 300 s (AGENT_GATEWAY_APPROVAL_TIMEOUT). */
+  readonly timeoutMs?: number;
+  /** Let a user approve their own call. Default false: a second person decides. */
+  readonly allowSelfApproval?: boolean;
+  /** How many recent changes are kept for `Last-Event-ID` replay. Default 1000. */
+  readonly replayBuffer?: number;
+  /** Finished approvals are dropped from the store after this long. Default one hour. */
+  readonly retentionMs?: number;
+  readonly now?: () => number;
+  readonly logger?: Logger;
+}
+
+const EVENT_OF_STATE: Record<Exclude<ApprovalState, 'pending'>, ApprovalEventType> = {
+  approved: 'approval.approved',
+  rejected: 'approval.rejected',
+  expired: 'approval.expired',
+  executed: 'approval.executed',
+  failed: 'approval.failed',
+};
+
+/**
+ * Holds risky tool calls until a person approves or rejects them, or they expire. Each approval
+ * is bound to its exact call (tool + args digest + caller) and runs at most once. Every change is
+ * an event (`change`), kept briefly for replay to reconnecting stream clients.
+ */
+export class ApprovalQueue extends EventEmitter<ApprovalQueueEvents> {
+  readonly timeoutMs: number;
+  readonly #store: ApprovalStore;
+  readonly #allowSelfApproval: boolean;
+  readonly #replayLimit: number;
+  readonly #retentionMs: number;
+  readonly #now: () => number;
+  readonly #logger: Logger | undefined;
+  readonly #timers = new Map<string, NodeJS.Timeout>();
+  readonly #recent: ApprovalChange[] = [];
+  #runner: ApprovedCallRunner | undefined;
+  #seq = 0;
+  #lastPrune = 0;
+
+  constructor(options: ApprovalQueueOptions = {}) {
+    super();
+    this.#store = options.store ?? new MemoryApprovalStore();
+    this.timeoutMs = options.timeoutMs ?? 300_000;
+    this.#allowSelfApproval = options.allowSelfApproval ?? false;
+    this.#replayLimit = options.replayBuffer ?? 1000;
+    this.#retentionMs = options.retentionMs ?? 3_600_000;
+    this.#now = options.now ?? Date.now;
+    this.#logger = options.logger;
+  }
+
+  /** Set once by the gateway: how an approved call is run. */
+  setRunner(runner: ApprovedCallRunner): void {
+    this.#runner = runner;
+  }
+
+  /** Holds a call. The digest binds the approval to exactly these args. */
+  async request(call: { callId: string; tool: string; args: unknown; caller: Caller }): Promise<Approval> {
+    await this.#pruneNow();
+    const now = this.#now();
+    const approval: Approval = {
+      id: randomUUID(),
+      callId: call.callId,
+      tool: call.tool,
+      args: call.args,
+      digest: digestOf(call.tool, call.args),
+      caller: call.caller,
+      state: 'pending',
+      createdAt: new Date(now).toISOString(),
+      expiresAt: new Date(now + this.timeoutMs).toISOString(),
+    };
+    await this.#store.insert(approval);
+    const timer = setTimeout(() => void this.#expire(approval.id), this.timeoutMs);
+    timer.unref();
+    this.#timers.set(approval.id, timer);
+    this.#publish('approval.requested', approval);
+    return approval;
+  }
+
+  /** The approval, with expiry applied if its timer has not fired yet; 404 if unknown. */
+  async get(id: string): Promise<Approval> {
+    const approval = await this.#store.get(id);
+    if (approval === undefined) throw new NotFoundError(`no approval ${JSON.stringify(id)}`);
+    if (approval.state === 'pending' && Date.parse(approval.expiresAt) <= this.#now()) return (await this.#expire(id)) ?? approval;
+    return approval;
+  }
+
+  async list(filter: { state?: ApprovalState } = {}): Promise<Approval[]> {
+    const approvals = await this.#store.list(filter);
+    return approvals.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  }
+
+  /** Approves and runs the call, once. Resolves with the approval in its final state (executed or failed). */
+  async approve(id: string, decider: Caller, reason?: string): Promise<Approval> {
+    const pending = await this.#pendingFor(id, decider);
+    const decision = { by: decider.id, at: new Date(this.#now()).toISOString(), ...(reason === undefined ? {} : { reason }) };
+    const approved = await this.#transition(id, ['pending'], { state: 'approved', decision }, decider);
+    this.#clearTimer(id);
+    if (digestOf(approved.tool, approved.args) !== pending.digest || approved.digest !== pending.digest) {
+      await this.#transition(id, ['approved'], {
+        state: 'failed',
+        error: { code: 'digest_mismatch', message: 'the held call changed after it was requested', status: 409 },
+      });
+      throw new ApprovalDigestMismatchError(id);
+    }
+    return this.#run(approved);
+  }
+
+  async reject(id: string, decider: Caller, reason?: string): Promise<Approval> {
+    await this.#pendingFor(id, decider);
+    const decision = { by: decider.id, at: new Date(this.#now()).toISOString(), ...(reason === undefined ? {} : { reason }) };
+    const rejected = await this.#transition(id, ['pending'], { state: 'rejected', decision }, decider);
+    this.#clearTimer(id);
+    return rejected;
+  }
+
+  /**
+   * Resolves once the approval reaches a final state, or after `timeoutMs` (or on abort) with its
+   * state then. Long-polling clients and `"wait"` callers use this.
+   */
+  async wait(id: string, timeoutMs: number, signal?: AbortSignal): Promise<Approval> {
+    const current = await this.get(id);
+    if (FINAL_STATES.has(current.state) || timeoutMs <= 0) return current;
+    return new Promise<Approval>((resolve) => {
+      const finish = (): void => {
+        clearTimeout(timer);
+        this.off('change', onChange);
+        signal?.removeEventListener('abort', finish);
+        void this.get(id).then(resolve, () => resolve(current));
+      };
+      const onChange = (change: ApprovalChange): void => {
+        if (change.approval.id === id && FINAL_STATES.has(change.approval.state)) finish();
+      };
+      const timer = setTimeout(finish, timeoutMs);
+      this.on('change', onChange);
+      signal?.addEventListener('abort', finish, { once: true });
+    });
+  }
+
+  /** Changes after `seq` still in the replay buffer, oldest first. */
+  changesSince(seq: number): ApprovalChange[] {
+    return this.#recent.filter((change) => change.seq > seq);
+  }
+
+  /** The id of the latest change (0 before any). */
+  get lastSeq(): number {
+    return this.#seq;
+  }
+
+  /** Stops the expiry timers. Pending approvals stay in the store. */
+  close(): void {
+    for (const timer of this.#timers.values()) clearTimeout(timer);
+    this.#timers.clear();
+  }
+
+  async #pendingFor(id: string, decider: Caller): Promise<Approval> {
+    const approval = await this.get(id);
+    if (approval.state !== 'pending') throw new ApprovalConflictError(id, approval.state);
+    if (!this.#allowSelfApproval && decider.kind === 'user' && approval.caller.kind === 'user' && decider.id === approval.caller.id) {
+      throw new SelfApprovalError();
+    }
+    return approval;
+  }
+
+  async #run(approved: Approval): Promise<Approval> {
+    if (this.#runner === undefined) throw new Error('ApprovalQueue has no runner; attach it to a Gateway');
+    try {
+      const result = await this.#runner(approved);
+      return await this.#transition(approved.id, ['approved'], { state: 'executed', result });
+    } catch (error) {
+      const failure = error instanceof GatewayError ? error : new ToolFailedError(approved.tool, error);
+      return this.#transition(approved.id, ['approved'], {
+        state: 'failed',
+        error: { code: failure.code, message: failure.message, status: failure.status },
+      });
+    }
+  }
+
+  async #expire(id: string): Promise<Approval | undefined> {
+    this.#clearTimer(id);
+    const result = await this.#store.transition(id, ['pending'], { state: 'expired' });
+    if (!result.ok) return result.current;
+    this.#publish('approval.expired', result.approval);
+    return result.approval;
+  }
+
+  /** Compare-and-set through the store; a lost race is a 409 naming the state that won. */
+  async #transition(id: string, from: readonly ApprovalState[], patch: Partial<Approval>, by?: Caller): Promise<Approval> {
+    const result = await this.#store.transition(id, from, patch);
+    if (!result.ok) {
+      if (result.current === undefined) throw new NotFoundError(`no approval ${JSON.stringify(id)}`);
+      throw new ApprovalConflictError(id, result.current.state);
+    }
+    const { approval } = result;
+    if (approval.state !== 'pending') this.#publish(EVENT_OF_STATE[approval.state], approval, by);
+    return approval;
+  }
+
+  #publish(type: ApprovalEventType, approval: Approval, by?: Caller): void {
+    this.#seq += 1;
+    const change: ApprovalChange = { seq: this.#seq, type, approval, ...(by === undefined ? {} : { by }) };
+    this.#recent.push(change);
+    if (this.#recent.length > this.#replayLimit) this.#recent.shift();
+    try {
+      this.emit('change', change);
+    } catch (error) {
+      // A listener's bug must not undo or block a decision that is already stored.
+      this.#logger?.error('approval listener threw', { error });
+    }
+  }
+
+  #clearTimer(id: string): void {
+    const timer = this.#timers.get(id);
+    if (timer !== undefined) clearTimeout(timer);
+    this.#timers.delete(id);
+  }
+
+  async #pruneNow(): Promise<void> {
+    const now = this.#now();
+    if (now - this.#lastPrune < 60_000) return;
+    this.#lastPrune = now;
+    await this.#store.prune(now - this.#retentionMs);
+  }
+}

@@ -1,0 +1,90 @@
+import { createHash } from 'node:crypto';
+import { canonicalJson } from '../audit/canonical-json.js';
+import type { Caller } from '../pipeline/caller.js';
+
+/**
+ * pending -> approved -> executed | failed; pending -> rejected; pending -> expired.
+ * `approved` is the short moment the approved call is running.
+ */
+export type ApprovalState = 'pending' | 'approved' | 'executed' | 'failed' | 'rejected' | 'expired';
+
+export const FINAL_STATES: ReadonlySet<ApprovalState> = new Set(['executed', 'failed', 'rejected', 'expired']);
+
+/** Who decided, and why. */
+export interface ApprovalDecision {
+  readonly by: string;
+  readonly at: string;
+  readonly reason?: string;
+}
+
+/** One held tool call, as the store keeps it. `args` are the validated args that will run. */
+export interface Approval {
+  readonly id: string;
+  readonly callId: string;
+  readonly tool: string;
+  readonly args: unknown;
+  /** SHA-256 of the canonical `{tool, args}`: checked again before the call runs. */
+  readonly digest: string;
+  readonly caller: Caller;
+  readonly state: ApprovalState;
+  readonly createdAt: string;
+  readonly expiresAt: string;
+  readonly decision?: ApprovalDecision;
+  readonly result?: unknown;
+  readonly error?: { readonly code: string; readonly message: string; readonly status: number };
+}
+
+export function digestOf(tool: string, args: unknown): string {
+  return createHash('sha256').update(canonicalJson({ tool, args })).digest('hex');
+}
+
+/** What anyone may see: no args, no result, no caller details. */
+export interface ApprovalSummary {
+  readonly id: string;
+  readonly tool: string;
+  readonly state: ApprovalState;
+  readonly created_at: string;
+  readonly expires_at: string;
+}
+
+/** What approvers and the requesting caller see. Args pass through the redactor first. */
+export interface ApprovalView extends ApprovalSummary {
+  readonly call_id: string;
+  readonly args: unknown;
+  readonly args_digest: string;
+  readonly requested_by: { readonly user: string; readonly role?: string };
+  readonly decided_by?: string;
+  readonly decided_at?: string;
+  readonly reason?: string;
+  readonly result?: unknown;
+  readonly error?: { readonly code: string; readonly message: string };
+}
+
+export function summaryOf(approval: Approval): ApprovalSummary {
+  return {
+    id: approval.id,
+    tool: approval.tool,
+    state: approval.state,
+    created_at: approval.createdAt,
+    expires_at: approval.expiresAt,
+  };
+}
+
+export function viewOf(approval: Approval, redact: (args: unknown) => unknown): ApprovalView {
+  return {
+    ...summaryOf(approval),
+    call_id: approval.callId,
+    args: redact(approval.args),
+    args_digest: approval.digest,
+    requested_by: { user: approval.caller.id, ...(approval.caller.role === undefined ? {} : { role: approval.caller.role }) },
+    ...(approval.decision === undefined
+      ? {}
+      : {
+          decided_by: approval.decision.by,
+          decided_at: approval.decision.at,
+          ...(approval.decision.reason === undefined ? {} : { reason: approval.decision.reason }),
+        }),
+    ...(approval.state === 'executed' ? { result: approval.result } : {}),
+    ...(approval.error === undefined ? {} : { error: { code: approval.error.code, message: approval.error.message } }),
+  };
+}

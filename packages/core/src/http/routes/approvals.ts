@@ -1,0 +1,102 @@
+import { z } from 'zod';
+import type { ApprovalChange } from '../../approvals/approval-queue.js';
+import { approvalEventStream } from '../../approvals/approval-stream.js';
+import { summaryOf, viewOf, type Approval } from '../../approvals/approval.js';
+import { NotFoundError } from '../../errors/index.js';
+import type { Gateway } from '../../gateway.js';
+import type { Caller } from '../../pipeline/caller.js';
+import { defineRoute } from '../route.js';
+import { eventStreamResponse, jsonResponse } from '../responses.js';
+import { MAX_WAIT_SECONDS } from './tools.js';
+
+const decisionBody = z.object({ reason: z.string().max(1000).optional() }).strict();
+const waitQuery = z
+  .object({
+    wait: z
+      .string()
+      .regex(/^\d+(\.\d+)?$/, 'expected seconds')
+      .transform(Number)
+      .pipe(z.number().max(MAX_WAIT_SECONDS))
+      .optional(),
+  })
+  .strict();
+
+function isApprover(caller: Caller): boolean {
+  return caller.role === 'admin' || caller.role === 'approver';
+}
+
+function fullView(gateway: Gateway, approval: Approval) {
+  return viewOf(approval, (args) => gateway.redactArgs(args));
+}
+
+function lastEventId(header: string | readonly string[] | undefined): number | undefined {
+  const value = Array.isArray(header) ? header[0] : header;
+  return typeof value === 'string' && /^\d{1,15}$/.test(value) ? Number(value) : undefined;
+}
+
+export const approvalsRoutes = [
+  defineRoute({
+    method: 'GET',
+    path: '/approvals',
+    summary: 'Pending approvals: a summary for anyone, the full view (args, caller) for admins and approvers',
+    auth: 'optional',
+    async handle({ gateway, caller }) {
+      const pending = await gateway.approvals.list({ state: 'pending' });
+      const full = isApprover(caller);
+      return jsonResponse(200, { approvals: pending.map((a) => (full ? fullView(gateway, a) : summaryOf(a))) });
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/approvals/stream',
+    summary: 'Server-Sent Events of every approval change, with ids and Last-Event-ID replay',
+    auth: 'optional',
+    handle({ gateway, caller, request }) {
+      const full = isApprover(caller);
+      const present = (change: ApprovalChange) => (full ? fullView(gateway, change.approval) : summaryOf(change.approval));
+      const from = lastEventId(request.headers['last-event-id']);
+      return eventStreamResponse((signal) =>
+        approvalEventStream(gateway.approvals, signal, { present, ...(from === undefined ? {} : { lastEventId: from }) }),
+      );
+    },
+  }),
+  defineRoute({
+    method: 'GET',
+    path: '/approvals/:id',
+    summary: 'One approval with its state and, once run, its result; ?wait=SECONDS long-polls for a decision',
+    auth: 'bearer',
+    query: waitQuery,
+    async handle({ gateway, caller, params, query, signal }) {
+      const id = params.id ?? '';
+      const approval = await gateway.approvals.get(id);
+      // Only its caller and the people who decide may see a held call; to others it does not exist.
+      if (!isApprover(caller) && approval.caller.id !== caller.id) throw new NotFoundError(`no approval ${JSON.stringify(id)}`);
+      const current = query.wait === undefined ? approval : await gateway.approvals.wait(id, query.wait * 1000, signal);
+      return jsonResponse(200, fullView(gateway, current));
+    },
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/approvals/:id/approve',
+    summary: 'Approve a pending call; it runs once, as its caller, and the answer carries its outcome',
+    auth: ['admin', 'approver'],
+    body: decisionBody,
+    bodyOptional: true,
+    async handle({ gateway, caller, params, body }) {
+      const approval = await gateway.approvals.approve(params.id ?? '', caller, body?.reason);
+      return jsonResponse(200, fullView(gateway, approval));
+    },
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/approvals/:id/reject',
+    summary: 'Reject a pending call',
+    auth: ['admin', 'approver'],
+    body: decisionBody,
+    bodyOptional: true,
+    async handle({ gateway, caller, params, body }) {
+      const approval = await gateway.approvals.reject(params.id ?? '', caller, body?.reason);
+      return jsonResponse(200, fullView(gateway, approval));
+    },
+  }),
+];
