@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { AuditLog, Gateway, silentLogger, ToolError, type SigningKey } from '../../src/index.js';
+import { AuditLog, Gateway, MemoryApprovalStore, silentLogger, ToolError, type SigningKey } from '../../src/index.js';
 
 /** Small enough that the 413 cases need only a few KiB. */
 export const CONFORMANCE_BODY_LIMIT = 4096;
@@ -28,6 +28,10 @@ export interface ConformanceGateway {
   readonly gateway: Gateway;
   readonly probe: ToolProbe;
   readonly auditPath: string;
+  /** The approvals' store, for tests that tamper with a held call. */
+  readonly approvalStore: MemoryApprovalStore;
+  /** Moves the approvals' clock forward (expiry without waiting). */
+  advanceApprovalClock(ms: number): void;
   /** Closes the gateway (and its audit log) and removes its files. */
   dispose(): Promise<void>;
 }
@@ -37,7 +41,10 @@ export async function createConformanceGateway(signingKey?: SigningKey): Promise
   const probe: ToolProbe = { approvalToolRuns: 0 };
   const dir = await mkdtemp(join(tmpdir(), 'conformance-'));
   const auditPath = join(dir, 'audit.log');
+  const approvalStore = new MemoryApprovalStore();
+  let approvalClockOffset = 0;
   const gateway = new Gateway({
+    approvals: { store: approvalStore, timeoutMs: 60_000, now: () => Date.now() + approvalClockOffset },
     bodyLimitBytes: CONFORMANCE_BODY_LIMIT,
     logger: silentLogger,
     audit: await AuditLog.open(auditPath),
@@ -103,6 +110,10 @@ export async function createConformanceGateway(signingKey?: SigningKey): Promise
     gateway,
     probe,
     auditPath,
+    approvalStore,
+    advanceApprovalClock(ms) {
+      approvalClockOffset += ms;
+    },
     async dispose() {
       await gateway.close();
       await rm(dir, { recursive: true, force: true });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../src/index.js';
 import { RUNBOOK_METRIC_NAMES } from '../../src/index.js';
+import { describeApprovalsConformance } from './approvals-suite.js';
 import { describeAuditConformance } from './audit-suite.js';
 import { describeAuthConformance } from './auth-suite.js';
 import { CONFORMANCE_BODY_LIMIT, createConformanceGateway, USERS, type ConformanceGateway, type ToolProbe } from './conformance-gateway.js';
@@ -314,4 +315,5 @@ export function describeConformance(name: string, start: StartServer): void {
 
   describeAuthConformance(name, start);
   describeAuditConformance(name, start);
+  describeApprovalsConformance(name, start);
 }
