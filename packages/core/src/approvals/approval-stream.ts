@@ -55,7 +55,8 @@ export async function* approvalEventStream(
       yield event(change);
       sent = change.seq;
     }
-    while (!signal.aborted && !overflowed) {
+    while (!signal.aborted) {
+      if (buffered.length === 0 && overflowed) break; // delivered what fit; the client resumes by Last-Event-ID
       if (buffered.length === 0 && !heartbeatDue) {
         await new Promise<void>((resolve) => {
           wake = resolve;
