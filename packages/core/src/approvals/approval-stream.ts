@@ -48,9 +48,10 @@ export async function* approvalEventStream(
   signal.addEventListener('abort', nudge);
   const event = (change: ApprovalChange): string =>
     formatServerSentEvent({ id: String(change.seq), event: change.type, data: options.present(change) });
+  // Fixed at subscription, before the first yield: changes from here on reach this client once each.
+  let sent = options.lastEventId ?? queue.lastSeq;
   try {
     yield 'retry: 3000\n: connected\n\n';
-    let sent = options.lastEventId ?? queue.lastSeq;
     for (const change of queue.changesSince(sent)) {
       yield event(change);
       sent = change.seq;
