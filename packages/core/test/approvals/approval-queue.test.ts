@@ -91,7 +91,8 @@ describe('approvalEventStream', () => {
   });
 
   it('ends the stream of a client that falls too far behind, so it reconnects with Last-Event-ID', async () => {
-    const { queue } = queueWithRunner();
+    // No replay buffer, so everything this client gets comes through its own bounded buffer.
+    const { queue } = queueWithRunner({ replayBuffer: 0 });
     const controller = new AbortController();
     const stream = approvalEventStream(queue, controller.signal, { present: (c: ApprovalChange) => c.seq, maxBuffered: 5 });
     await stream.next();
