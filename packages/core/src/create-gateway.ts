@@ -19,8 +19,10 @@ export async function createGatewayFromConfig(config: GatewayConfig, options: Cr
   const userStore = auth?.userStore ?? (await FileUserStore.open(config.users.path));
   const secret = config.tokens.jwtSecret;
   const audit = await AuditLog.open(config.audit.path, rest.logger === undefined ? {} : { logger: rest.logger });
+  const { webhookUrls, webhookSecret } = config.approvals;
   const gateway = new Gateway({
     approvals: { timeoutMs: config.approvals.timeoutMs },
+    ...(webhookSecret === undefined ? {} : { webhooks: { urls: webhookUrls, secret: webhookSecret.reveal() } }),
     ...rest,
     audit,
     bodyLimitBytes: config.http.bodyLimitBytes,

@@ -16,7 +16,8 @@ import type { GatewayRequest, GatewayResponse, HandleOptions } from './http/type
 import { createJsonLogger, type Logger } from './logging/index.js';
 import { GatewayMetrics } from './metrics/index.js';
 import { ApprovalQueue, type ApprovalQueueOptions } from './approvals/approval-queue.js';
-import type { Approval } from './approvals/approval.js';
+import { sendApprovalWebhooks, type WebhookOptions } from './approvals/approval-webhooks.js';
+import { viewOf, type Approval } from './approvals/approval.js';
 import { recordApprovalChanges } from './audit/gateway-audit-trail.js';
 import { needsApproval } from './pipeline/approval-gate.js';
 import { authorizeTool } from './pipeline/authorize-tool.js';
@@ -50,6 +51,8 @@ export interface GatewayOptions {
   readonly audit?: AuditLog;
   /** The approval queue, or its options (timeout, store, self-approval). Default: in memory, 300 s. */
   readonly approvals?: ApprovalQueue | ApprovalQueueOptions;
+  /** POST every approval change, HMAC-signed, to these URLs. */
+  readonly webhooks?: WebhookOptions;
 }
 
 /**
@@ -85,6 +88,9 @@ export class Gateway {
     this.approvals =
       options.approvals instanceof ApprovalQueue ? options.approvals : new ApprovalQueue({ logger: this.logger, ...options.approvals });
     this.approvals.setRunner((approval) => this.#runApproved(approval));
+    if (options.webhooks !== undefined && options.webhooks.urls.length > 0) {
+      sendApprovalWebhooks(this.approvals, options.webhooks, (change) => viewOf(change.approval, (args) => this.redactArgs(args)), this.logger);
+    }
     if (this.audit !== undefined) {
       recordAuthEvents(this.events, this.audit, this.logger);
       recordApprovalChanges(this.approvals, this.audit, this.logger);

@@ -14,3 +14,5 @@ export {
 export { approvalEventStream } from './approval-stream.js';
 export type { ApprovalStreamOptions } from './approval-stream.js';
 export { settledResult } from './call-outcome.js';
+export { sendApprovalWebhooks, webhookSignature } from './approval-webhooks.js';
+export type { WebhookOptions } from './approval-webhooks.js';

@@ -14,7 +14,11 @@ export interface GatewayConfig {
   };
   readonly users: { readonly path: string };
   readonly audit: { readonly path: string };
-  readonly approvals: { readonly timeoutMs: number };
+  readonly approvals: {
+    readonly timeoutMs: number;
+    readonly webhookUrls: readonly string[];
+    readonly webhookSecret: SecretValue | undefined;
+  };
   readonly http: { readonly bodyLimitBytes: number };
   readonly sandbox: {
     /** Undefined: the bundled worker. */
@@ -67,7 +71,11 @@ export function configFromEnv(env: Env = process.env): GatewayConfig {
     },
     users: { path: v.AGENT_GATEWAY_USERS_PATH },
     audit: { path: v.AGENT_GATEWAY_AUDIT_PATH },
-    approvals: { timeoutMs: v.AGENT_GATEWAY_APPROVAL_TIMEOUT * 1000 },
+    approvals: {
+      timeoutMs: v.AGENT_GATEWAY_APPROVAL_TIMEOUT * 1000,
+      webhookUrls: v.AGENT_GATEWAY_WEBHOOK_URLS,
+      webhookSecret: v.AGENT_GATEWAY_WEBHOOK_SECRET,
+    },
     http: { bodyLimitBytes: v.AGENT_GATEWAY_BODY_LIMIT },
     sandbox: {
       workerPath: v.SANDBOX_WORKER_PATH,

@@ -60,7 +60,8 @@ const vaultPath = z
       .refine((value) => !value.split('/').includes('..'), 'must not contain ..'),
   );
 
-export const envSchema = z.object({
+export const envSchema = z
+  .object({
   AGENT_GATEWAY_ADMIN_USER: withDefault(
     z.string().regex(/^[A-Za-z0-9._@-]{1,64}$/, 'expected 1..64 letters, digits or . _ @ -'),
     'admin',
@@ -81,6 +82,21 @@ export const envSchema = z.object({
   AGENT_GATEWAY_USERS_PATH: withDefault(z.string().max(4096), 'agent-gateway/users.json'),
   AGENT_GATEWAY_AUDIT_PATH: withDefault(z.string().max(4096), 'agent-gateway/audit.log'),
   AGENT_GATEWAY_APPROVAL_TIMEOUT: wholeNumber(1, 7 * 24 * 3600, 'seconds', 300),
+  AGENT_GATEWAY_WEBHOOK_URLS: optionalString().pipe(
+    z
+      .string()
+      .transform((value) => value.split(',').map((url) => url.trim()).filter((url) => url !== ''))
+      .pipe(z.array(z.url({ protocol: /^https?$/, error: 'expected comma-separated http:// or https:// URLs' })).max(16))
+      .optional()
+      .transform((value) => value ?? []),
+  ),
+  AGENT_GATEWAY_WEBHOOK_SECRET: optionalString().pipe(
+    z
+      .string()
+      .refine((value) => Buffer.byteLength(value) >= 16, 'must be at least 16 bytes')
+      .transform((value) => new SecretValue(value))
+      .optional(),
+  ),
   AGENT_GATEWAY_BODY_LIMIT: wholeNumber(1024, 64 * MIB, 'bytes', MIB),
   SANDBOX_WORKER_PATH: optionalString(),
   SANDBOX_POOL_SIZE: wholeNumber(1, 64, 'workers', 2),
@@ -101,9 +117,14 @@ export const envSchema = z.object({
   VAULT_TOKEN: optionalString().transform((value) => (value === undefined ? undefined : new SecretValue(value))),
   VAULT_KV_MOUNT: withDefault(vaultPath, 'secret'),
   VAULT_KV_PREFIX: withDefault(vaultPath, 'intelli/providers'),
-});
+  })
+  .superRefine((env, context) => {
+    if (env.AGENT_GATEWAY_WEBHOOK_URLS.length > 0 && env.AGENT_GATEWAY_WEBHOOK_SECRET === undefined) {
+      context.addIssue({ code: 'custom', path: ['AGENT_GATEWAY_WEBHOOK_SECRET'], message: 'is required when AGENT_GATEWAY_WEBHOOK_URLS is set' });
+    }
+  });
 
-export type EnvVariableName = keyof typeof envSchema.shape;
+export type EnvVariableName = keyof z.input<typeof envSchema>;
 
 export interface EnvVariableDoc {
   readonly name: EnvVariableName;
@@ -123,6 +144,8 @@ export const ENV_VARIABLES: readonly EnvVariableDoc[] = [
   { name: 'AGENT_GATEWAY_USERS_PATH', default: '`agent-gateway/users.json`', description: 'Users file (scrypt hashes, mode 0600)', secret: false },
   { name: 'AGENT_GATEWAY_AUDIT_PATH', default: '`agent-gateway/audit.log`', description: 'Audit log (JSON Lines, hash-chained, mode 0600)', secret: false },
   { name: 'AGENT_GATEWAY_APPROVAL_TIMEOUT', default: '`300`', description: 'How long a held call waits for a decision before it expires (seconds)', secret: false },
+  { name: 'AGENT_GATEWAY_WEBHOOK_URLS', default: '—', description: 'Comma-separated URLs that receive every approval change (signed POST)', secret: false },
+  { name: 'AGENT_GATEWAY_WEBHOOK_SECRET', default: '—', description: 'HMAC-SHA256 key for the webhook signature; required with the URLs', secret: true },
   { name: 'AGENT_GATEWAY_BODY_LIMIT', default: '`1048576`', description: 'Largest accepted request body (bytes)', secret: false },
   { name: 'SANDBOX_WORKER_PATH', default: '(bundled)', description: 'Path to the sandbox worker program (`.py` runs with python3)', secret: false },
   { name: 'SANDBOX_POOL_SIZE', default: '`2`', description: 'Persistent worker pool size', secret: false },
