@@ -15,5 +15,7 @@ export function packageBuild(entry: Options['entry'] = ['src/index.ts']): Return
     splitting: true,
     target: 'node20',
     platform: 'node',
+    // `import.meta.url` in the CJS build (the sandbox finds its bundled worker with it).
+    shims: true,
   });
 }

@@ -26,6 +26,7 @@ export default defineConfig({
   test: {
     projects: [
       project('core', './packages/core'),
+      project('sandbox', './packages/sandbox'),
       project('express', './packages/adapter-express'),
       project('demo-tools', './examples/demo-tools'),
       project('express-server', './examples/express-server'),

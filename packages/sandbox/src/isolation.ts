@@ -1,0 +1,100 @@
+import { spawnSync } from 'node:child_process';
+import { dirname, extname } from 'node:path';
+
+/** What confines a worker process, as `health()` reports it. */
+export interface IsolationReport {
+  /** Node's permission model limits file access to the scratch dir (JavaScript workers only). */
+  readonly permissionModel: boolean;
+  /** bubblewrap: no network, read-only system, own pid namespace. */
+  readonly bwrap: boolean;
+  /** Why bwrap is not used, when it is not. */
+  readonly bwrapReason?: string;
+  readonly heapLimitMb: number | undefined;
+}
+
+export type IsolationMode = 'auto' | 'bwrap' | 'none';
+
+/** Whether `bwrap` is installed and can create its namespaces here (containers often forbid it). */
+export function detectBwrap(): { usable: boolean; reason?: string } {
+  const probe = spawnSync('bwrap', ['--ro-bind', '/', '/', '--unshare-all', '--die-with-parent', '--', 'true'], {
+    stdio: 'ignore',
+    timeout: 5000,
+  });
+  if (probe.error !== undefined) return { usable: false, reason: `bwrap not available: ${probe.error.message}` };
+  if (probe.status !== 0) return { usable: false, reason: `bwrap cannot create namespaces here (exit ${probe.status})` };
+  return { usable: true };
+}
+
+/** The permission flag this Node knows: `--permission` from Node 22.13/23.5, before that `--experimental-permission`. */
+function permissionFlag(): string {
+  return process.allowedNodeEnvironmentFlags.has('--permission') ? '--permission' : '--experimental-permission';
+}
+
+export interface WorkerCommandOptions {
+  readonly workerPath: string;
+  readonly scratchDir: string;
+  readonly toolsDir: string | undefined;
+  readonly heapLimitMb: number;
+  readonly bwrap: boolean;
+}
+
+/**
+ * The command that starts one worker: `python3` for a `.py` worker, otherwise Node with the
+ * permission model (read: the worker, its tools, scratch; write: scratch only) and a heap limit;
+ * the whole wrapped in bubblewrap when that is usable.
+ */
+export function workerCommand(options: WorkerCommandOptions): { command: string; args: string[]; permissionModel: boolean } {
+  const { workerPath, scratchDir, toolsDir } = options;
+  let command: string;
+  let args: string[];
+  let permissionModel = false;
+  if (extname(workerPath) === '.py') {
+    command = 'python3';
+    // -I: ignore PYTHON* variables and the user's site-packages; -u: unbuffered stdout.
+    args = ['-I', '-u', workerPath];
+  } else {
+    command = process.execPath;
+    permissionModel = true;
+    const warnings = process.allowedNodeEnvironmentFlags.has('--disable-warning') ? ['--disable-warning=ExperimentalWarning'] : [];
+    args = [
+      permissionFlag(),
+      `--allow-fs-read=${workerPath}`,
+      ...(toolsDir === undefined ? [] : [`--allow-fs-read=${toolsDir}/`]),
+      `--allow-fs-read=${scratchDir}/`,
+      `--allow-fs-write=${scratchDir}/`,
+      `--max-old-space-size=${options.heapLimitMb}`,
+      ...warnings,
+      workerPath,
+    ];
+  }
+  if (!options.bwrap) return { command, args, permissionModel };
+  const visible = [dirname(workerPath), ...(toolsDir === undefined ? [] : [toolsDir])];
+  return {
+    command: 'bwrap',
+    args: [
+      '--ro-bind', '/', '/',
+      '--dev', '/dev',
+      '--proc', '/proc',
+      '--tmpfs', '/tmp',
+      // Mounted after the tmpfs, so they stay visible even when they live under /tmp.
+      ...visible.flatMap((path) => ['--ro-bind', path, path]),
+      '--bind', scratchDir, scratchDir,
+      '--chdir', scratchDir,
+      '--unshare-all',
+      '--die-with-parent',
+      '--new-session',
+      '--',
+      command,
+      ...args,
+    ],
+    permissionModel,
+  };
+}
+
+/**
+ * The worker's whole environment: nothing of the gateway's (no secrets, no proxies, no NODE_OPTIONS),
+ * only a minimal PATH, a home in its scratch dir, and the variables the pool means it to have.
+ */
+export function scrubbedEnvironment(scratchDir: string, extra: Readonly<Record<string, string>>): Record<string, string> {
+  return { PATH: '/usr/local/bin:/usr/bin:/bin', HOME: scratchDir, TMPDIR: scratchDir, LANG: 'C.UTF-8', ...extra };
+}

@@ -1,0 +1,150 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { LineSplitter } from './line-splitter.js';
+import { MAX_WORKER_REQUEST_BYTES, MAX_WORKER_RESPONSE_BYTES, parseWorkerResponse } from './protocol.js';
+import { SandboxError } from './sandbox-error.js';
+
+export interface WorkerProcessOptions {
+  readonly command: string;
+  readonly args: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+  readonly cwd: string;
+  /** Between SIGTERM and SIGKILL when stopping. Default 500 ms. */
+  readonly killGraceMs?: number;
+  readonly maxResponseBytes?: number;
+}
+
+interface InFlight {
+  readonly id: string;
+  resolve(result: unknown): void;
+  reject(error: SandboxError): void;
+}
+
+const STDERR_TAIL_BYTES = 4096;
+
+/**
+ * One worker process speaking the line protocol, one request at a time. Anything it prints that is
+ * not the answer to the request in flight, or a line past the size limit, means it is broken: it is
+ * killed and the request fails. `exited` settles when the process is gone.
+ */
+export class WorkerProcess {
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  readonly #child: ChildProcess;
+  readonly #killGraceMs: number;
+  #inFlight: InFlight | undefined;
+  #dead: SandboxError | undefined;
+  #stderrTail = '';
+
+  constructor(options: WorkerProcessOptions) {
+    this.#killGraceMs = options.killGraceMs ?? 500;
+    this.#child = spawn(options.command, [...options.args], {
+      cwd: options.cwd,
+      env: options.env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    const splitter = new LineSplitter(options.maxResponseBytes ?? MAX_WORKER_RESPONSE_BYTES);
+    this.#child.stdout?.on('data', (chunk: Buffer) => {
+      let lines: string[];
+      try {
+        lines = splitter.push(chunk);
+      } catch {
+        this.#fail(new SandboxError('sandbox_output_too_large', `worker printed a line over ${options.maxResponseBytes ?? MAX_WORKER_RESPONSE_BYTES} bytes`));
+        return;
+      }
+      for (const line of lines) this.#onLine(line);
+    });
+    this.#child.stderr?.on('data', (chunk: Buffer) => {
+      this.#stderrTail = (this.#stderrTail + chunk.toString('utf8')).slice(-STDERR_TAIL_BYTES);
+    });
+    this.#child.stdin?.on('error', () => undefined);
+    this.exited = new Promise((resolve) => {
+      this.#child.once('exit', (code, signal) => {
+        this.#fail(new SandboxError('sandbox_crashed', `worker exited (${signal ?? `code ${code}`}) ${this.#stderrHint()}`.trim()));
+        resolve({ code, signal });
+      });
+      this.#child.once('error', (error) => {
+        this.#fail(new SandboxError('sandbox_unavailable', `worker could not start: ${error.message}`, { cause: error }));
+        resolve({ code: null, signal: null });
+      });
+    });
+  }
+
+  get pid(): number | undefined {
+    return this.#child.pid;
+  }
+
+  get alive(): boolean {
+    return this.#dead === undefined;
+  }
+
+  /** The last lines the worker wrote to stderr, for logs. */
+  get stderrTail(): string {
+    return this.#stderrTail;
+  }
+
+  /** Sends one request; resolves with `result`, rejects with a SandboxError. One at a time. */
+  request(action: string, params: unknown): Promise<unknown> {
+    if (this.#dead !== undefined) return Promise.reject(this.#dead);
+    if (this.#inFlight !== undefined) return Promise.reject(new Error('WorkerProcess takes one request at a time'));
+    const id = randomUUID();
+    let line: string;
+    try {
+      line = `${JSON.stringify({ id, action, params })}\n`;
+    } catch (error) {
+      return Promise.reject(new SandboxError('sandbox_request_too_large', 'params cannot be serialised as JSON', { cause: error }));
+    }
+    if (Buffer.byteLength(line) > MAX_WORKER_REQUEST_BYTES) {
+      return Promise.reject(new SandboxError('sandbox_request_too_large', `request over ${MAX_WORKER_REQUEST_BYTES} bytes`));
+    }
+    return new Promise((resolve, reject) => {
+      this.#inFlight = { id, resolve, reject };
+      this.#child.stdin?.write(line);
+    });
+  }
+
+  /** Stops the worker: SIGTERM, then SIGKILL after the grace period. Resolves when it is gone. */
+  async stop(): Promise<void> {
+    this.#fail(new SandboxError('sandbox_closed', 'worker stopped'));
+    if (this.#child.exitCode === null && this.#child.signalCode === null) {
+      this.#child.kill('SIGTERM');
+      const timer = setTimeout(() => this.#child.kill('SIGKILL'), this.#killGraceMs);
+      await this.exited;
+      clearTimeout(timer);
+    }
+  }
+
+  /** Kills at once (a hung worker gets no grace). */
+  async kill(): Promise<void> {
+    this.#fail(new SandboxError('sandbox_closed', 'worker killed'));
+    if (this.#child.exitCode === null && this.#child.signalCode === null) this.#child.kill('SIGKILL');
+    await this.exited;
+  }
+
+  #onLine(line: string): void {
+    const response = parseWorkerResponse(line);
+    const inFlight = this.#inFlight;
+    if (response === undefined || inFlight === undefined || response.id !== inFlight.id) {
+      this.#fail(new SandboxError('sandbox_protocol_error', 'worker printed something that is not an answer to the request in flight'));
+      return;
+    }
+    this.#inFlight = undefined;
+    if ('result' in response) inFlight.resolve(response.result);
+    else inFlight.reject(new SandboxError('worker_error', response.error.message, { workerCode: response.error.code }));
+  }
+
+  /** Marks the worker dead (once), fails the request in flight, and makes sure the process goes. */
+  #fail(error: SandboxError): void {
+    if (this.#dead === undefined) {
+      this.#dead = error;
+      if (this.#child.exitCode === null && this.#child.signalCode === null && error.code !== 'sandbox_closed') this.#child.kill('SIGKILL');
+    }
+    const inFlight = this.#inFlight;
+    this.#inFlight = undefined;
+    inFlight?.reject(error);
+  }
+
+  #stderrHint(): string {
+    const last = this.#stderrTail.trim().split('\n').at(-1);
+    return last === undefined || last === '' ? '' : `; last stderr line: ${last.slice(0, 200)}`;
+  }
+}
