@@ -87,9 +87,21 @@ describe('examples/express-server', () => {
     expect(base).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
   });
 
-  it('answers the runbook health checks', async () => {
+  it('answers the runbook health checks, with the sandbox pool of SANDBOX_POOL_SIZE workers', async () => {
     expect(await (await fetch(`${base}/health`)).json()).toEqual({ status: 'ok' });
-    expect(await (await fetch(`${base}/health/worker`)).json()).toMatchObject({ worker_healthy: true });
+    expect(await (await fetch(`${base}/health/worker`)).json()).toMatchObject({
+      worker_healthy: true,
+      pool: { mode: 'sandbox', size: 2, alive: 2, isolation: { permissionModel: true } },
+    });
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toMatch(/^worker_pool_alive 2$/m);
+    expect(metrics).toMatch(/^worker_pool_size 2$/m);
+  });
+
+  it('runs sandbox.echo in a worker process', async () => {
+    const response = await post('/tools/call', { tool: 'sandbox.echo', args: { text: 'from a worker' } }, await adminToken());
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as { result: unknown }).result).toEqual({ text: 'from a worker' });
   });
 
   it('lists all twelve runbook metrics', async () => {

@@ -1,3 +1,4 @@
+import { SandboxPool } from '@agent-gateway/sandbox';
 import { AuditLog } from './audit/audit-log.js';
 import { FileUserStore } from './auth/file-user-store.js';
 import type { TokenServiceOptions } from './auth/token-service.js';
@@ -7,23 +8,36 @@ import { Gateway, type GatewayOptions } from './gateway.js';
 export interface CreateGatewayOptions extends Omit<GatewayOptions, 'auth' | 'bodyLimitBytes' | 'audit'> {
   /** Overrides of what the config sets for auth (a shared user store, asymmetric keys, ...). */
   readonly auth?: Partial<TokenServiceOptions>;
+  /** Tool modules the bundled worker's `run` action loads (`<dir>/<tool>.mjs`). */
+  readonly sandboxToolsDir?: string;
 }
 
 /**
  * A gateway set up from `configFromEnv()`: users in the configured file, tokens signed with the
- * configured secret (or a random one), the audit log at its path, TTLs and body limit from the
- * config, and the bootstrap admin created when that user does not exist yet.
+ * configured secret (or a random one), the audit log at its path, the sandbox worker pool
+ * (SANDBOX_*), TTLs and body limit from the config, and the bootstrap admin created when that user
+ * does not exist yet.
  */
 export async function createGatewayFromConfig(config: GatewayConfig, options: CreateGatewayOptions = {}): Promise<Gateway> {
-  const { auth, ...rest } = options;
+  const { auth, sandboxToolsDir, ...rest } = options;
   const userStore = auth?.userStore ?? (await FileUserStore.open(config.users.path));
   const secret = config.tokens.jwtSecret;
   const audit = await AuditLog.open(config.audit.path, rest.logger === undefined ? {} : { logger: rest.logger });
   const { webhookUrls, webhookSecret } = config.approvals;
+  const workerPool =
+    rest.workerPool ??
+    (await SandboxPool.start({
+      size: config.sandbox.poolSize,
+      timeoutMs: config.sandbox.workerTimeoutMs,
+      ...(config.sandbox.workerPath === undefined ? {} : { workerPath: config.sandbox.workerPath }),
+      ...(sandboxToolsDir === undefined ? {} : { toolsDir: sandboxToolsDir }),
+      ...(rest.logger === undefined ? {} : { logger: rest.logger }),
+    }));
   const gateway = new Gateway({
     approvals: { timeoutMs: config.approvals.timeoutMs },
     ...(webhookSecret === undefined ? {} : { webhooks: { urls: webhookUrls, secret: webhookSecret.reveal() } }),
     ...rest,
+    workerPool,
     audit,
     bodyLimitBytes: config.http.bodyLimitBytes,
     auth: {

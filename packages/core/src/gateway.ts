@@ -26,7 +26,8 @@ import { execute } from './pipeline/execute.js';
 import { findTool } from './pipeline/find-tool.js';
 import type { ToolCallOptions, ToolCallOutcome, ToolCallRequest } from './pipeline/tool-call.js';
 import { checkToolArgs, validateArgs } from './pipeline/validate-args.js';
-import { IN_PROCESS_STATUS, type WorkerPool, type WorkerPoolStatus } from './sandbox/worker-pool.js';
+import { IN_PROCESS_STATUS, type ContainerRunner, type WorkerPool, type WorkerPoolStatus } from './sandbox/worker-pool.js';
+import type { Sandboxes } from './pipeline/execute.js';
 import type { ToolDefinition } from './tools/tool-definition.js';
 import { ToolRegistry } from './tools/tool-registry.js';
 
@@ -35,8 +36,13 @@ const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
 export interface GatewayOptions {
   /** Largest request body read, in bytes. Default 1 MiB. */
   readonly bodyLimitBytes?: number;
-  /** Where tools marked for the sandbox run; without one, tools run in-process. */
+  /**
+   * The sandbox worker pool (`await SandboxPool.start(...)`): tools with `run: { sandbox: 'pool' }`
+   * run there, and `/health/worker` reports it. The gateway closes it on `close()`.
+   */
   readonly workerPool?: WorkerPool;
+  /** Runs tools with `run: { sandbox: 'docker' }` (`DockerRunner`). */
+  readonly docker?: ContainerRunner;
   /** Default: JSON lines on stderr. */
   readonly logger?: Logger;
   /**
@@ -72,6 +78,7 @@ export class Gateway {
 
   readonly #routes = new RouteTable(gatewayRoutes);
   readonly #workerPool: WorkerPool | undefined;
+  readonly #sandboxes: Sandboxes;
   readonly #closing = new AbortController();
   readonly #inFlight = new Set<Promise<unknown>>();
 
@@ -96,6 +103,7 @@ export class Gateway {
       recordApprovalChanges(this.approvals, this.audit, this.logger);
     }
     this.#workerPool = options.workerPool;
+    this.#sandboxes = { pool: options.workerPool, docker: options.docker };
     this.metrics.readWorkerStatusFrom(() => this.workerHealth());
   }
 
@@ -143,7 +151,7 @@ export class Gateway {
           return { status: 'pending', callId, tool: tool.name, approvalId: approval.id, expiresAt: approval.expiresAt };
         }
         ran = true;
-        const result = await execute(tool, args, { callId, caller, signal }, this.logger);
+        const result = await execute(tool, args, { callId, caller, signal }, this.#sandboxes, this.logger);
         await this.#auditCall(callId, request, caller, started, { outcome: 'ok', status: 200 });
         this.events.emitSafely('tool.succeeded', { callId, tool: tool.name, caller, durationMs: performance.now() - started });
         return { status: 'executed', callId, tool: tool.name, result };
@@ -204,7 +212,7 @@ export class Gateway {
       }
       const tool = findTool(this.tools, approval.tool);
       authorizeTool(caller, tool);
-      const result = await execute(tool, approval.args, { callId: approval.callId, caller, signal: this.#closing.signal }, this.logger);
+      const result = await execute(tool, approval.args, { callId: approval.callId, caller, signal: this.#closing.signal }, this.#sandboxes, this.logger);
       await this.#auditCall(approval.callId, request, caller, started, {
         outcome: 'ok',
         status: 200,

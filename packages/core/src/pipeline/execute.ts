@@ -1,17 +1,51 @@
-import { GatewayError, ToolFailedError } from '../errors/index.js';
+import { GatewayError, ServiceUnavailableError, ToolFailedError } from '../errors/index.js';
 import type { Logger } from '../logging/logger.js';
-import type { ToolContext } from '../tools/tool-definition.js';
+import { sandboxFailure } from '../sandbox/sandbox-failure.js';
+import type { ContainerRunner, WorkerPool } from '../sandbox/worker-pool.js';
+import type { SandboxRunner, ToolContext } from '../tools/tool-definition.js';
 import type { RegisteredTool } from '../tools/tool-registry.js';
 
-/**
- * Step: run the tool in-process. A GatewayError (a ToolError) passes through with its message;
- * anything else is logged with its stack and reported as `tool_failed` with no detail.
- */
-export async function execute(tool: RegisteredTool, args: unknown, context: ToolContext, logger: Logger): Promise<unknown> {
+/** Where sandboxed tools run. */
+export interface Sandboxes {
+  readonly pool: WorkerPool | undefined;
+  readonly docker: ContainerRunner | undefined;
+}
+
+async function runSandboxed(tool: RegisteredTool, spec: SandboxRunner, args: unknown, context: ToolContext, sandboxes: Sandboxes): Promise<unknown> {
+  const timing = { ...(spec.timeoutMs === undefined ? {} : { timeoutMs: spec.timeoutMs }), signal: context.signal };
   try {
-    return await tool.run(args, context);
+    if (spec.sandbox === 'pool') {
+      if (sandboxes.pool?.call === undefined) throw new ServiceUnavailableError('sandbox_unavailable', 'this gateway has no sandbox pool');
+      const params = spec.action === 'run' ? { tool: tool.name, args } : args;
+      return await sandboxes.pool.call(spec.action, params, timing);
+    }
+    if (sandboxes.docker === undefined) throw new ServiceUnavailableError('sandbox_unavailable', 'this gateway has no Docker runner');
+    return await sandboxes.docker.run({ command: spec.command, input: args, ...(spec.image === undefined ? {} : { image: spec.image }), ...timing });
   } catch (error) {
     if (error instanceof GatewayError) throw error;
+    throw sandboxFailure(tool.name, error);
+  }
+}
+
+/**
+ * Step: run the tool, in-process or in its sandbox. A GatewayError (a ToolError) passes through
+ * with its message; anything else is logged with its stack and reported without detail.
+ */
+export async function execute(
+  tool: RegisteredTool,
+  args: unknown,
+  context: ToolContext,
+  sandboxes: Sandboxes,
+  logger: Logger,
+): Promise<unknown> {
+  try {
+    if (tool.runner.kind === 'sandbox') return await runSandboxed(tool, tool.runner.spec, args, context, sandboxes);
+    return await tool.runner.run(args, context);
+  } catch (error) {
+    if (error instanceof GatewayError) {
+      if (error.status >= 500) logger.error(`tool call failed: ${error.code}`, { tool: tool.name, callId: context.callId, cause: error.cause });
+      throw error;
+    }
     logger.error('tool threw', { tool: tool.name, callId: context.callId, error });
     throw new ToolFailedError(tool.name, error);
   }

@@ -3,6 +3,8 @@ export interface WorkerPoolStatus {
   readonly healthy: boolean;
   readonly alive: number;
   readonly size: number;
+  /** Anything else worth showing on `/health/worker` (isolation, restarts). */
+  readonly details?: Readonly<Record<string, unknown>>;
 }
 
 /**
@@ -12,7 +14,14 @@ export interface WorkerPoolStatus {
 export interface WorkerPool {
   /** Checks every worker (a ping) and reports the pool's state. Must not throw. */
   health(): Promise<WorkerPoolStatus>;
+  /** Runs one action on a worker (tools with `run: { sandbox: 'pool', action }`). */
+  call?(action: string, params: unknown, options: { timeoutMs?: number; signal?: AbortSignal }): Promise<unknown>;
   close?(): Promise<void>;
+}
+
+/** What the gateway needs from a Docker runner (`DockerRunner` in `@agent-gateway/sandbox`). */
+export interface ContainerRunner {
+  run(request: { command: readonly string[]; input: unknown; image?: string; timeoutMs?: number; signal?: AbortSignal }): Promise<unknown>;
 }
 
 /** The status reported when tools run in-process: nothing to be unhealthy. */

@@ -14,6 +14,18 @@ export interface ToolContext {
 export type ApprovalPolicy<Args> = boolean | ((args: Args, caller: Caller) => boolean);
 
 /**
+ * A runner that is not trusted code in this process: the call goes to the sandbox pool (`action`
+ * `run` sends `{tool, args}` to the bundled worker, which loads `<toolsDir>/<tool>.mjs`; any other
+ * action sends the args as they are) or to a fresh Docker container.
+ */
+export type SandboxRunner =
+  | { readonly sandbox: 'pool'; readonly action: string; readonly timeoutMs?: number }
+  | { readonly sandbox: 'docker'; readonly command: readonly string[]; readonly image?: string; readonly timeoutMs?: number };
+
+/** Trusted code run in-process. */
+export type InProcessRunner<Args, Result> = (args: Args, context: ToolContext) => Result | Promise<Result>;
+
+/**
  * A tool as its author writes it. `args` is a zod schema: it validates every call, types `run`'s
  * args, and is published as JSON Schema by `GET /tools`.
  */
@@ -23,8 +35,11 @@ export interface ToolDefinition<Schema extends z.ZodType = z.ZodType, Result = u
   readonly description: string;
   readonly args: Schema;
   readonly requiresApproval?: ApprovalPolicy<z.output<Schema>>;
-  /** Must return something JSON can serialise; it is the `result` the caller receives. */
-  run(args: z.output<Schema>, context: ToolContext): Result | Promise<Result>;
+  /**
+   * A function (trusted, in-process) or a sandbox runner. What it returns must be JSON-serialisable;
+   * it is the `result` the caller receives.
+   */
+  readonly run: InProcessRunner<z.output<Schema>, Result> | SandboxRunner;
 }
 
 /** Types a tool definition without registering it, so tools can live in their own modules. */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Caller } from '../pipeline/caller.js';
-import type { ToolContext, ToolDefinition } from './tool-definition.js';
+import type { SandboxRunner, ToolContext, ToolDefinition } from './tool-definition.js';
 
 /** A JSON Schema document as `z.toJSONSchema` produces it. */
 export type JsonSchema = Readonly<Record<string, unknown>>;
@@ -23,7 +23,8 @@ export interface RegisteredTool {
   readonly args: z.ZodType;
   readonly listing: ToolListing;
   needsApproval(args: unknown, caller: Caller): boolean;
-  run(args: unknown, context: ToolContext): Promise<unknown>;
+  /** How the call runs: in this process, or in a sandbox. */
+  readonly runner: { readonly kind: 'in-process'; run(args: unknown, context: ToolContext): Promise<unknown> } | { readonly kind: 'sandbox'; readonly spec: SandboxRunner };
 }
 
 const TOOL_NAME = /^[A-Za-z][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)*$/;
@@ -32,6 +33,16 @@ const MAX_TOOL_NAME_LENGTH = 128;
 function jsonSchemaOf(schema: z.ZodType): JsonSchema {
   // Input mode: the schema describes what a caller sends, before transforms and defaults.
   return z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
+}
+
+function runnerOf<Schema extends z.ZodType, Result>(definition: ToolDefinition<Schema, Result>): RegisteredTool['runner'] {
+  const { run } = definition;
+  if (typeof run === 'function') {
+    // The args reaching here have passed `definition.args`, so they have its output type.
+    return { kind: 'in-process', run: async (args, context) => run(args as z.output<Schema>, context) };
+  }
+  if (run !== null && typeof run === 'object' && (run.sandbox === 'pool' || run.sandbox === 'docker')) return { kind: 'sandbox', spec: run };
+  throw new TypeError(`tool ${JSON.stringify(definition.name)}: run must be a function or a sandbox runner`);
 }
 
 /** Holds the tools of one gateway. Names are unique; the JSON Schemas are built once, at registration. */
@@ -62,10 +73,10 @@ export class ToolRegistry {
         requires_approval: typeof policy === 'function' ? 'per_call' : policy,
         args_schema: jsonSchemaOf(definition.args),
       }),
-      // The args reaching these two have passed `definition.args`, so they have its output type.
+      // The args reaching here have passed `definition.args`, so they have its output type.
       needsApproval: (args, caller) =>
         typeof policy === 'function' ? policy(args as z.output<Schema>, caller) : policy,
-      run: async (args, context) => definition.run(args as z.output<Schema>, context),
+      runner: runnerOf(definition),
     };
     this.#tools.set(name, tool);
     this.#listings = undefined;

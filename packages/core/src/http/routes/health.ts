@@ -18,7 +18,7 @@ export const healthRoutes = [
       const status = await gateway.workerHealth();
       return jsonResponse(status.healthy ? 200 : 503, {
         worker_healthy: status.healthy,
-        pool: { mode: gateway.hasWorkerPool ? 'sandbox' : 'in-process', size: status.size, alive: status.alive },
+        pool: { mode: gateway.hasWorkerPool ? 'sandbox' : 'in-process', size: status.size, alive: status.alive, ...status.details },
       });
     },
   }),
