@@ -1,4 +1,4 @@
-import { SandboxPool } from '@agent-gateway/sandbox';
+import { DockerRunner, SandboxPool } from '@agent-gateway/sandbox';
 import { AuditLog } from './audit/audit-log.js';
 import { FileUserStore } from './auth/file-user-store.js';
 import type { TokenServiceOptions } from './auth/token-service.js';
@@ -36,6 +36,8 @@ export async function createGatewayFromConfig(config: GatewayConfig, options: Cr
   const gateway = new Gateway({
     approvals: { timeoutMs: config.approvals.timeoutMs },
     ...(webhookSecret === undefined ? {} : { webhooks: { urls: webhookUrls, secret: webhookSecret.reveal() } }),
+    // Docker is touched (and dockerode loaded) only when a tool with `run: { sandbox: 'docker' }` is called.
+    docker: new DockerRunner({ image: config.sandbox.dockerImage, timeoutMs: config.sandbox.workerTimeoutMs, ...(rest.logger === undefined ? {} : { logger: rest.logger }) }),
     ...rest,
     workerPool,
     audit,

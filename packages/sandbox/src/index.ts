@@ -9,3 +9,6 @@ export type { WorkerProcessOptions } from './worker-process.js';
 export { detectBwrap, scrubbedEnvironment, workerCommand } from './isolation.js';
 export type { IsolationMode, IsolationReport, WorkerCommandOptions } from './isolation.js';
 export { LineSplitter } from './line-splitter.js';
+export { DockerRunner } from './docker-runner.js';
+export type { DockerRunnerOptions, DockerRunRequest } from './docker-runner.js';
+export { DockerFrameReader, dockerFrame } from './docker-frames.js';

@@ -4,6 +4,8 @@ export { sandboxFailure } from './sandbox-failure.js';
 export {
   BUNDLED_WORKER_PATH,
   detectBwrap,
+  DockerRunner,
+  type DockerRunnerOptions,
   SandboxError,
   SandboxPool,
   type IsolationReport,
