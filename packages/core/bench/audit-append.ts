@@ -2,14 +2,14 @@
 // numbers of concurrent appenders. Writes its figures into BENCHMARKS.md (between markers) and the
 // raw numbers to bench/results/audit-append.json.
 //   npm run bench -w @agent-gateway/core
-import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { machineLine, writeBenchmarkSection } from '../../../scripts/benchmarks-file.js';
 import { AuditLog } from '../src/audit/audit-log.js';
 
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 2000);
 const CONCURRENCY = [1, 16, 256, 1024];
-const root = resolve(import.meta.dirname, '../../..');
 
 interface Result {
   mode: 'group commit' | 'fsync per entry';
@@ -62,11 +62,10 @@ const rows = CONCURRENCY.map((appenders) => {
   return `| ${appenders} | ${fmt(per?.perSecond ?? 0)} | ${fmt(group?.perSecond ?? 0)} | ${fmt(groupEntries)} | ${((group?.perSecond ?? 0) / (per?.perSecond ?? 1)).toFixed(1)}x |`;
 });
 const best = Math.max(...results.filter((r) => r.mode === 'group commit').map((r) => r.perSecond));
-const section = [
-  '<!-- audit-append:start -->',
+const markdown = [
   '## Audit log: durable appends per second',
   '',
-  `Measured ${new Date().toISOString().slice(0, 10)} on Node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown'}),`,
+  machineLine(),
   `${DURATION_MS / 1000} s per cell, each entry a \`tool_call\` (about 450 bytes as a line), made durable (fsync) before \`append()\` resolves.`,
   'Command: `npm run bench -w @agent-gateway/core`. Raw numbers: `packages/core/bench/results/audit-append.json`.',
   '',
@@ -75,16 +74,6 @@ const section = [
   ...rows,
   '',
   `Target: at least 100,000 durable entries per second with concurrent appenders. Best group-commit figure: ${fmt(best)} entries/s (${best >= 100_000 ? 'met' : `missed by ${fmt(100_000 - best)}`}).`,
-  '<!-- audit-append:end -->',
 ].join('\n');
 
-const benchmarksPath = join(root, 'BENCHMARKS.md');
-const existing = await readFile(benchmarksPath, 'utf8').catch(() => '# Benchmarks\n');
-const updated = existing.includes('<!-- audit-append:start -->')
-  ? existing.replace(/<!-- audit-append:start -->[\s\S]*<!-- audit-append:end -->/, section)
-  : `${existing.trimEnd()}\n\n${section}\n`;
-await writeFile(benchmarksPath, updated);
-const resultsDir = resolve(import.meta.dirname, 'results');
-await mkdir(resultsDir, { recursive: true });
-await writeFile(join(resultsDir, 'audit-append.json'), `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cpus: cpus().length, durationMs: DURATION_MS, results }, null, 2)}\n`);
-console.log(`\nwrote ${benchmarksPath}`);
+await writeBenchmarkSection('audit-append', markdown, { durationMs: DURATION_MS, results }, 'packages/core/bench/results/audit-append.json');
