@@ -88,6 +88,9 @@ describe('DockerRunner against the Docker Engine API (fake engine on a Unix sock
 const socketPath = process.env.DOCKER_HOST === undefined ? '/var/run/docker.sock' : undefined;
 const engineReachable = process.env.DOCKER_HOST !== undefined || (socketPath !== undefined && existsSync(socketPath));
 const image = process.env.SANDBOX_DOCKER_IMAGE ?? 'python:3.11-slim';
+if (!engineReachable) {
+  console.warn('skipped: DockerRunner against a real engine (no DOCKER_HOST and no /var/run/docker.sock on this machine)');
+}
 
 describe.skipIf(!engineReachable)(
   `DockerRunner against a real Docker engine (${engineReachable ? 'reachable' : 'skipped: no DOCKER_HOST and no /var/run/docker.sock on this machine'})`,

@@ -149,6 +149,7 @@ describe('SandboxPool with the bundled worker', () => {
   });
 
   const bwrap = detectBwrap();
+  if (!bwrap.usable) console.warn(`skipped: bubblewrap isolation tests (${bwrap.reason})`);
   describe.skipIf(!bwrap.usable)(`bubblewrap (${bwrap.usable ? 'usable here' : `skipped: ${bwrap.reason}`})`, () => {
     it('cuts the network and hides the host /tmp', async () => {
       const server = createServer((socket) => socket.end());
