@@ -1,7 +1,11 @@
 import { DockerRunner, SandboxPool } from '@agent-gateway/sandbox';
 import { AuditLog } from './audit/audit-log.js';
 import { FileUserStore } from './auth/file-user-store.js';
+import { ContentFilter } from './guards/content-filter.js';
+import { KillSwitch } from './guards/kill-switch.js';
+import { FileRedactionRuleStore, RedactionRules } from './redaction/redaction-rules.js';
 import type { TokenServiceOptions } from './auth/token-service.js';
+import { join } from 'node:path';
 import type { GatewayConfig } from './config/index.js';
 import { Gateway, type GatewayOptions } from './gateway.js';
 
@@ -24,6 +28,12 @@ export async function createGatewayFromConfig(config: GatewayConfig, options: Cr
   const secret = config.tokens.jwtSecret;
   const audit = await AuditLog.open(config.audit.path, rest.logger === undefined ? {} : { logger: rest.logger });
   const { webhookUrls, webhookSecret } = config.approvals;
+  // Loaded before anything starts, so an unreadable state file stops the start instead of being replaced.
+  const redaction = new RedactionRules(new FileRedactionRuleStore(join(config.stateDir, 'redaction-rules.json')));
+  const killSwitch = new KillSwitch(join(config.stateDir, 'kill-switch.json'));
+  const contentFilter = new ContentFilter(join(config.stateDir, 'content-filter.json'));
+  await Promise.all([redaction.load(), killSwitch.load(), contentFilter.load()]);
+  const { perTokenPerMinute, globalPerMinute } = config.rateLimits;
   const workerPool =
     rest.workerPool ??
     (await SandboxPool.start({
@@ -35,6 +45,13 @@ export async function createGatewayFromConfig(config: GatewayConfig, options: Cr
     }));
   const gateway = new Gateway({
     approvals: { timeoutMs: config.approvals.timeoutMs },
+    redaction,
+    killSwitch,
+    contentFilter,
+    rateLimits: {
+      global: { perMinute: globalPerMinute },
+      perToken: { admin: { perMinute: perTokenPerMinute }, agent: { perMinute: perTokenPerMinute } },
+    },
     ...(webhookSecret === undefined ? {} : { webhooks: { urls: webhookUrls, secret: webhookSecret.reveal() } }),
     // Docker is touched (and dockerode loaded) only when a tool with `run: { sandbox: 'docker' }` is called.
     docker: new DockerRunner({ image: config.sandbox.dockerImage, timeoutMs: config.sandbox.workerTimeoutMs, ...(rest.logger === undefined ? {} : { logger: rest.logger }) }),

@@ -4,9 +4,16 @@ import type { z } from 'zod';
 import { auditActorOf } from './audit/audit-entry.js';
 import type { AuditLog } from './audit/audit-log.js';
 import { recordAuthEvents } from './audit/gateway-audit-trail.js';
+import { ContentFilter, type ContentRule, type ContentRuleInput } from './guards/content-filter.js';
+import { KillSwitchOnError } from './guards/guard-errors.js';
+import { KillSwitch, type KillSwitchState } from './guards/kill-switch.js';
+import { RateLimiter, type RateLimitOptions } from './guards/rate-limiter.js';
+import { normalizeOrigin } from './redaction/origin.js';
+import { RedactionRules } from './redaction/redaction-rules.js';
+import type { TabSnapshot } from './redaction/tab-snapshot.js';
 import { scrubSecrets } from './audit/secret-scrubber.js';
 import { TokenService, type TokenServiceOptions } from './auth/token-service.js';
-import { AuditUnavailableError, GatewayError, ServiceUnavailableError, type ErrorIssue } from './errors/index.js';
+import { AuditUnavailableError, BadRequestError, GatewayError, ServiceUnavailableError, type ErrorIssue } from './errors/index.js';
 import { GatewayEvents } from './events/index.js';
 import { handleRequest } from './http/handle-request.js';
 import { fromNodeRequest, sendNodeResponse, type NodeRequestOptions } from './http/node.js';
@@ -17,7 +24,7 @@ import { createJsonLogger, type Logger } from './logging/index.js';
 import { GatewayMetrics } from './metrics/index.js';
 import { ApprovalQueue, type ApprovalQueueOptions } from './approvals/approval-queue.js';
 import { sendApprovalWebhooks, type WebhookOptions } from './approvals/approval-webhooks.js';
-import { viewOf, type Approval } from './approvals/approval.js';
+import { viewOf, type Approval, type ApprovalView } from './approvals/approval.js';
 import { recordApprovalChanges } from './audit/gateway-audit-trail.js';
 import { needsApproval } from './pipeline/approval-gate.js';
 import { authorizeTool } from './pipeline/authorize-tool.js';
@@ -59,6 +66,14 @@ export interface GatewayOptions {
   readonly approvals?: ApprovalQueue | ApprovalQueueOptions;
   /** POST every approval change, HMAC-signed, to these URLs. */
   readonly webhooks?: WebhookOptions;
+  /** Per-origin redaction rules (call `load()` first for a file store). Default: in memory. */
+  readonly redaction?: RedactionRules;
+  /** Default: off, in memory. `new KillSwitch(path)` keeps its state across restarts. */
+  readonly killSwitch?: KillSwitch;
+  /** Token buckets for tool calls. Default: 600/min per token, 6000/min in all. */
+  readonly rateLimits?: RateLimiter | RateLimitOptions;
+  /** Deny rules over tool-call args. Default: none, in memory. */
+  readonly contentFilter?: ContentFilter;
 }
 
 /**
@@ -73,6 +88,10 @@ export class Gateway {
   readonly auth: TokenService;
   readonly audit: AuditLog | undefined;
   readonly approvals: ApprovalQueue;
+  readonly redaction: RedactionRules;
+  readonly killSwitch: KillSwitch;
+  readonly rateLimiter: RateLimiter;
+  readonly contentFilter: ContentFilter;
   readonly logger: Logger;
   readonly bodyLimitBytes: number;
 
@@ -81,6 +100,7 @@ export class Gateway {
   readonly #sandboxes: Sandboxes;
   readonly #closing = new AbortController();
   readonly #inFlight = new Set<Promise<unknown>>();
+  #tabSnapshot: TabSnapshot | undefined;
 
   constructor(options: GatewayOptions = {}) {
     const bodyLimit = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
@@ -95,8 +115,13 @@ export class Gateway {
     this.approvals =
       options.approvals instanceof ApprovalQueue ? options.approvals : new ApprovalQueue({ logger: this.logger, ...options.approvals });
     this.approvals.setRunner((approval) => this.#runApproved(approval));
+    this.redaction = options.redaction ?? new RedactionRules();
+    this.killSwitch = options.killSwitch ?? new KillSwitch();
+    this.rateLimiter = options.rateLimits instanceof RateLimiter ? options.rateLimits : new RateLimiter(options.rateLimits);
+    this.contentFilter = options.contentFilter ?? new ContentFilter();
+    this.metrics.readKillSwitchFrom(() => this.killSwitch.enabled);
     if (options.webhooks !== undefined && options.webhooks.urls.length > 0) {
-      sendApprovalWebhooks(this.approvals, options.webhooks, (change) => viewOf(change.approval, (args) => this.redactArgs(args)), this.logger);
+      sendApprovalWebhooks(this.approvals, options.webhooks, (change) => this.approvalView(change.approval), this.logger);
     }
     if (this.audit !== undefined) {
       recordAuthEvents(this.events, this.audit, this.logger);
@@ -129,7 +154,8 @@ export class Gateway {
     const run = (async (): Promise<ToolCallOutcome> => {
       try {
         // authenticate: done before this point (the route's bearer token, or the host names the caller).
-        // kill switch, rate limit: refuse before any tool is looked up.
+        if (this.killSwitch.enabled) throw new KillSwitchOnError(this.killSwitch.state.reason);
+        await this.rateLimiter.check(caller, request.tool);
         const tool = findTool(this.tools, request.tool);
         toolName = tool.name;
         this.metrics.toolCalls.inc({ tool: tool.name });
@@ -141,11 +167,12 @@ export class Gateway {
           this.metrics.toolValidationErrors.inc({ tool: tool.name });
           throw error;
         }
-        // redact: the args as the audit log and approvers will see them.
+        this.contentFilter.check(args);
+        // redact: done where the args are shown (audit entries, approval views), by the call's origin.
         // An action that cannot be audited must not happen.
         if (this.audit?.failure !== undefined) throw new AuditUnavailableError({ cause: this.audit.failure });
         if (needsApproval(tool, args, caller)) {
-          const approval = await this.approvals.request({ callId, tool: tool.name, args, caller });
+          const approval = await this.approvals.request({ callId, tool: tool.name, args, caller, ...(request.origin === undefined ? {} : { origin: request.origin }) });
           this.metrics.approvalsQueued.inc();
           await this.#auditCall(callId, request, caller, started, { outcome: 'queued', status: 202, approval_id: approval.id });
           return { status: 'pending', callId, tool: tool.name, approvalId: approval.id, expiresAt: approval.expiresAt };
@@ -190,7 +217,8 @@ export class Gateway {
     await this.audit.append('tool_call', auditActorOf(caller), {
       call_id: callId,
       tool: request.tool,
-      args: request.args,
+      args: this.redactArgs(request.args, request.origin),
+      ...(request.origin === undefined ? {} : { origin: request.origin }),
       ...outcome,
       duration_ms: Math.round((performance.now() - started) * 1000) / 1000,
     });
@@ -202,7 +230,7 @@ export class Gateway {
    */
   async #runApproved(approval: Approval): Promise<unknown> {
     const started = performance.now();
-    const request = { tool: approval.tool, args: approval.args };
+    const request = { tool: approval.tool, args: approval.args, ...(approval.origin === undefined ? {} : { origin: approval.origin }) };
     const approvedBy = approval.decision?.by;
     let caller = approval.caller;
     try {
@@ -210,6 +238,8 @@ export class Gateway {
         const current = await this.auth.callerFor(caller.id);
         caller = { ...current, ...(approval.caller.tokenId === undefined ? {} : { tokenId: approval.caller.tokenId }) };
       }
+      // The switch may have been thrown while the call waited for its approval.
+      if (this.killSwitch.enabled) throw new KillSwitchOnError(this.killSwitch.state.reason);
       const tool = findTool(this.tools, approval.tool);
       authorizeTool(caller, tool);
       const result = await execute(tool, approval.args, { callId: approval.callId, caller, signal: this.#closing.signal }, this.#sandboxes, this.logger);
@@ -233,9 +263,69 @@ export class Gateway {
     }
   }
 
-  /** Args as approvers and the audit log may see them: secrets replaced. */
-  redactArgs(args: unknown): unknown {
-    return scrubSecrets(args);
+  /** Args as approvers and the audit log may see them: the origin's fields and all secrets replaced. */
+  redactArgs(args: unknown, origin?: string): unknown {
+    return scrubSecrets(origin === undefined ? args : this.redaction.redact(origin, args));
+  }
+
+  /** An approval as admins, approvers and its caller see it (args redacted). */
+  approvalView(approval: Approval): ApprovalView {
+    return viewOf(approval, (args) => this.redactArgs(args, approval.origin));
+  }
+
+  /** Turns the kill switch on or off, persists it and audits who did it. */
+  async setKillSwitch(enabled: boolean, reason: string | undefined, by: Caller): Promise<KillSwitchState> {
+    const state = await this.killSwitch.set(enabled, reason, by.id);
+    await this.audit?.append('kill_switch', auditActorOf(by), { enabled, ...(reason === undefined ? {} : { reason }) });
+    this.logger.warn(`kill switch ${enabled ? 'ON' : 'off'}`, { by: by.id, reason });
+    return state;
+  }
+
+  /** Replaces an origin's redaction fields, persists them and audits the change. */
+  async setRedactionRules(origin: string, fields: readonly string[], by: Caller): Promise<{ origin: string; fields: string[] }> {
+    const rules = await this.redaction.set(origin, fields);
+    await this.audit?.append('redaction_rules_set', auditActorOf(by), rules);
+    return rules;
+  }
+
+  /**
+   * Stores the user's current tab for agents to read, redacted by its origin's rules first (the
+   * original is never kept), and audits the share as the user's consent record.
+   */
+  async shareTabSnapshot(input: { origin?: string; url?: string; title: string; content: unknown }, by: Caller): Promise<TabSnapshot> {
+    const source = input.origin ?? input.url;
+    if (source === undefined) throw new BadRequestError('a snapshot needs its origin or url');
+    const origin = normalizeOrigin(source, { fromUrl: input.origin === undefined });
+    const snapshot: TabSnapshot = {
+      origin,
+      ...(input.url === undefined ? {} : { url: input.url }),
+      title: input.title,
+      content: scrubSecrets(this.redaction.redact(origin, input.content)),
+      shared_at: new Date().toISOString(),
+      shared_by: by.id,
+    };
+    await this.audit?.append('tab_snapshot_shared', auditActorOf(by), {
+      origin,
+      title: snapshot.title,
+      redacted_fields: (await this.redaction.get(origin)).fields,
+    });
+    this.#tabSnapshot = snapshot;
+    return snapshot;
+  }
+
+  get tabSnapshot(): TabSnapshot | undefined {
+    return this.#tabSnapshot;
+  }
+
+  async addContentRule(input: ContentRuleInput, by: Caller): Promise<ContentRule> {
+    const rule = await this.contentFilter.add(input, by.id);
+    await this.audit?.append('content_filter_rule_added', auditActorOf(by), { rule });
+    return rule;
+  }
+
+  async removeContentRule(id: string, by: Caller): Promise<void> {
+    await this.contentFilter.remove(id);
+    await this.audit?.append('content_filter_rule_removed', auditActorOf(by), { id });
   }
 
   /** `[]` when `args` fit the tool's schema, else zod's issues. Throws 404 for an unknown tool. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Gateway, RUNBOOK_METRIC_NAMES, silentLogger, type WorkerPool, type WorkerPoolStatus } from '../src/index.js';
+import { Gateway, GATEWAY_METRIC_NAMES, RUNBOOK_METRIC_NAMES, silentLogger, type WorkerPool, type WorkerPoolStatus } from '../src/index.js';
 
 class StubPool implements WorkerPool {
   constructor(public status: WorkerPoolStatus | Error) {}
@@ -31,8 +31,9 @@ describe('GatewayMetrics', () => {
       scheduler_runs_total: 'counter',
       scheduler_errors_total: 'counter',
       scheduler_run_duration_seconds: 'histogram',
+      kill_switch_enabled: 'gauge',
     });
-    expect(Object.keys(types)).toHaveLength(RUNBOOK_METRIC_NAMES.length);
+    expect(Object.keys(types)).toHaveLength(RUNBOOK_METRIC_NAMES.length + GATEWAY_METRIC_NAMES.length);
   });
 
   it('process_uptime_seconds grows from when the gateway was made', async () => {

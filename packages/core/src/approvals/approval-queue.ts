@@ -89,7 +89,7 @@ export class ApprovalQueue extends EventEmitter<ApprovalQueueEvents> {
   }
 
   /** Holds a call. The digest binds the approval to exactly these args. */
-  async request(call: { callId: string; tool: string; args: unknown; caller: Caller }): Promise<Approval> {
+  async request(call: { callId: string; tool: string; args: unknown; caller: Caller; origin?: string }): Promise<Approval> {
     await this.#pruneNow();
     const now = this.#now();
     const approval: Approval = {
@@ -99,6 +99,7 @@ export class ApprovalQueue extends EventEmitter<ApprovalQueueEvents> {
       args: call.args,
       digest: digestOf(call.tool, call.args),
       caller: call.caller,
+      ...(call.origin === undefined ? {} : { origin: call.origin }),
       state: 'pending',
       createdAt: new Date(now).toISOString(),
       expiresAt: new Date(now + this.timeoutMs).toISOString(),

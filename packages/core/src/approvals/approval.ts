@@ -26,6 +26,8 @@ export interface Approval {
   /** SHA-256 of the canonical `{tool, args}`: checked again before the call runs. */
   readonly digest: string;
   readonly caller: Caller;
+  /** The origin the args came from; its redaction rules apply to every view of them. */
+  readonly origin?: string;
   readonly state: ApprovalState;
   readonly createdAt: string;
   readonly expiresAt: string;

@@ -14,6 +14,9 @@ export interface GatewayConfig {
   };
   readonly users: { readonly path: string };
   readonly audit: { readonly path: string };
+  /** Where redaction rules, the kill switch and content-filter rules are kept. */
+  readonly stateDir: string;
+  readonly rateLimits: { readonly perTokenPerMinute: number; readonly globalPerMinute: number };
   readonly approvals: {
     readonly timeoutMs: number;
     readonly webhookUrls: readonly string[];
@@ -71,6 +74,8 @@ export function configFromEnv(env: Env = process.env): GatewayConfig {
     },
     users: { path: v.AGENT_GATEWAY_USERS_PATH },
     audit: { path: v.AGENT_GATEWAY_AUDIT_PATH },
+    stateDir: v.AGENT_GATEWAY_STATE_DIR,
+    rateLimits: { perTokenPerMinute: v.AGENT_GATEWAY_RATE_LIMIT, globalPerMinute: v.AGENT_GATEWAY_RATE_LIMIT_GLOBAL },
     approvals: {
       timeoutMs: v.AGENT_GATEWAY_APPROVAL_TIMEOUT * 1000,
       webhookUrls: v.AGENT_GATEWAY_WEBHOOK_URLS,

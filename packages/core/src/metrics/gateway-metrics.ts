@@ -13,6 +13,7 @@ export class GatewayMetrics {
   readonly #startedAt = process.hrtime.bigint();
   #workerStatus: () => Promise<WorkerPoolStatus> = async () => IN_PROCESS_STATUS;
   #pendingWorkerStatus: Promise<WorkerPoolStatus> | undefined;
+  #killSwitch: () => boolean = () => false;
 
   readonly processUptime: Gauge;
   readonly toolCalls: Counter<'tool'>;
@@ -26,6 +27,7 @@ export class GatewayMetrics {
   readonly schedulerRuns: Counter<'task'>;
   readonly schedulerErrors: Counter<'task'>;
   readonly schedulerRunDuration: Histogram<'task'>;
+  readonly killSwitchEnabled: Gauge;
 
   constructor() {
     const registers = [this.registry];
@@ -113,6 +115,14 @@ export class GatewayMetrics {
       buckets: LATENCY_BUCKETS,
       registers,
     });
+    this.killSwitchEnabled = new Gauge({
+      name: 'kill_switch_enabled',
+      help: '1 while the kill switch refuses every tool call',
+      registers,
+      collect() {
+        this.set(metrics.#killSwitch() ? 1 : 0);
+      },
+    });
   }
 
   #readWorkerStatus(): Promise<WorkerPoolStatus> {
@@ -120,6 +130,11 @@ export class GatewayMetrics {
       this.#pendingWorkerStatus = undefined;
     });
     return this.#pendingWorkerStatus;
+  }
+
+  /** Where `kill_switch_enabled` reads from at scrape time. */
+  readKillSwitchFrom(source: () => boolean): void {
+    this.#killSwitch = source;
   }
 
   /** Where the worker gauges read from at scrape time (the gateway wires its pool in here). */
@@ -132,6 +147,9 @@ export class GatewayMetrics {
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
   }
 }
+
+/** Metrics the gateway adds to the runbook's table. */
+export const GATEWAY_METRIC_NAMES = ['kill_switch_enabled'] as const;
 
 /** The runbook's metric names, in its table's order. */
 export const RUNBOOK_METRIC_NAMES = [

@@ -4,6 +4,8 @@ import type { Caller } from './caller.js';
 export interface ToolCallRequest {
   readonly tool: string;
   readonly args: unknown;
+  /** The web origin the args came from (normalised): its redaction rules apply where the args are shown. */
+  readonly origin?: string;
 }
 
 export interface ToolCallOptions {

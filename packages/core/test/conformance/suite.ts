@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Gateway } from '../../src/index.js';
-import { RUNBOOK_METRIC_NAMES } from '../../src/index.js';
+import { GATEWAY_METRIC_NAMES, RUNBOOK_METRIC_NAMES } from '../../src/index.js';
 import { describeApprovalsConformance } from './approvals-suite.js';
 import { describeAuditConformance } from './audit-suite.js';
 import { describeAuthConformance } from './auth-suite.js';
@@ -81,13 +81,13 @@ export function describeConformance(name: string, start: StartServer): void {
         expect(await response.json()).toEqual({ worker_healthy: true, pool: { mode: 'in-process', size: 0, alive: 0 } });
       });
 
-      it('GET /metrics lists all twelve runbook metrics in Prometheus text format', async () => {
+      it('GET /metrics lists all twelve runbook metrics (and the gateway\'s own) in Prometheus text format', async () => {
         const response = await fetch(url('/metrics'));
         expect(response.status).toBe(200);
         expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
         const text = await response.text();
         const typed = [...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((m) => m[1]);
-        expect(typed.sort()).toEqual([...RUNBOOK_METRIC_NAMES].sort());
+        expect(typed.sort()).toEqual([...RUNBOOK_METRIC_NAMES, ...GATEWAY_METRIC_NAMES].sort());
         expect(text).toMatch(/^process_uptime_seconds \d+(\.\d+)?(e[-+]\d+)?$/m);
         expect(text).toMatch(/^worker_healthy 1$/m);
       });

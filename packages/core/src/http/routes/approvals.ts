@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { ApprovalChange } from '../../approvals/approval-queue.js';
 import { approvalEventStream } from '../../approvals/approval-stream.js';
-import { summaryOf, viewOf, type Approval } from '../../approvals/approval.js';
+import { summaryOf, type Approval } from '../../approvals/approval.js';
 import { NotFoundError } from '../../errors/index.js';
 import type { Gateway } from '../../gateway.js';
 import type { Caller } from '../../pipeline/caller.js';
@@ -26,7 +26,7 @@ function isApprover(caller: Caller): boolean {
 }
 
 function fullView(gateway: Gateway, approval: Approval) {
-  return viewOf(approval, (args) => gateway.redactArgs(args));
+  return gateway.approvalView(approval);
 }
 
 function lastEventId(header: string | readonly string[] | undefined): number | undefined {

@@ -1,10 +1,12 @@
 import type { Route } from '../route.js';
 import { adminAuditRoutes } from './admin-audit.js';
 import { adminAuthRoutes } from './admin-auth.js';
+import { adminGuardRoutes } from './admin-guards.js';
 import { adminUsersRoutes } from './admin-users.js';
 import { approvalsRoutes } from './approvals.js';
 import { healthRoutes } from './health.js';
 import { metricsRoutes } from './metrics.js';
+import { tabRoutes } from './tab.js';
 import { toolsRoutes } from './tools.js';
 
 /** Every route the gateway serves. A new part adds its file here. */
@@ -16,4 +18,6 @@ export const gatewayRoutes: readonly Route[] = [
   ...adminUsersRoutes,
   ...adminAuditRoutes,
   ...approvalsRoutes,
+  ...adminGuardRoutes,
+  ...tabRoutes,
 ];

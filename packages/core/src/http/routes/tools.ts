@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { settledResult } from '../../approvals/call-outcome.js';
+import { normalizeOrigin } from '../../redaction/origin.js';
 import { defineRoute } from '../route.js';
 import { jsonResponse } from '../responses.js';
 
@@ -14,8 +15,16 @@ export const toolCallBody = z
   })
   .strict();
 
-/** `/tools/call` also takes `wait`: seconds to hold the request open if the call needs approval. */
-const callBody = toolCallBody.extend({ wait: z.number().min(0).max(MAX_WAIT_SECONDS).optional() }).strict();
+/**
+ * `/tools/call` also takes `wait` (seconds to hold the request open if the call needs approval) and
+ * `origin` (the web origin the args came from: its redaction rules apply wherever the args are shown).
+ */
+const callBody = toolCallBody
+  .extend({
+    wait: z.number().min(0).max(MAX_WAIT_SECONDS).optional(),
+    origin: z.string().min(1).max(2048).transform((value) => normalizeOrigin(value, { fromUrl: true })).optional(),
+  })
+  .strict();
 
 export const toolsRoutes = [
   defineRoute({
@@ -43,7 +52,8 @@ export const toolsRoutes = [
     auth: 'bearer',
     body: callBody,
     async handle({ gateway, body, caller, signal }) {
-      const outcome = await gateway.callTool({ tool: body.tool, args: body.args ?? {} }, { caller, signal });
+      const request = { tool: body.tool, args: body.args ?? {}, ...(body.origin === undefined ? {} : { origin: body.origin }) };
+      const outcome = await gateway.callTool(request, { caller, signal });
       if (outcome.status === 'executed') {
         return jsonResponse(200, { call_id: outcome.callId, tool: outcome.tool, result: outcome.result });
       }

@@ -1,0 +1,10 @@
+export { normalizeOrigin } from './origin.js';
+export {
+  FileRedactionRuleStore,
+  MemoryRedactionRuleStore,
+  RedactionRules,
+  redactionFieldSchema,
+  redactionFieldsSchema,
+} from './redaction-rules.js';
+export type { RedactionRuleStore } from './redaction-rules.js';
+export type { TabSnapshot } from './tab-snapshot.js';
