@@ -125,7 +125,7 @@ export class Gateway {
     }
     if (this.audit !== undefined) {
       recordAuthEvents(this.events, this.audit, this.logger);
-      recordApprovalChanges(this.approvals, this.audit, this.logger);
+      recordApprovalChanges(this.approvals, this.audit, this.logger, (args, origin) => this.redactArgs(args, origin));
     }
     this.#workerPool = options.workerPool;
     this.#sandboxes = { pool: options.workerPool, docker: options.docker };

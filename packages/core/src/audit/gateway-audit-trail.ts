@@ -34,7 +34,12 @@ export function recordAuthEvents(events: GatewayEvents, log: AuditLog, logger: L
  * Writes approval requests, decisions (with the deciding user) and expiries to the audit log. The
  * run of an approved call is written by the gateway as a `tool_call` entry with its `approval_id`.
  */
-export function recordApprovalChanges(queue: ApprovalQueue, log: AuditLog, logger: Logger): void {
+export function recordApprovalChanges(
+  queue: ApprovalQueue,
+  log: AuditLog,
+  logger: Logger,
+  redactArgs: (args: unknown, origin: string | undefined) => unknown,
+): void {
   const write = (event: string, actor: AuditActor, details: Record<string, unknown>): void => {
     log.append(event, actor, details).catch((error: unknown) => logger.error('could not audit an approval change', { event, error }));
   };
@@ -43,7 +48,13 @@ export function recordApprovalChanges(queue: ApprovalQueue, log: AuditLog, logge
     const base = { approval_id: approval.id, call_id: approval.callId, tool: approval.tool };
     switch (change.type) {
       case 'approval.requested':
-        write('approval_requested', auditActorOf(approval.caller), { ...base, args: approval.args, args_digest: approval.digest, expires_at: approval.expiresAt });
+        write('approval_requested', auditActorOf(approval.caller), {
+          ...base,
+          args: redactArgs(approval.args, approval.origin),
+          ...(approval.origin === undefined ? {} : { origin: approval.origin }),
+          args_digest: approval.digest,
+          expires_at: approval.expiresAt,
+        });
         break;
       case 'approval.approved':
       case 'approval.rejected':

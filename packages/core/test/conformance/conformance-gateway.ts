@@ -48,6 +48,7 @@ export async function createConformanceGateway(signingKey?: SigningKey): Promise
     bodyLimitBytes: CONFORMANCE_BODY_LIMIT,
     logger: silentLogger,
     audit: await AuditLog.open(auditPath),
+    rateLimits: { perTool: { limited: { perMinute: 2 } } },
     auth: {
       signingKey: signingKey ?? { algorithm: 'HS256', secret: CONFORMANCE_SECRET },
       // Cheap hashing keeps the suite fast; the real parameters are tested in the auth unit tests.
@@ -95,6 +96,19 @@ export async function createConformanceGateway(signingKey?: SigningKey): Promise
       run: () => {
         throw new ToolError('quota reached', { code: 'quota_reached', status: 429 });
       },
+    })
+    .registerTool({
+      name: 'limited',
+      description: 'Two calls a minute per token',
+      args: z.object({}),
+      run: () => 'ok',
+    })
+    .registerTool({
+      name: 'form.fill',
+      description: 'Takes form fields from a page',
+      args: z.object({ fields: z.record(z.string(), z.unknown()) }),
+      requiresApproval: (args) => args.fields.hold === true,
+      run: () => ({ filled: true }),
     })
     .registerTool({
       name: 'risky',
