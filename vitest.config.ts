@@ -28,6 +28,7 @@ export default defineConfig({
       project('core', './packages/core'),
       project('sandbox', './packages/sandbox'),
       project('express', './packages/adapter-express'),
+      project('fastify', './packages/adapter-fastify'),
       project('demo-tools', './examples/demo-tools'),
       project('express-server', './examples/express-server'),
     ],

@@ -2,6 +2,8 @@ import type { Gateway } from '@agent-gateway/core';
 import { Router, type NextFunction, type Request, type Response } from 'express';
 
 export interface GatewayRouterOptions {
+  /** Serve the gateway under this path inside the router (the same as mounting the router there). */
+  readonly prefix?: string;
   /**
    * What happens to a request under the router that is no gateway route: `true` (default) hands
    * it to the next handler of the host app; `false` answers with the gateway's JSON 404.
@@ -17,7 +19,7 @@ export interface GatewayRouterOptions {
 export function gatewayRouter(gateway: Gateway, options: GatewayRouterOptions = {}): Router {
   const unmatched = options.fallthrough === false ? 'respond' : 'pass';
   const router = Router();
-  router.use((req: Request, res: Response, next: NextFunction) => {
+  router.use(options.prefix ?? '/', (req: Request, res: Response, next: NextFunction) => {
     // `req.url` is relative to the mount point; `req.body` is set only if a host parser ran.
     gateway
       .handleNode(req, res, { url: req.url, parsedBody: req.body as unknown, unmatched })

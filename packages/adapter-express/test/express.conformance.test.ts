@@ -14,3 +14,9 @@ describeConformance('express (gatewayRouter mounted under /gateway)', (gateway) 
   app.use('/gateway', gatewayRouter(gateway, { fallthrough: false }));
   return listenOnLoopback(app, '/gateway');
 });
+
+describeConformance('express (gatewayRouter with prefix option)', (gateway) => {
+  const app = express();
+  app.use(gatewayRouter(gateway, { prefix: '/gw', fallthrough: false }));
+  return listenOnLoopback(app, '/gw');
+});
