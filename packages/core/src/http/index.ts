@@ -1,6 +1,7 @@
 export { defineRoute } from './route.js';
 export type { Route, RouteAuth, RouteContext, RouteMethod, RouteSpec } from './route.js';
 export { RouteTable } from './route-table.js';
+export { openApiDocument, toolCallBodySchema, toolSchemaName } from './openapi.js';
 export { gatewayRoutes } from './routes/index.js';
 export { errorResponse, eventStreamResponse, jsonResponse, textResponse } from './responses.js';
 export { assertSafeJsonValue, MAX_JSON_DEPTH, readJsonBody } from './json-body.js';

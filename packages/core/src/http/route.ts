@@ -39,6 +39,10 @@ export interface RouteSpec<Body, Query> {
   readonly body?: z.ZodType<Body>;
   /** The body may be left out entirely (then `body` is `undefined`). */
   readonly bodyOptional?: boolean;
+  /** The body's JSON Schema for the OpenAPI document when it depends on the gateway (the tools); default: from `body`. */
+  readonly describeBody?: (gateway: Gateway) => Record<string, unknown>;
+  /** The success response's media type, for the OpenAPI document. Default `application/json`. */
+  readonly produces?: string;
   readonly query?: z.ZodType<Query>;
   handle(context: RouteContext<Body, Query>): GatewayResponse | Promise<GatewayResponse>;
 }
@@ -59,6 +63,9 @@ export interface Route {
   readonly summary: string;
   readonly auth: RouteAuth;
   readonly bodySchema: z.ZodType | undefined;
+  readonly bodyOptional: boolean;
+  readonly describeBody: ((gateway: Gateway) => Record<string, unknown>) | undefined;
+  readonly produces: string;
   readonly querySchema: z.ZodType | undefined;
   run(input: RouteInput): Promise<GatewayResponse>;
 }
@@ -110,6 +117,9 @@ export function defineRoute<Body = undefined, Query = undefined>(spec: RouteSpec
     summary: spec.summary,
     auth: spec.auth,
     bodySchema: spec.body,
+    bodyOptional: spec.bodyOptional === true,
+    describeBody: spec.describeBody,
+    produces: spec.produces ?? 'application/json',
     querySchema: spec.query,
     async run(input) {
       const caller = await authenticate(spec.auth, input);

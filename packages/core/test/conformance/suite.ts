@@ -95,6 +95,12 @@ export function describeConformance(name: string, start: StartServer): void {
     });
 
     describe('tools', () => {
+      it('GET /openapi.json serves the OpenAPI 3.1 document', async () => {
+        const response = await fetch(url('/openapi.json'));
+        expect(response.status).toBe(200);
+        expect(await response.json()).toMatchObject({ openapi: '3.1.0', paths: { '/tools/call': { post: expect.any(Object) } } });
+      });
+
       it('GET /tools lists every tool with the JSON Schema of its args', async () => {
         const response = await fetch(url('/tools'));
         expect(response.status).toBe(200);

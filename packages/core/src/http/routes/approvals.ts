@@ -51,6 +51,7 @@ export const approvalsRoutes = [
     path: '/approvals/stream',
     summary: 'Server-Sent Events of every approval change, with ids and Last-Event-ID replay',
     auth: 'optional',
+    produces: 'text/event-stream',
     handle({ gateway, caller, request }) {
       const full = isApprover(caller);
       const present = (change: ApprovalChange) => (full ? fullView(gateway, change.approval) : summaryOf(change.approval));

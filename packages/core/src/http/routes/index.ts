@@ -6,11 +6,13 @@ import { adminUsersRoutes } from './admin-users.js';
 import { approvalsRoutes } from './approvals.js';
 import { healthRoutes } from './health.js';
 import { metricsRoutes } from './metrics.js';
+import { openApiRoutes } from './openapi.js';
 import { tabRoutes } from './tab.js';
 import { toolsRoutes } from './tools.js';
 
 /** Every route the gateway serves. A new part adds its file here. */
 export const gatewayRoutes: readonly Route[] = [
+  ...openApiRoutes(() => gatewayRoutes),
   ...healthRoutes,
   ...metricsRoutes,
   ...toolsRoutes,

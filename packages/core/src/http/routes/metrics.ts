@@ -7,6 +7,7 @@ export const metricsRoutes = [
     path: '/metrics',
     summary: 'Prometheus metrics (text exposition format)',
     auth: 'none',
+    produces: 'text/plain',
     async handle({ gateway }) {
       const { contentType, body } = await gateway.metrics.render();
       return textResponse(200, body, contentType);

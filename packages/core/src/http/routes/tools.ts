@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { settledResult } from '../../approvals/call-outcome.js';
 import { normalizeOrigin } from '../../redaction/origin.js';
+import { toolCallBodySchema } from '../openapi.js';
 import { defineRoute } from '../route.js';
 import { jsonResponse } from '../responses.js';
 
@@ -40,6 +41,7 @@ export const toolsRoutes = [
     summary: "Check args against a tool's schema without running it",
     auth: 'none',
     body: toolCallBody,
+    describeBody: (gateway) => toolCallBodySchema(gateway),
     handle({ gateway, body }) {
       const issues = gateway.checkArgs(body.tool, body.args ?? {});
       return jsonResponse(200, issues.length === 0 ? { valid: true, tool: body.tool } : { valid: false, tool: body.tool, issues });
@@ -51,6 +53,11 @@ export const toolsRoutes = [
     summary: 'Call a tool through the full pipeline; 202 with an approval id when it needs approval',
     auth: 'bearer',
     body: callBody,
+    describeBody: (gateway) =>
+      toolCallBodySchema(gateway, {
+        wait: { type: 'number', minimum: 0, maximum: MAX_WAIT_SECONDS, description: 'Seconds to wait for an approval decision' },
+        origin: { type: 'string', description: 'The web origin the args came from; its redaction rules apply' },
+      }),
     async handle({ gateway, body, caller, signal }) {
       const request = { tool: body.tool, args: body.args ?? {}, ...(body.origin === undefined ? {} : { origin: body.origin }) };
       const outcome = await gateway.callTool(request, { caller, signal });
