@@ -31,6 +31,7 @@ export default defineConfig({
       project('fastify', './packages/adapter-fastify'),
       project('demo-tools', './examples/demo-tools'),
       project('express-server', './examples/express-server'),
+      project('fastify-server', './examples/fastify-server'),
     ],
     testTimeout: 20_000,
     hookTimeout: 30_000,

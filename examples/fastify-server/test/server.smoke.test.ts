@@ -1,0 +1,4 @@
+import { resolve } from 'node:path';
+import { describeRunbookSmoke } from '../../demo-tools/test-support/runbook-smoke.js';
+
+describeRunbookSmoke('fastify', resolve(__dirname, '..'));
