@@ -27,6 +27,7 @@ export default defineConfig({
     projects: [
       project('core', './packages/core'),
       project('sandbox', './packages/sandbox'),
+      project('vault', './packages/vault'),
       project('express', './packages/adapter-express'),
       project('fastify', './packages/adapter-fastify'),
       project('demo-tools', './examples/demo-tools'),

@@ -1,6 +1,7 @@
 import cluster from 'node:cluster';
 import { extname, resolve } from 'node:path';
-import { configFromEnv, createGatewayFromConfig, type Gateway } from '@agent-gateway/core';
+import { configFromEnv, createGatewayFromConfig, createJsonLogger, type Gateway } from '@agent-gateway/core';
+import { vaultSecretStoreFromConfig } from '@agent-gateway/vault';
 import { registerDemoTools } from './index.js';
 
 /** What a framework-specific example provides: serve this gateway on this port and host. */
@@ -77,7 +78,10 @@ export async function runExampleServer(framework: string, serve: Serve): Promise
     const config = configFromEnv(process.env);
     const workerId = Number(process.env.GATEWAY_WORKER_ID ?? 0);
     const effective = workerId > 0 ? { ...config, audit: { path: perWorkerPath(config.audit.path, workerId) } } : config;
-    const gateway = await createGatewayFromConfig(effective);
+    const logger = createJsonLogger();
+    // Provider keys from Vault when VAULT_ADDR is set (falling back per key to <NAME>_API_KEY), else the environment.
+    const secrets = await vaultSecretStoreFromConfig(effective, { logger });
+    const gateway = await createGatewayFromConfig(effective, { logger, ...(secrets === undefined ? {} : { secrets }) });
     registerDemoTools(gateway, { scratchDir: resolve(process.env.SCRATCH_DIR ?? 'agent-gateway/scratch') });
     // In cluster mode every worker binds the same port (the primary shares it): 0 would mean one each.
     const server = await serve(gateway, port, host);

@@ -34,7 +34,9 @@ import { findTool } from './pipeline/find-tool.js';
 import type { ToolCallOptions, ToolCallOutcome, ToolCallRequest } from './pipeline/tool-call.js';
 import { checkToolArgs, validateArgs } from './pipeline/validate-args.js';
 import { IN_PROCESS_STATUS, type ContainerRunner, type WorkerPool, type WorkerPoolStatus } from './sandbox/worker-pool.js';
-import type { Sandboxes } from './pipeline/execute.js';
+import type { ExecutionDeps } from './pipeline/execute.js';
+import { EnvSecretStore } from './secrets/env-secret-store.js';
+import type { SecretStore } from './secrets/secret-store.js';
 import type { ToolDefinition } from './tools/tool-definition.js';
 import { ToolRegistry } from './tools/tool-registry.js';
 
@@ -74,6 +76,8 @@ export interface GatewayOptions {
   readonly rateLimits?: RateLimiter | RateLimitOptions;
   /** Deny rules over tool-call args. Default: none, in memory. */
   readonly contentFilter?: ContentFilter;
+  /** Where provider keys come from (`VaultSecretStore`). Default: `<NAME>_API_KEY` variables. */
+  readonly secrets?: SecretStore;
 }
 
 /**
@@ -92,12 +96,13 @@ export class Gateway {
   readonly killSwitch: KillSwitch;
   readonly rateLimiter: RateLimiter;
   readonly contentFilter: ContentFilter;
+  readonly secrets: SecretStore;
   readonly logger: Logger;
   readonly bodyLimitBytes: number;
 
   readonly #routes = new RouteTable(gatewayRoutes);
   readonly #workerPool: WorkerPool | undefined;
-  readonly #sandboxes: Sandboxes;
+  readonly #execution: ExecutionDeps;
   readonly #closing = new AbortController();
   readonly #inFlight = new Set<Promise<unknown>>();
   #tabSnapshot: TabSnapshot | undefined;
@@ -120,6 +125,7 @@ export class Gateway {
     this.rateLimiter = options.rateLimits instanceof RateLimiter ? options.rateLimits : new RateLimiter(options.rateLimits);
     this.contentFilter = options.contentFilter ?? new ContentFilter();
     this.metrics.readKillSwitchFrom(() => this.killSwitch.enabled);
+    this.metrics.readProvidersFrom(() => this.secrets.list());
     if (options.webhooks !== undefined && options.webhooks.urls.length > 0) {
       sendApprovalWebhooks(this.approvals, options.webhooks, (change) => this.approvalView(change.approval), this.logger);
     }
@@ -128,7 +134,8 @@ export class Gateway {
       recordApprovalChanges(this.approvals, this.audit, this.logger, (args, origin) => this.redactArgs(args, origin));
     }
     this.#workerPool = options.workerPool;
-    this.#sandboxes = { pool: options.workerPool, docker: options.docker };
+    this.secrets = options.secrets ?? new EnvSecretStore();
+    this.#execution = { pool: options.workerPool, docker: options.docker, secrets: this.secrets };
     this.metrics.readWorkerStatusFrom(() => this.workerHealth());
   }
 
@@ -178,7 +185,7 @@ export class Gateway {
           return { status: 'pending', callId, tool: tool.name, approvalId: approval.id, expiresAt: approval.expiresAt };
         }
         ran = true;
-        const result = await execute(tool, args, { callId, caller, signal }, this.#sandboxes, this.logger);
+        const result = await execute(tool, args, { callId, caller, signal }, this.#execution, this.logger);
         await this.#auditCall(callId, request, caller, started, { outcome: 'ok', status: 200 });
         this.events.emitSafely('tool.succeeded', { callId, tool: tool.name, caller, durationMs: performance.now() - started });
         return { status: 'executed', callId, tool: tool.name, result };
@@ -242,7 +249,7 @@ export class Gateway {
       if (this.killSwitch.enabled) throw new KillSwitchOnError(this.killSwitch.state.reason);
       const tool = findTool(this.tools, approval.tool);
       authorizeTool(caller, tool);
-      const result = await execute(tool, approval.args, { callId: approval.callId, caller, signal: this.#closing.signal }, this.#sandboxes, this.logger);
+      const result = await execute(tool, approval.args, { callId: approval.callId, caller, signal: this.#closing.signal }, this.#execution, this.logger);
       await this.#auditCall(approval.callId, request, caller, started, {
         outcome: 'ok',
         status: 200,
@@ -392,6 +399,7 @@ export class Gateway {
     await Promise.allSettled(this.#inFlight);
     this.approvals.close();
     await this.#workerPool?.close?.();
+    await this.secrets.close?.();
     await this.audit?.close();
     this.events.emitSafely('gateway.closed');
     this.events.removeAllListeners();

@@ -14,6 +14,7 @@ export class GatewayMetrics {
   #workerStatus: () => Promise<WorkerPoolStatus> = async () => IN_PROCESS_STATUS;
   #pendingWorkerStatus: Promise<WorkerPoolStatus> | undefined;
   #killSwitch: () => boolean = () => false;
+  #providers: () => Promise<ReadonlyArray<{ name: string; expiresAt?: string }>> = async () => [];
 
   readonly processUptime: Gauge;
   readonly toolCalls: Counter<'tool'>;
@@ -28,6 +29,7 @@ export class GatewayMetrics {
   readonly schedulerErrors: Counter<'task'>;
   readonly schedulerRunDuration: Histogram<'task'>;
   readonly killSwitchEnabled: Gauge;
+  readonly providerKeyExpiry: Gauge<'provider'>;
 
   constructor() {
     const registers = [this.registry];
@@ -115,6 +117,24 @@ export class GatewayMetrics {
       buckets: LATENCY_BUCKETS,
       registers,
     });
+    this.providerKeyExpiry = new Gauge({
+      name: 'provider_key_expiry_seconds',
+      help: 'Seconds until a provider key expires (negative: expired), labelled by provider',
+      labelNames: ['provider'],
+      registers,
+      async collect() {
+        this.reset();
+        let providers: ReadonlyArray<{ name: string; expiresAt?: string }>;
+        try {
+          providers = await metrics.#providers();
+        } catch {
+          return; // the store is down; /health says so
+        }
+        for (const provider of providers) {
+          if (provider.expiresAt !== undefined) this.set({ provider: provider.name }, Math.round((Date.parse(provider.expiresAt) - Date.now()) / 1000));
+        }
+      },
+    });
     this.killSwitchEnabled = new Gauge({
       name: 'kill_switch_enabled',
       help: '1 while the kill switch refuses every tool call',
@@ -130,6 +150,11 @@ export class GatewayMetrics {
       this.#pendingWorkerStatus = undefined;
     });
     return this.#pendingWorkerStatus;
+  }
+
+  /** Where `provider_key_expiry_seconds` reads the providers' expiry dates from at scrape time. */
+  readProvidersFrom(source: () => Promise<ReadonlyArray<{ name: string; expiresAt?: string }>>): void {
+    this.#providers = source;
   }
 
   /** Where `kill_switch_enabled` reads from at scrape time. */
@@ -149,7 +174,7 @@ export class GatewayMetrics {
 }
 
 /** Metrics the gateway adds to the runbook's table. */
-export const GATEWAY_METRIC_NAMES = ['kill_switch_enabled'] as const;
+export const GATEWAY_METRIC_NAMES = ['kill_switch_enabled', 'provider_key_expiry_seconds'] as const;
 
 /** The runbook's metric names, in its table's order. */
 export const RUNBOOK_METRIC_NAMES = [

@@ -2,16 +2,19 @@ import { GatewayError, ServiceUnavailableError, ToolFailedError } from '../error
 import type { Logger } from '../logging/logger.js';
 import { sandboxFailure } from '../sandbox/sandbox-failure.js';
 import type { ContainerRunner, WorkerPool } from '../sandbox/worker-pool.js';
+import { scopedSecrets } from '../secrets/scoped-secrets.js';
+import type { SecretStore } from '../secrets/secret-store.js';
 import type { SandboxRunner, ToolContext } from '../tools/tool-definition.js';
 import type { RegisteredTool } from '../tools/tool-registry.js';
 
-/** Where sandboxed tools run. */
-export interface Sandboxes {
+/** What running a tool may need: where sandboxed tools run, and the store its secrets come from. */
+export interface ExecutionDeps {
   readonly pool: WorkerPool | undefined;
   readonly docker: ContainerRunner | undefined;
+  readonly secrets: SecretStore;
 }
 
-async function runSandboxed(tool: RegisteredTool, spec: SandboxRunner, args: unknown, context: ToolContext, sandboxes: Sandboxes): Promise<unknown> {
+async function runSandboxed(tool: RegisteredTool, spec: SandboxRunner, args: unknown, context: ToolContext, sandboxes: ExecutionDeps): Promise<unknown> {
   const timing = { ...(spec.timeoutMs === undefined ? {} : { timeoutMs: spec.timeoutMs }), signal: context.signal };
   try {
     if (spec.sandbox === 'pool') {
@@ -34,19 +37,23 @@ async function runSandboxed(tool: RegisteredTool, spec: SandboxRunner, args: unk
 export async function execute(
   tool: RegisteredTool,
   args: unknown,
-  context: ToolContext,
-  sandboxes: Sandboxes,
+  call: Omit<ToolContext, 'secrets'>,
+  deps: ExecutionDeps,
   logger: Logger,
 ): Promise<unknown> {
+  const secrets = scopedSecrets(deps.secrets, tool.name, tool.secrets);
+  const context: ToolContext = { ...call, secrets: secrets.accessor };
   try {
-    if (tool.runner.kind === 'sandbox') return await runSandboxed(tool, tool.runner.spec, args, context, sandboxes);
+    if (tool.runner.kind === 'sandbox') return await runSandboxed(tool, tool.runner.spec, args, context, deps);
     return await tool.runner.run(args, context);
   } catch (error) {
     if (error instanceof GatewayError) {
       if (error.status >= 500) logger.error(`tool call failed: ${error.code}`, { tool: tool.name, callId: context.callId, cause: error.cause });
       throw error;
     }
-    logger.error('tool threw', { tool: tool.name, callId: context.callId, error });
+    // A tool that puts a key it was given into its error must not get it into the logs.
+    const logged = error instanceof Error ? { name: error.name, message: secrets.scrub(error.message), stack: secrets.scrub(error.stack ?? '') } : secrets.scrub(String(error));
+    logger.error('tool threw', { tool: tool.name, callId: context.callId, error: logged });
     throw new ToolFailedError(tool.name, error);
   }
 }

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { Caller } from '../pipeline/caller.js';
+import type { SecretAccessor } from '../secrets/secret-store.js';
 
 /** What a tool's `run` gets besides its args. */
 export interface ToolContext {
@@ -8,6 +9,8 @@ export interface ToolContext {
   readonly caller: Caller;
   /** Aborted when the caller goes away or the gateway closes: stop work and return. */
   readonly signal: AbortSignal;
+  /** Provider keys, limited to the names the tool declared in `secrets`. */
+  readonly secrets: SecretAccessor;
 }
 
 /** A risk decided per call: `true` holds the call for human approval. */
@@ -35,6 +38,8 @@ export interface ToolDefinition<Schema extends z.ZodType = z.ZodType, Result = u
   readonly description: string;
   readonly args: Schema;
   readonly requiresApproval?: ApprovalPolicy<z.output<Schema>>;
+  /** Provider keys this tool may read through `context.secrets` (e.g. `['openai']`). */
+  readonly secrets?: readonly string[];
   /**
    * A function (trusted, in-process) or a sandbox runner. What it returns must be JSON-serialisable;
    * it is the `result` the caller receives.

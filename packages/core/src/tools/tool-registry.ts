@@ -23,6 +23,8 @@ export interface RegisteredTool {
   readonly args: z.ZodType;
   readonly listing: ToolListing;
   needsApproval(args: unknown, caller: Caller): boolean;
+  /** The provider keys the tool declared. */
+  readonly secrets: readonly string[];
   /** How the call runs: in this process, or in a sandbox. */
   readonly runner: { readonly kind: 'in-process'; run(args: unknown, context: ToolContext): Promise<unknown> } | { readonly kind: 'sandbox'; readonly spec: SandboxRunner };
 }
@@ -77,6 +79,7 @@ export class ToolRegistry {
       needsApproval: (args, caller) =>
         typeof policy === 'function' ? policy(args as z.output<Schema>, caller) : policy,
       runner: runnerOf(definition),
+      secrets: Object.freeze([...(definition.secrets ?? [])]),
     };
     this.#tools.set(name, tool);
     this.#listings = undefined;

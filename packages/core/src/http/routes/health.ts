@@ -5,9 +5,12 @@ export const healthRoutes = [
   defineRoute({
     method: 'GET',
     path: '/health',
-    summary: 'Gateway liveness',
+    summary: 'Gateway liveness (and `vault: ok|unreachable` when Vault is configured)',
     auth: 'none',
-    handle: () => jsonResponse(200, { status: 'ok' }),
+    async handle({ gateway }) {
+      const stores = (await gateway.secrets.health?.().catch(() => ({ secrets: 'unreachable' }))) ?? {};
+      return jsonResponse(200, { status: 'ok', ...stores });
+    },
   }),
   defineRoute({
     method: 'GET',

@@ -2,6 +2,7 @@ import type { Route } from '../route.js';
 import { adminAuditRoutes } from './admin-audit.js';
 import { adminAuthRoutes } from './admin-auth.js';
 import { adminGuardRoutes } from './admin-guards.js';
+import { adminProvidersRoutes } from './admin-providers.js';
 import { adminUsersRoutes } from './admin-users.js';
 import { approvalsRoutes } from './approvals.js';
 import { healthRoutes } from './health.js';
@@ -21,5 +22,6 @@ export const gatewayRoutes: readonly Route[] = [
   ...adminAuditRoutes,
   ...approvalsRoutes,
   ...adminGuardRoutes,
+  ...adminProvidersRoutes,
   ...tabRoutes,
 ];
