@@ -32,6 +32,7 @@ describe('GatewayMetrics', () => {
       scheduler_errors_total: 'counter',
       scheduler_run_duration_seconds: 'histogram',
       kill_switch_enabled: 'gauge',
+      provider_key_expiry_seconds: 'gauge',
     });
     expect(Object.keys(types)).toHaveLength(RUNBOOK_METRIC_NAMES.length + GATEWAY_METRIC_NAMES.length);
   });
