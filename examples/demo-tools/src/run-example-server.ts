@@ -83,6 +83,7 @@ export async function runExampleServer(framework: string, serve: Serve): Promise
     const secrets = await vaultSecretStoreFromConfig(effective, { logger });
     const gateway = await createGatewayFromConfig(effective, { logger, ...(secrets === undefined ? {} : { secrets }) });
     registerDemoTools(gateway, { scratchDir: resolve(process.env.SCRATCH_DIR ?? 'agent-gateway/scratch') });
+    gateway.scheduler.start();
     // In cluster mode every worker binds the same port (the primary shares it): 0 would mean one each.
     const server = await serve(gateway, port, host);
     if (cluster.isWorker) process.send?.({ listening: server.port });

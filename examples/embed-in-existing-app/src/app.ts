@@ -17,6 +17,7 @@ const ordersLookup = defineTool({
 if (process.env.INIT_CWD !== undefined) process.chdir(process.env.INIT_CWD);
 const gateway = await createGatewayFromConfig(configFromEnv(process.env));
 gateway.registerTool(ordersLookup);
+gateway.scheduler.start();
 
 const app = express();
 app.use(express.json()); // the app's own parser; the gateway does not need it and is not bothered by it

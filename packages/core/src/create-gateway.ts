@@ -48,6 +48,7 @@ export async function createGatewayFromConfig(config: GatewayConfig, options: Cr
     redaction,
     killSwitch,
     contentFilter,
+    scheduler: { path: join(config.stateDir, 'schedule.json') },
     rateLimits: {
       global: { perMinute: globalPerMinute },
       perToken: { admin: { perMinute: perTokenPerMinute }, agent: { perMinute: perTokenPerMinute } },
@@ -69,5 +70,7 @@ export async function createGatewayFromConfig(config: GatewayConfig, options: Cr
   });
   const { created } = await gateway.auth.bootstrapAdmin(config.admin.username, config.admin.password.reveal());
   if (created) gateway.logger.info('created the bootstrap admin', { username: config.admin.username });
+  // Tasks are loaded here and started by the host (`gateway.scheduler.start()`) once its tools are registered.
+  await gateway.scheduler.load();
   return gateway;
 }

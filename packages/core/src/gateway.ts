@@ -37,6 +37,7 @@ import { IN_PROCESS_STATUS, type ContainerRunner, type WorkerPool, type WorkerPo
 import type { ExecutionDeps } from './pipeline/execute.js';
 import { EnvSecretStore } from './secrets/env-secret-store.js';
 import type { SecretStore } from './secrets/secret-store.js';
+import { Scheduler, type SchedulerOptions } from './scheduler/scheduler.js';
 import type { ToolDefinition } from './tools/tool-definition.js';
 import { ToolRegistry } from './tools/tool-registry.js';
 
@@ -78,6 +79,8 @@ export interface GatewayOptions {
   readonly contentFilter?: ContentFilter;
   /** Where provider keys come from (`VaultSecretStore`). Default: `<NAME>_API_KEY` variables. */
   readonly secrets?: SecretStore;
+  /** Where scheduled tasks are kept. Default: in memory. Call `gateway.scheduler.start()` to run them. */
+  readonly scheduler?: SchedulerOptions;
 }
 
 /**
@@ -97,6 +100,7 @@ export class Gateway {
   readonly rateLimiter: RateLimiter;
   readonly contentFilter: ContentFilter;
   readonly secrets: SecretStore;
+  readonly scheduler: Scheduler;
   readonly logger: Logger;
   readonly bodyLimitBytes: number;
 
@@ -126,6 +130,7 @@ export class Gateway {
     this.contentFilter = options.contentFilter ?? new ContentFilter();
     this.metrics.readKillSwitchFrom(() => this.killSwitch.enabled);
     this.metrics.readProvidersFrom(() => this.secrets.list());
+    this.scheduler = new Scheduler(this, options.scheduler);
     if (options.webhooks !== undefined && options.webhooks.urls.length > 0) {
       sendApprovalWebhooks(this.approvals, options.webhooks, (change) => this.approvalView(change.approval), this.logger);
     }
@@ -395,6 +400,7 @@ export class Gateway {
   /** Refuses new calls, aborts running ones through their signal, and waits for them to settle. */
   async close(): Promise<void> {
     if (this.#closing.signal.aborted) return;
+    await this.scheduler.stop();
     this.#closing.abort();
     await Promise.allSettled(this.#inFlight);
     this.approvals.close();

@@ -15,6 +15,7 @@ export * from './metrics/index.js';
 export * from './pipeline/index.js';
 export * from './redaction/index.js';
 export * from './sandbox/index.js';
+export * from './scheduler/index.js';
 export * from './secrets/index.js';
 export * from './storage/index.js';
 export * from './tools/index.js';

@@ -134,6 +134,23 @@ export function describeGuardsConformance(name: string, start: StartServer): voi
       });
     });
 
+    describe('scheduled tasks', () => {
+      it('admins create, list, run, disable and delete tasks; bad schedules are 400; agents are refused', async () => {
+        const task = { name: 'ping-echo', tool: 'echo', args: { text: 'scheduled' }, every: '1h', runAs: USERS.agent.username };
+        const created = await postJson(url('/admin/schedule'), task, admin.token);
+        expect(created.status, created.text).toBe(200);
+        expect(created.json()).toMatchObject({ name: 'ping-echo', enabled: true, runs: 0 });
+        expectError(await postJson(url('/admin/schedule'), { ...task, every: 'sometimes' }, admin.token), 400, 'bad_request');
+        expectError(await postJson(url('/admin/schedule'), task, agent.token), 403, 'forbidden');
+        const run = await postJson(url('/admin/schedule/ping-echo/run'), {}, admin.token);
+        expect(run.json()).toMatchObject({ outcome: 'ok', result: { text: 'scheduled' } });
+        expect((await postJson(url('/admin/schedule/ping-echo/disable'), {}, admin.token)).json()).toMatchObject({ enabled: false, next_run_at: null });
+        expect((await getJson(url('/admin/schedule'), admin.token)).json()).toMatchObject({ tasks: [{ name: 'ping-echo', runs: 1, enabled: false }] });
+        expect((await rawRequest(url('/admin/schedule/ping-echo'), { method: 'DELETE', headers: { authorization: `Bearer ${admin.token}` } })).status).toBe(200);
+        expectError(await postJson(url('/admin/schedule/ping-echo/run'), {}, admin.token), 404, 'not_found');
+      });
+    });
+
     describe('content filter', () => {
       it('admin adds a rule, a matching call is a 403 naming it (audited), the rule can be removed', async () => {
         const added = await postJson(url('/admin/content-filter'), { kind: 'literal', pattern: 'rm -rf', description: 'no wiping' }, admin.token);

@@ -3,6 +3,7 @@ import { adminAuditRoutes } from './admin-audit.js';
 import { adminAuthRoutes } from './admin-auth.js';
 import { adminGuardRoutes } from './admin-guards.js';
 import { adminProvidersRoutes } from './admin-providers.js';
+import { adminScheduleRoutes } from './admin-schedule.js';
 import { adminUsersRoutes } from './admin-users.js';
 import { approvalsRoutes } from './approvals.js';
 import { healthRoutes } from './health.js';
@@ -23,5 +24,6 @@ export const gatewayRoutes: readonly Route[] = [
   ...approvalsRoutes,
   ...adminGuardRoutes,
   ...adminProvidersRoutes,
+  ...adminScheduleRoutes,
   ...tabRoutes,
 ];

@@ -1,0 +1,60 @@
+import { taskInputSchema } from '../../scheduler/schedule.js';
+import { defineRoute } from '../route.js';
+import { jsonResponse } from '../responses.js';
+
+export const adminScheduleRoutes = [
+  defineRoute({
+    method: 'GET',
+    path: '/admin/schedule',
+    summary: 'Scheduled tasks with their next run, counts and recent runs',
+    auth: ['admin'],
+    handle: ({ gateway }) => jsonResponse(200, { tasks: gateway.scheduler.list() }),
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/admin/schedule',
+    summary: 'Create or replace a task {name, tool, args, every, runAs, enabled, jitterMs}; every: 30s | 5m | ms | cron',
+    auth: ['admin'],
+    body: taskInputSchema,
+    async handle({ gateway, body }) {
+      return jsonResponse(200, await gateway.scheduler.upsert(body));
+    },
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/admin/schedule/:name/run',
+    summary: 'Run a task now; answers with the run',
+    auth: ['admin'],
+    async handle({ gateway, params }) {
+      return jsonResponse(200, await gateway.scheduler.runNow(params.name ?? ''));
+    },
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/admin/schedule/:name/enable',
+    summary: 'Enable a task',
+    auth: ['admin'],
+    async handle({ gateway, params }) {
+      return jsonResponse(200, await gateway.scheduler.setEnabled(params.name ?? '', true));
+    },
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/admin/schedule/:name/disable',
+    summary: 'Disable a task (it keeps its history)',
+    auth: ['admin'],
+    async handle({ gateway, params }) {
+      return jsonResponse(200, await gateway.scheduler.setEnabled(params.name ?? '', false));
+    },
+  }),
+  defineRoute({
+    method: 'DELETE',
+    path: '/admin/schedule/:name',
+    summary: 'Delete a task',
+    auth: ['admin'],
+    async handle({ gateway, params }) {
+      await gateway.scheduler.remove(params.name ?? '');
+      return jsonResponse(200, { deleted: params.name });
+    },
+  }),
+];
