@@ -160,7 +160,7 @@ export class Gateway {
     const caller = options.caller ?? ANONYMOUS_CALLER;
     const callId = randomUUID();
     const started = performance.now();
-    const signal = options.signal === undefined ? this.#closing.signal : AbortSignal.any([options.signal, this.#closing.signal]);
+    const signals = options.signal === undefined ? [this.#closing.signal] : [options.signal, this.#closing.signal];
     let toolName: string | undefined;
     let ran = false;
     const run = (async (): Promise<ToolCallOutcome> => {
@@ -190,7 +190,7 @@ export class Gateway {
           return { status: 'pending', callId, tool: tool.name, approvalId: approval.id, expiresAt: approval.expiresAt };
         }
         ran = true;
-        const result = await execute(tool, args, { callId, caller, signal }, this.#execution, this.logger);
+        const result = await execute(tool, args, { callId, caller, signals }, this.#execution, this.logger);
         await this.#auditCall(callId, request, caller, started, { outcome: 'ok', status: 200 });
         this.events.emitSafely('tool.succeeded', { callId, tool: tool.name, caller, durationMs: performance.now() - started });
         return { status: 'executed', callId, tool: tool.name, result };
@@ -254,7 +254,7 @@ export class Gateway {
       if (this.killSwitch.enabled) throw new KillSwitchOnError(this.killSwitch.state.reason);
       const tool = findTool(this.tools, approval.tool);
       authorizeTool(caller, tool);
-      const result = await execute(tool, approval.args, { callId: approval.callId, caller, signal: this.#closing.signal }, this.#execution, this.logger);
+      const result = await execute(tool, approval.args, { callId: approval.callId, caller, signals: [this.#closing.signal] }, this.#execution, this.logger);
       await this.#auditCall(approval.callId, request, caller, started, {
         outcome: 'ok',
         status: 200,

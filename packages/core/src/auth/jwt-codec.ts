@@ -52,6 +52,8 @@ export interface JwtCodecOptions {
 
 /** Allowance for clocks that disagree a little between the issuer and the checker. */
 const CLOCK_TOLERANCE_SECONDS = 5;
+/** Tokens whose signature was checked, kept so a busy caller's token is not re-verified per call. */
+const VERIFIED_CACHE_SIZE = 10_000;
 
 /** Signs and verifies the gateway's JWTs (jose). Knows nothing about users or revocation. */
 export class JwtCodec {
@@ -63,6 +65,7 @@ export class JwtCodec {
   readonly #issuer: string;
   readonly #audience: string;
   readonly #now: () => number;
+  readonly #verified = new Map<string, TokenClaims>();
 
   constructor(options: JwtCodecOptions) {
     const key = options.key ?? { algorithm: 'HS256', secret: randomBytes(32) };
@@ -105,6 +108,15 @@ export class JwtCodec {
    * future. Anything else is an InvalidTokenError that says only what a client may know.
    */
   async verify(token: string, expected: TokenType): Promise<TokenClaims> {
+    // The signature of these exact bytes was checked before; the time and type checks below still run.
+    const known = this.#verified.get(token);
+    if (known !== undefined) {
+      if (known.exp + CLOCK_TOLERANCE_SECONDS <= this.#now() / 1000) {
+        this.#verified.delete(token);
+        throw new InvalidTokenError('token expired');
+      }
+      return this.#check(known, expected);
+    }
     let payload: unknown;
     try {
       ({ payload } = await jwtVerify(token, this.#verifyingKey, {
@@ -123,6 +135,15 @@ export class JwtCodec {
     if (!parsed.success) throw new InvalidTokenError();
     const claims = parsed.data;
     if (claims.iat > this.#now() / 1000 + CLOCK_TOLERANCE_SECONDS) throw new InvalidTokenError('token not yet valid');
+    this.#verified.set(token, claims);
+    if (this.#verified.size > VERIFIED_CACHE_SIZE) {
+      const oldest = this.#verified.keys().next().value;
+      if (oldest !== undefined) this.#verified.delete(oldest);
+    }
+    return this.#check(claims, expected);
+  }
+
+  #check(claims: TokenClaims, expected: TokenType): TokenClaims {
     if (claims.typ !== expected) throw new InvalidTokenError(`${claims.typ === 'access' ? 'an access' : 'a refresh'} token cannot be used here`);
     return claims;
   }

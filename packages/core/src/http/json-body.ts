@@ -29,10 +29,16 @@ function assertJsonContentType(headers: RequestHeaders): void {
 async function readAtMost(stream: AsyncIterable<Uint8Array>, maxBytes: number): Promise<Buffer> {
   const chunks: Uint8Array[] = [];
   let total = 0;
-  for await (const chunk of stream) {
-    total += chunk.byteLength;
-    if (total > maxBytes) throw new PayloadTooLargeError(maxBytes);
-    chunks.push(chunk);
+  try {
+    for await (const chunk of stream) {
+      total += chunk.byteLength;
+      if (total > maxBytes) throw new PayloadTooLargeError(maxBytes);
+      chunks.push(chunk);
+    }
+  } catch (error) {
+    if (error instanceof PayloadTooLargeError) throw error;
+    // The client went away mid-body (ECONNRESET, "aborted"): nobody is left to answer, and it is no bug.
+    throw new InvalidJsonError('the request body was cut short', { cause: error });
   }
   return Buffer.concat(chunks, total);
 }

@@ -28,9 +28,13 @@ export function fromNodeRequest(
   res: ServerResponse,
   options: NodeRequestOptions = {},
 ): GatewayRequest {
-  const controller = new AbortController();
+  // The signal is made only if something asks for it (creating one per request costs on the hot path).
+  let controller: AbortController | undefined;
+  let clientGone = false;
   res.once('close', () => {
-    if (!res.writableFinished) controller.abort();
+    if (res.writableFinished) return;
+    clientGone = true;
+    controller?.abort();
   });
   return {
     method: req.method ?? 'GET',
@@ -38,7 +42,13 @@ export function fromNodeRequest(
     headers: req.headers,
     body: bodyOf(req, options.parsedBody),
     remoteAddress: req.socket.remoteAddress,
-    signal: controller.signal,
+    get signal() {
+      if (controller === undefined) {
+        controller = new AbortController();
+        if (clientGone) controller.abort();
+      }
+      return controller.signal;
+    },
   };
 }
 

@@ -34,15 +34,32 @@ async function runSandboxed(tool: RegisteredTool, spec: SandboxRunner, args: unk
  * Step: run the tool, in-process or in its sandbox. A GatewayError (a ToolError) passes through
  * with its message; anything else is logged with its stack and reported without detail.
  */
+/** The call as the pipeline knows it; `signals` abort the run (the caller leaving, the gateway closing). */
+export interface ExecutionCall {
+  readonly callId: string;
+  readonly caller: ToolContext['caller'];
+  readonly signals: readonly AbortSignal[];
+}
+
 export async function execute(
   tool: RegisteredTool,
   args: unknown,
-  call: Omit<ToolContext, 'secrets'>,
+  call: ExecutionCall,
   deps: ExecutionDeps,
   logger: Logger,
 ): Promise<unknown> {
   const secrets = scopedSecrets(deps.secrets, tool.name, tool.secrets);
-  const context: ToolContext = { ...call, secrets: secrets.accessor };
+  let signal: AbortSignal | undefined;
+  const context: ToolContext = {
+    callId: call.callId,
+    caller: call.caller,
+    secrets: secrets.accessor,
+    // Built on first use: most tools never look, and combining signals is not free on the hot path.
+    get signal() {
+      signal ??= call.signals.length === 1 && call.signals[0] !== undefined ? call.signals[0] : AbortSignal.any([...call.signals]);
+      return signal;
+    },
+  };
   try {
     if (tool.runner.kind === 'sandbox') return await runSandboxed(tool, tool.runner.spec, args, context, deps);
     return await tool.runner.run(args, context);
