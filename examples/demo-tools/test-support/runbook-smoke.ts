@@ -22,8 +22,8 @@ export interface Started {
  * Starts the example as `npm start` does (tsx on the built packages), with a clean environment, as
  * one process (node with tsx's loader) so that a kill reaches the server itself.
  */
-export function startExample(exampleDir: string, env: Record<string, string>): Started {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+export function startExample(exampleDir: string, env: Record<string, string>, entry = 'src/server.ts'): Started {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
     cwd: exampleDir,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', HOST: '127.0.0.1', PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

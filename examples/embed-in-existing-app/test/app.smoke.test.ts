@@ -1,42 +1,32 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startExample, type Started } from '../../demo-tools/test-support/runbook-smoke.js';
 
 describe('examples/embed-in-existing-app', () => {
   let workDir: string;
+  let app: Started;
   let base: string;
-  let child: ReturnType<typeof spawn>;
 
   beforeAll(async () => {
     workDir = await mkdtemp(join(tmpdir(), 'embed-example-'));
-    child = spawn(process.execPath, ['--import', 'tsx', 'src/app.ts'], {
-      cwd: resolve(__dirname, '..'),
-      env: {
-        PATH: process.env.PATH ?? '',
-        PORT: '0',
+    app = startExample(
+      resolve(__dirname, '..'),
+      {
         AGENT_GATEWAY_ADMIN_PASS: 'x',
         AGENT_GATEWAY_USERS_PATH: join(workDir, 'users.json'),
         AGENT_GATEWAY_AUDIT_PATH: join(workDir, 'audit.log'),
         AGENT_GATEWAY_STATE_DIR: join(workDir, 'state'),
         SANDBOX_POOL_SIZE: '1',
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    base = await new Promise<string>((resolveUrl, reject) => {
-      let out = '';
-      child.stdout?.on('data', (chunk: Buffer) => {
-        out += chunk.toString();
-        const found = /listening on (http:\/\/\S+)/.exec(out);
-        if (found?.[1] !== undefined) resolveUrl(found[1]);
-      });
-      child.once('exit', (code) => reject(new Error(`exited ${code}`)));
-    });
+      'src/app.ts',
+    );
+    base = await app.url;
   });
   afterAll(async () => {
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
+    app.child.kill('SIGTERM');
+    await app.exit;
     await rm(workDir, { recursive: true, force: true });
   });
 
@@ -45,7 +35,7 @@ describe('examples/embed-in-existing-app', () => {
     expect(await (await fetch(`${base}/gateway/no-such-route`)).json()).toEqual({ app: 'not found' });
   });
 
-  it('serves the gateway under /gateway, with the app\'s own tool', async () => {
+  it("serves the gateway under /gateway, with the app's own tool", async () => {
     expect(await (await fetch(`${base}/gateway/health`)).json()).toEqual({ status: 'ok' });
     const login = await fetch(`${base}/gateway/admin/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"username":"admin","password":"x"}' });
     const { token } = (await login.json()) as { token: string };

@@ -1,34 +1,24 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { expect, it } from 'vitest';
+import { startExample } from '../../demo-tools/test-support/runbook-smoke.js';
 
 it('npm start of examples/python-worker serves sandbox.echo from Python workers', async () => {
   const workDir = await mkdtemp(join(tmpdir(), 'python-example-'));
-  const child = spawn(process.execPath, ['--import', 'tsx', 'start.ts'], {
-    cwd: resolve(__dirname, '..'),
-    env: {
-      PATH: process.env.PATH ?? '',
-      PORT: '0',
+  const server = startExample(
+    resolve(__dirname, '..'),
+    {
       AGENT_GATEWAY_ADMIN_PASS: 'x',
       AGENT_GATEWAY_USERS_PATH: join(workDir, 'users.json'),
       AGENT_GATEWAY_AUDIT_PATH: join(workDir, 'audit.log'),
       AGENT_GATEWAY_STATE_DIR: join(workDir, 'state'),
       SCRATCH_DIR: join(workDir, 'scratch'),
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+    'start.ts',
+  );
   try {
-    const base = await new Promise<string>((resolveUrl, reject) => {
-      let out = '';
-      child.stdout?.on('data', (chunk: Buffer) => {
-        out += chunk.toString();
-        const found = /listening on (http:\/\/\S+)/.exec(out);
-        if (found?.[1] !== undefined) resolveUrl(found[1]);
-      });
-      child.once('exit', (code) => reject(new Error(`exited ${code}`)));
-    });
+    const base = await server.url;
     expect(await (await fetch(`${base}/health/worker`)).json()).toMatchObject({ worker_healthy: true, pool: { isolation: { permissionModel: false } } });
     const login = await fetch(`${base}/admin/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"username":"admin","password":"x"}' });
     const { token } = (await login.json()) as { token: string };
@@ -39,8 +29,8 @@ it('npm start of examples/python-worker serves sandbox.echo from Python workers'
     });
     expect(await call.json()).toMatchObject({ result: { text: 'from python' } });
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
+    server.child.kill('SIGTERM');
+    await server.exit;
     await rm(workDir, { recursive: true, force: true });
   }
 });
