@@ -14,6 +14,7 @@ function node(args: string[]): string {
 const PROBE = `
   const gateway = new core.Gateway({ logger: core.silentLogger });
   const router = express.gatewayRouter(gateway);
+  if (typeof fastify.gatewayPlugin !== 'function' || typeof vault.VaultSecretStore !== 'function') throw new Error('adapters missing');
   gateway.callTool({ tool: 'missing', args: {} }).catch((error) => {
     console.log(JSON.stringify({
       router: typeof router,
@@ -31,23 +32,27 @@ describe('built packages', () => {
       engines: { node: string };
       exports: { '.': { import: { types: string; default: string }; require: { types: string; default: string } } };
     };
-    expect(manifest.engines.node).toBe('>=20');
+    // 20.19 is the first Node 20 whose require() loads ES modules (jose is one), which the CJS build needs.
+    expect(manifest.engines.node).toBe('>=20.19.0');
     const entry = manifest.exports['.'];
     for (const file of [entry.import.types, entry.import.default, entry.require.types, entry.require.default]) {
       expect(existsSync(resolve(dir, file)), `${name}: ${file} (run npm run build)`).toBe(true);
     }
   });
 
-  it('core and the Express adapter load with require() and keep one class per error', () => {
-    const out = node(['-e', `const core = require('@agent-gateway/core'); const express = require('@agent-gateway/express');${PROBE}`]);
+  it('every package loads with require() and core keeps one class per error', () => {
+    const out = node([
+      '-e',
+      `const core = require('@agent-gateway/core'); const express = require('@agent-gateway/express'); const fastify = require('@agent-gateway/fastify'); const vault = require('@agent-gateway/vault');${PROBE}`,
+    ]);
     expect(JSON.parse(out)).toEqual({ router: 'function', gatewayError: true, notFound: true, status: 404 });
   });
 
-  it('core and the Express adapter load with import and keep one class per error', () => {
+  it('every package loads with import and core keeps one class per error', () => {
     const out = node([
       '--input-type=module',
       '-e',
-      `import * as core from '@agent-gateway/core'; import * as express from '@agent-gateway/express';${PROBE}`,
+      `import * as core from '@agent-gateway/core'; import * as express from '@agent-gateway/express'; import * as fastify from '@agent-gateway/fastify'; import * as vault from '@agent-gateway/vault';${PROBE}`,
     ]);
     expect(JSON.parse(out)).toEqual({ router: 'function', gatewayError: true, notFound: true, status: 404 });
   });
