@@ -1,5 +1,6 @@
 import { DockerRunner, SandboxPool } from '@agent-gateway/sandbox';
 import { AuditLog } from './audit/audit-log.js';
+import { FileRevocationStore } from './auth/file-revocation-store.js';
 import { FileUserStore } from './auth/file-user-store.js';
 import { ContentFilter } from './guards/content-filter.js';
 import { KillSwitch } from './guards/kill-switch.js';
@@ -25,6 +26,8 @@ export interface CreateGatewayOptions extends Omit<GatewayOptions, 'auth' | 'bod
 export async function createGatewayFromConfig(config: GatewayConfig, options: CreateGatewayOptions = {}): Promise<Gateway> {
   const { auth, sandboxToolsDir, ...rest } = options;
   const userStore = auth?.userStore ?? (await FileUserStore.open(config.users.path));
+  // Revocations outlive a restart, which matters once tokens do (a fixed AGENT_GATEWAY_JWT_SECRET).
+  const revocationStore = auth?.revocationStore ?? (await FileRevocationStore.open(join(config.stateDir, 'revocations.json')));
   const secret = config.tokens.jwtSecret;
   const audit = await AuditLog.open(config.audit.path, rest.logger === undefined ? {} : { logger: rest.logger });
   const { webhookUrls, webhookSecret } = config.approvals;
@@ -62,6 +65,7 @@ export async function createGatewayFromConfig(config: GatewayConfig, options: Cr
     bodyLimitBytes: config.http.bodyLimitBytes,
     auth: {
       userStore,
+      revocationStore,
       accessTtlSeconds: config.tokens.accessTtlSeconds,
       refreshTtlSeconds: config.tokens.refreshTtlSeconds,
       ...(secret === undefined ? {} : { signingKey: { algorithm: 'HS256', secret: secret.reveal() } }),

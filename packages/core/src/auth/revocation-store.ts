@@ -20,6 +20,14 @@ export interface RevocationStore {
 
 const SWEEP_EVERY_MS = 60_000;
 
+/** Everything a revocation store knows, as plain data (what the file store writes). */
+export interface RevocationSnapshot {
+  readonly revoked: Record<string, number>;
+  readonly consumed: Record<string, number>;
+  readonly families: Record<string, number>;
+  readonly generation: number;
+}
+
 export class MemoryRevocationStore implements RevocationStore {
   readonly #revoked = new Map<string, number>();
   readonly #consumed = new Map<string, number>();
@@ -66,10 +74,27 @@ export class MemoryRevocationStore implements RevocationStore {
     return this.#generation;
   }
 
+  snapshot(): RevocationSnapshot {
+    this.#sweep(true);
+    return {
+      revoked: Object.fromEntries(this.#revoked),
+      consumed: Object.fromEntries(this.#consumed),
+      families: Object.fromEntries(this.#families),
+      generation: this.#generation,
+    };
+  }
+
+  restore(snapshot: RevocationSnapshot): void {
+    for (const [key, value] of Object.entries(snapshot.revoked)) this.#revoked.set(key, value);
+    for (const [key, value] of Object.entries(snapshot.consumed)) this.#consumed.set(key, value);
+    for (const [key, value] of Object.entries(snapshot.families)) this.#families.set(key, value);
+    this.#generation = Math.max(this.#generation, snapshot.generation);
+  }
+
   /** Drops entries whose tokens have expired: they would be refused for that reason alone. */
-  #sweep(): void {
+  #sweep(force = false): void {
     const now = this.#now();
-    if (now - this.#lastSweep < SWEEP_EVERY_MS) return;
+    if (!force && now - this.#lastSweep < SWEEP_EVERY_MS) return;
     this.#lastSweep = now;
     const nowSeconds = now / 1000;
     for (const map of [this.#revoked, this.#consumed, this.#families]) {

@@ -15,6 +15,8 @@ import {
 } from '../../src/index.js';
 
 const FAST = { logN: 10, r: 8, p: 1 };
+/** These tests are about auth: no sandbox worker processes. */
+const noPool = { health: async () => ({ healthy: true, alive: 0, size: 0 }) };
 const system = { actor: systemCaller('test') };
 
 function fastGateway(now?: () => number): Gateway {
@@ -129,6 +131,7 @@ describe('bootstrap and createGatewayFromConfig', () => {
     configFromEnv({
       AGENT_GATEWAY_USERS_PATH: join(dir, 'state', 'users.json'),
       AGENT_GATEWAY_AUDIT_PATH: join(dir, 'state', 'audit.log'),
+      AGENT_GATEWAY_STATE_DIR: join(dir, 'state'),
       ...env,
     });
 
@@ -137,7 +140,7 @@ describe('bootstrap and createGatewayFromConfig', () => {
   });
 
   it('creates the admin once, in a 0600 file, and leaves a later re-password alone on restart', async () => {
-    const first = await createGatewayFromConfig(config({ AGENT_GATEWAY_ADMIN_PASS: 'initial-pass', AGENT_GATEWAY_ADMIN_USER: 'boss' }), { logger: silentLogger });
+    const first = await createGatewayFromConfig(config({ AGENT_GATEWAY_ADMIN_PASS: 'initial-pass', AGENT_GATEWAY_ADMIN_USER: 'boss' }), { logger: silentLogger, workerPool: noPool });
     const file = join(dir, 'state', 'users.json');
     expect((await stat(file)).mode & 0o777).toBe(0o600);
     expect((await stat(join(dir, 'state'))).mode & 0o777).toBe(0o700);
@@ -145,7 +148,7 @@ describe('bootstrap and createGatewayFromConfig', () => {
     await first.auth.login('boss', 'initial-pass', { address: 'a' });
     await first.auth.createUser({ username: 'boss', password: 'rotated-pass', role: 'admin' }, system);
 
-    const restarted = await createGatewayFromConfig(config({ AGENT_GATEWAY_ADMIN_PASS: 'initial-pass', AGENT_GATEWAY_ADMIN_USER: 'boss' }), { logger: silentLogger });
+    const restarted = await createGatewayFromConfig(config({ AGENT_GATEWAY_ADMIN_PASS: 'initial-pass', AGENT_GATEWAY_ADMIN_USER: 'boss' }), { logger: silentLogger, workerPool: noPool });
     await expect(restarted.auth.login('boss', 'initial-pass', { address: 'a' })).rejects.toMatchObject({ status: 401 });
     await expect(restarted.auth.login('boss', 'rotated-pass', { address: 'a' })).resolves.toBeDefined();
   });
@@ -153,16 +156,39 @@ describe('bootstrap and createGatewayFromConfig', () => {
   it('with AGENT_GATEWAY_JWT_SECRET, tokens survive a restart; without it, a restart invalidates them', async () => {
     const secret = 'a-secret-of-at-least-thirty-two-bytes!!';
     const withSecret = config({ AGENT_GATEWAY_ADMIN_PASS: 'pw', AGENT_GATEWAY_JWT_SECRET: secret });
-    const a = await createGatewayFromConfig(withSecret, { logger: silentLogger });
+    const a = await createGatewayFromConfig(withSecret, { logger: silentLogger, workerPool: noPool });
     const token = (await a.auth.login('admin', 'pw', { address: 'x' })).accessToken;
-    const b = await createGatewayFromConfig(withSecret, { logger: silentLogger });
+    const b = await createGatewayFromConfig(withSecret, { logger: silentLogger, workerPool: noPool });
     await expect(b.auth.authenticate(token)).resolves.toMatchObject({ id: 'admin', role: 'admin' });
 
     const random = config({ AGENT_GATEWAY_ADMIN_PASS: 'pw' });
-    const c = await createGatewayFromConfig(random, { logger: silentLogger });
+    const c = await createGatewayFromConfig(random, { logger: silentLogger, workerPool: noPool });
     const token2 = (await c.auth.login('admin', 'pw', { address: 'x' })).accessToken;
-    const d = await createGatewayFromConfig(random, { logger: silentLogger });
+    const d = await createGatewayFromConfig(random, { logger: silentLogger, workerPool: noPool });
     await expect(d.auth.authenticate(token2)).rejects.toBeInstanceOf(InvalidTokenError);
+  });
+
+  it('with a fixed secret, revocations survive a restart too', async () => {
+    const withSecret = config({ AGENT_GATEWAY_ADMIN_PASS: 'pw', AGENT_GATEWAY_JWT_SECRET: 'a-secret-of-at-least-thirty-two-bytes!!' });
+    const first = await createGatewayFromConfig(withSecret, { logger: silentLogger, workerPool: noPool });
+    const revoked = await first.auth.login('admin', 'pw', { address: 'x' });
+    const used = await first.auth.login('admin', 'pw', { address: 'x' });
+    await first.auth.revoke({ token: revoked.accessToken }, system);
+    await first.auth.refresh(used.refreshToken);
+    await first.close();
+
+    const second = await createGatewayFromConfig(withSecret, { logger: silentLogger, workerPool: noPool });
+    await expect(second.auth.authenticate(revoked.accessToken)).rejects.toMatchObject({ message: 'token revoked' });
+    // The refresh token used before the restart is still recognised as used: a replay kills its family.
+    await expect(second.auth.refresh(used.refreshToken)).rejects.toMatchObject({ code: 'invalid_token' });
+    const fresh = await second.auth.login('admin', 'pw', { address: 'x' });
+    await second.auth.revokeAll(system);
+    await second.close();
+
+    const third = await createGatewayFromConfig(withSecret, { logger: silentLogger, workerPool: noPool });
+    await expect(third.auth.authenticate(fresh.accessToken)).rejects.toMatchObject({ message: 'token revoked' });
+    await expect(third.auth.authenticate((await third.auth.login('admin', 'pw', { address: 'x' })).accessToken)).resolves.toMatchObject({ id: 'admin' });
+    await third.close();
   });
 
   it('refuses a short AGENT_GATEWAY_JWT_SECRET without printing it', () => {
@@ -178,9 +204,9 @@ describe('bootstrap and createGatewayFromConfig', () => {
 
   it('stops at start on a users file it cannot read, and does not overwrite it', async () => {
     const file = join(dir, 'state', 'users.json');
-    await createGatewayFromConfig(config({ AGENT_GATEWAY_ADMIN_PASS: 'pw' }), { logger: silentLogger });
+    await createGatewayFromConfig(config({ AGENT_GATEWAY_ADMIN_PASS: 'pw' }), { logger: silentLogger, workerPool: noPool });
     await writeFile(file, '{"version":1,"users":[{"username":"x"}]}');
-    await expect(createGatewayFromConfig(config({ AGENT_GATEWAY_ADMIN_PASS: 'pw' }), { logger: silentLogger })).rejects.toThrow(
+    await expect(createGatewayFromConfig(config({ AGENT_GATEWAY_ADMIN_PASS: 'pw' }), { logger: silentLogger, workerPool: noPool })).rejects.toThrow(
       /users file .* is not a valid users file/,
     );
     await writeFile(file, '{not json');
