@@ -149,7 +149,7 @@ export const ENV_VARIABLES: readonly EnvVariableDoc[] = [
   { name: 'AGENT_GATEWAY_APPROVAL_TIMEOUT', default: '`300`', description: 'How long a held call waits for a decision before it expires (seconds)', secret: false },
   { name: 'AGENT_GATEWAY_WEBHOOK_URLS', default: '—', description: 'Comma-separated URLs that receive every approval change (signed POST)', secret: false },
   { name: 'AGENT_GATEWAY_WEBHOOK_SECRET', default: '—', description: 'HMAC-SHA256 key for the webhook signature; required with the URLs', secret: true },
-  { name: 'AGENT_GATEWAY_STATE_DIR', default: '`agent-gateway`', description: 'Folder for redaction rules, the kill switch and content-filter rules (JSON, atomic writes)', secret: false },
+  { name: 'AGENT_GATEWAY_STATE_DIR', default: '`agent-gateway`', description: 'Folder for redaction rules, the kill switch, content-filter rules, revocations and scheduled tasks (JSON, atomic writes)', secret: false },
   { name: 'AGENT_GATEWAY_RATE_LIMIT', default: '`600`', description: 'Tool calls per minute per access token (0: no limit)', secret: false },
   { name: 'AGENT_GATEWAY_RATE_LIMIT_GLOBAL', default: '`6000`', description: 'Tool calls per minute for all callers together (0: no limit)', secret: false },
   { name: 'AGENT_GATEWAY_BODY_LIMIT', default: '`1048576`', description: 'Largest accepted request body (bytes)', secret: false },
