@@ -63,6 +63,7 @@ export async function createGatewayFromConfig(config: GatewayConfig, options: Cr
     workerPool,
     audit,
     bodyLimitBytes: config.http.bodyLimitBytes,
+    protectMetrics: config.http.protectMetrics,
     auth: {
       userStore,
       revocationStore,

@@ -81,6 +81,8 @@ export interface GatewayOptions {
   readonly secrets?: SecretStore;
   /** Where scheduled tasks are kept. Default: in memory. Call `gateway.scheduler.start()` to run them. */
   readonly scheduler?: SchedulerOptions;
+  /** Serve `/metrics` to admins and approvers only (a bearer token). Default false: open, as scrapers expect. */
+  readonly protectMetrics?: boolean;
 }
 
 /**
@@ -103,6 +105,7 @@ export class Gateway {
   readonly scheduler: Scheduler;
   readonly logger: Logger;
   readonly bodyLimitBytes: number;
+  readonly protectMetrics: boolean;
 
   readonly #routes = new RouteTable(gatewayRoutes);
   readonly #workerPool: WorkerPool | undefined;
@@ -117,6 +120,7 @@ export class Gateway {
       throw new RangeError(`bodyLimitBytes must be a positive integer, got ${bodyLimit}`);
     }
     this.bodyLimitBytes = bodyLimit;
+    this.protectMetrics = options.protectMetrics ?? false;
     this.logger = options.logger ?? createJsonLogger();
     this.events = new GatewayEvents(this.logger);
     this.auth = new TokenService(options.auth ?? {}, this.events);

@@ -21,7 +21,7 @@ describe('configFromEnv', () => {
     expect(config.admin.username).toBe('admin');
     expect(config.admin.password.reveal()).toBe('pw');
     expect(config.tokens).toEqual({ accessTtlSeconds: 3600, refreshTtlSeconds: 604800 });
-    expect(config.http).toEqual({ bodyLimitBytes: 1048576 });
+    expect(config.http).toEqual({ bodyLimitBytes: 1048576, protectMetrics: false });
     expect(config.sandbox).toEqual({ workerPath: undefined, poolSize: 2, workerTimeoutMs: 5000, dockerImage: 'python:3.11-slim' });
     expect(config.vault).toEqual({ address: undefined, token: undefined, kvMount: 'secret', kvPrefix: 'intelli/providers' });
   });
@@ -46,6 +46,7 @@ describe('configFromEnv', () => {
     expect(config.admin.password.reveal()).toBe(' spaces kept ');
     expect(config.tokens).toEqual({ accessTtlSeconds: 60, refreshTtlSeconds: 120 });
     expect(config.http.bodyLimitBytes).toBe(2048);
+    expect(configFromEnv({ ...REQUIRED, AGENT_GATEWAY_METRICS_AUTH: 'true' }).http.protectMetrics).toBe(true);
     expect(config.sandbox).toEqual({
       workerPath: '/opt/worker.py',
       poolSize: 4,
@@ -91,6 +92,7 @@ describe('configFromEnv', () => {
     ['VAULT_ADDR', 'ftp://vault', /expected an http:\/\/ or https:\/\/ URL/],
     ['VAULT_KV_MOUNT', 'a/../b', /must not contain \.\./],
     ['VAULT_KV_PREFIX', 'has space', /expected path segments/],
+    ['AGENT_GATEWAY_METRICS_AUTH', 'yes', /expected true or false/],
   ])('%s=%j fails with a message naming the variable and the value', (name, value, message) => {
     const error = configError({ ...REQUIRED, [name]: value });
     expect(error.message).toContain(`${name}: `);

@@ -69,4 +69,18 @@ describe('GatewayMetrics', () => {
     expect(response).toMatchObject({ status: 503 });
     expect(sample((await gateway.metrics.render()).body, 'worker_healthy')).toBe(0);
   });
+
+  it('can be limited to admins and approvers', async () => {
+    const gateway = new Gateway({ logger: silentLogger, protectMetrics: true, auth: { passwordHashing: { logN: 4, r: 1, p: 1 } } });
+    const system = { actor: { kind: 'system', id: 't' } } as const;
+    await gateway.auth.createUser({ username: 'ops', password: 'ops-password', role: 'approver' }, system);
+    await gateway.auth.createUser({ username: 'bot', password: 'bot-password', role: 'agent' }, system);
+    const scrape = async (authorization?: string) =>
+      gateway.handle({ method: 'GET', url: '/metrics', headers: authorization === undefined ? {} : { authorization }, body: { kind: 'none' } });
+    expect(await scrape()).toMatchObject({ status: 401 });
+    const bot = (await gateway.auth.login('bot', 'bot-password', { address: 't' })).accessToken;
+    expect(await scrape(`Bearer ${bot}`)).toMatchObject({ status: 403 });
+    const ops = (await gateway.auth.login('ops', 'ops-password', { address: 't' })).accessToken;
+    expect(await scrape(`Bearer ${ops}`)).toMatchObject({ status: 200 });
+  });
 });

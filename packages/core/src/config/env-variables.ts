@@ -100,6 +100,12 @@ export const envSchema = z
   AGENT_GATEWAY_STATE_DIR: withDefault(z.string().max(4096), 'agent-gateway'),
   AGENT_GATEWAY_RATE_LIMIT: wholeNumber(0, 1_000_000, 'calls per minute', 600),
   AGENT_GATEWAY_RATE_LIMIT_GLOBAL: wholeNumber(0, 100_000_000, 'calls per minute', 6000),
+  AGENT_GATEWAY_METRICS_AUTH: optionalString().pipe(
+    z
+      .enum(['true', 'false'], { error: 'expected true or false' })
+      .optional()
+      .transform((value) => value === 'true'),
+  ),
   AGENT_GATEWAY_BODY_LIMIT: wholeNumber(1024, 64 * MIB, 'bytes', MIB),
   SANDBOX_WORKER_PATH: optionalString(),
   SANDBOX_POOL_SIZE: wholeNumber(1, 64, 'workers', 2),
@@ -152,6 +158,7 @@ export const ENV_VARIABLES: readonly EnvVariableDoc[] = [
   { name: 'AGENT_GATEWAY_STATE_DIR', default: '`agent-gateway`', description: 'Folder for redaction rules, the kill switch, content-filter rules, revocations and scheduled tasks (JSON, atomic writes)', secret: false },
   { name: 'AGENT_GATEWAY_RATE_LIMIT', default: '`600`', description: 'Tool calls per minute per access token (0: no limit)', secret: false },
   { name: 'AGENT_GATEWAY_RATE_LIMIT_GLOBAL', default: '`6000`', description: 'Tool calls per minute for all callers together (0: no limit)', secret: false },
+  { name: 'AGENT_GATEWAY_METRICS_AUTH', default: '`false`', description: '`true`: `/metrics` needs an admin or approver bearer token', secret: false },
   { name: 'AGENT_GATEWAY_BODY_LIMIT', default: '`1048576`', description: 'Largest accepted request body (bytes)', secret: false },
   { name: 'SANDBOX_WORKER_PATH', default: '(bundled)', description: 'Path to the sandbox worker program (`.py` runs with python3)', secret: false },
   { name: 'SANDBOX_POOL_SIZE', default: '`2`', description: 'Persistent worker pool size', secret: false },

@@ -1,3 +1,4 @@
+import { ForbiddenError, UnauthorizedError } from '../../errors/index.js';
 import { defineRoute } from '../route.js';
 import { textResponse } from '../responses.js';
 
@@ -5,10 +6,14 @@ export const metricsRoutes = [
   defineRoute({
     method: 'GET',
     path: '/metrics',
-    summary: 'Prometheus metrics (text exposition format)',
-    auth: 'none',
+    summary: 'Prometheus metrics (text exposition format); open, or admin/approver only when metrics are protected',
+    auth: 'optional',
     produces: 'text/plain',
-    async handle({ gateway }) {
+    async handle({ gateway, caller }) {
+      if (gateway.protectMetrics) {
+        if (caller.kind === 'anonymous') throw new UnauthorizedError('metrics need a bearer token here');
+        if (caller.role !== 'admin' && caller.role !== 'approver') throw new ForbiddenError('metrics need the admin or approver role');
+      }
       const { contentType, body } = await gateway.metrics.render();
       return textResponse(200, body, contentType);
     },
