@@ -13,7 +13,7 @@ import { RedactionRules } from './redaction/redaction-rules.js';
 import type { TabSnapshot } from './redaction/tab-snapshot.js';
 import { scrubSecrets } from './audit/secret-scrubber.js';
 import { TokenService, type TokenServiceOptions } from './auth/token-service.js';
-import { AuditUnavailableError, BadRequestError, GatewayError, ServiceUnavailableError, type ErrorIssue } from './errors/index.js';
+import { AuditUnavailableError, BadRequestError, failureOf, GatewayError, ServiceUnavailableError, type ErrorIssue } from './errors/index.js';
 import { GatewayEvents } from './events/index.js';
 import { handleRequest } from './http/handle-request.js';
 import { fromNodeRequest, sendNodeResponse, type NodeRequestOptions } from './http/node.js';
@@ -140,7 +140,7 @@ export class Gateway {
     }
     if (this.audit !== undefined) {
       recordAuthEvents(this.events, this.audit, this.logger);
-      recordApprovalChanges(this.approvals, this.audit, this.logger, (args, origin) => this.redactArgs(args, origin));
+      recordApprovalChanges(this.approvals, this.audit, this.logger, (args, origin) => this.#originRedacted(args, origin));
     }
     this.#workerPool = options.workerPool;
     this.secrets = options.secrets ?? new EnvSecretStore();
@@ -199,7 +199,7 @@ export class Gateway {
         this.events.emitSafely('tool.succeeded', { callId, tool: tool.name, caller, durationMs: performance.now() - started });
         return { status: 'executed', callId, tool: tool.name, result };
       } catch (error) {
-        const { code, status } = error instanceof GatewayError ? error : { code: 'internal_error', status: 500 };
+        const { code, status } = failureOf(error);
         if (!(error instanceof AuditUnavailableError)) {
           await this.#auditCall(callId, request, caller, started, { outcome: ran ? 'failed' : 'refused', status, code });
         }
@@ -233,7 +233,8 @@ export class Gateway {
     await this.audit.append('tool_call', auditActorOf(caller), {
       call_id: callId,
       tool: request.tool,
-      args: this.redactArgs(request.args, request.origin),
+      // The audit log scrubs secrets itself; only the origin's fields are this gateway's to apply.
+      args: this.#originRedacted(request.args, request.origin),
       ...(request.origin === undefined ? {} : { origin: request.origin }),
       ...outcome,
       duration_ms: Math.round((performance.now() - started) * 1000) / 1000,
@@ -267,7 +268,7 @@ export class Gateway {
       });
       return result;
     } catch (error) {
-      const { code, status } = error instanceof GatewayError ? error : { code: 'internal_error', status: 500 };
+      const { code, status } = failureOf(error);
       await this.#auditCall(approval.callId, request, caller, started, {
         outcome: 'failed',
         status,
@@ -279,9 +280,13 @@ export class Gateway {
     }
   }
 
-  /** Args as approvers and the audit log may see them: the origin's fields and all secrets replaced. */
+  /** Args as approvers may see them: the origin's fields and all secrets replaced. */
   redactArgs(args: unknown, origin?: string): unknown {
-    return scrubSecrets(origin === undefined ? args : this.redaction.redact(origin, args));
+    return scrubSecrets(this.#originRedacted(args, origin));
+  }
+
+  #originRedacted(args: unknown, origin: string | undefined): unknown {
+    return origin === undefined ? args : this.redaction.redact(origin, args);
   }
 
   /** An approval as admins, approvers and its caller see it (args redacted). */

@@ -61,3 +61,8 @@ export class GatewayError extends Error {
 export function isGatewayError(value: unknown): value is GatewayError {
   return value instanceof GatewayError;
 }
+
+/** The code and status a caller gets for `error`: its own for a GatewayError, else a bare 500. */
+export function failureOf(error: unknown): { readonly code: string; readonly status: number; readonly message: string } {
+  return error instanceof GatewayError ? error : { code: 'internal_error', status: 500, message: 'internal error' };
+}

@@ -1,4 +1,4 @@
-export { GatewayError, isGatewayError } from './gateway-error.js';
+export { failureOf, GatewayError, isGatewayError } from './gateway-error.js';
 export type { ErrorBody, ErrorIssue, GatewayErrorOptions } from './gateway-error.js';
 export {
   AuditUnavailableError,

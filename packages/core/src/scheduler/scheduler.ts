@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { auditActorOf } from '../audit/audit-entry.js';
-import { GatewayError, NotFoundError } from '../errors/index.js';
+import { failureOf, GatewayError, NotFoundError } from '../errors/index.js';
 import type { Gateway } from '../gateway.js';
 import { systemCaller } from '../pipeline/caller.js';
 import { JsonFileState } from '../storage/json-file-state.js';
@@ -182,7 +182,7 @@ export class Scheduler {
             ? { started_at: new Date(started).toISOString(), duration_ms: Date.now() - started, outcome: 'ok', result: outcome.result }
             : { started_at: new Date(started).toISOString(), duration_ms: Date.now() - started, outcome: 'pending_approval', result: { approval_id: outcome.approvalId } };
       } catch (error) {
-        const { code, message } = error instanceof GatewayError ? error : { code: 'internal_error', message: 'the run failed' };
+        const { code, message } = failureOf(error);
         state.errors += 1;
         this.#gateway.metrics.schedulerErrors.inc({ task: name });
         record = { started_at: new Date(started).toISOString(), duration_ms: Date.now() - started, outcome: 'error', error: { code, message } };

@@ -29,24 +29,17 @@ export const adminScheduleRoutes = [
       return jsonResponse(200, await gateway.scheduler.runNow(params.name ?? ''));
     },
   }),
-  defineRoute({
-    method: 'POST',
-    path: '/admin/schedule/:name/enable',
-    summary: 'Enable a task',
-    auth: ['admin'],
-    async handle({ gateway, params }) {
-      return jsonResponse(200, await gateway.scheduler.setEnabled(params.name ?? '', true));
-    },
-  }),
-  defineRoute({
-    method: 'POST',
-    path: '/admin/schedule/:name/disable',
-    summary: 'Disable a task (it keeps its history)',
-    auth: ['admin'],
-    async handle({ gateway, params }) {
-      return jsonResponse(200, await gateway.scheduler.setEnabled(params.name ?? '', false));
-    },
-  }),
+  ...([true, false] as const).map((enabled) =>
+    defineRoute({
+      method: 'POST',
+      path: `/admin/schedule/:name/${enabled ? 'enable' : 'disable'}`,
+      summary: enabled ? 'Enable a task' : 'Disable a task (it keeps its history)',
+      auth: ['admin'],
+      async handle({ gateway, params }) {
+        return jsonResponse(200, await gateway.scheduler.setEnabled(params.name ?? '', enabled));
+      },
+    }),
+  ),
   defineRoute({
     method: 'DELETE',
     path: '/admin/schedule/:name',

@@ -1,9 +1,8 @@
 import { z } from 'zod';
 import type { ApprovalChange } from '../../approvals/approval-queue.js';
 import { approvalEventStream } from '../../approvals/approval-stream.js';
-import { summaryOf, type Approval } from '../../approvals/approval.js';
+import { summaryOf } from '../../approvals/approval.js';
 import { NotFoundError } from '../../errors/index.js';
-import type { Gateway } from '../../gateway.js';
 import type { Caller } from '../../pipeline/caller.js';
 import { defineRoute } from '../route.js';
 import { eventStreamResponse, jsonResponse } from '../responses.js';
@@ -25,13 +24,25 @@ function isApprover(caller: Caller): boolean {
   return caller.role === 'admin' || caller.role === 'approver';
 }
 
-function fullView(gateway: Gateway, approval: Approval) {
-  return gateway.approvalView(approval);
-}
-
 function lastEventId(header: string | readonly string[] | undefined): number | undefined {
   const value = Array.isArray(header) ? header[0] : header;
   return typeof value === 'string' && /^\d{1,15}$/.test(value) ? Number(value) : undefined;
+}
+
+/** `POST /approvals/:id/approve` and `/reject`: the same shape, a different decision. */
+function decisionRoute(decision: 'approve' | 'reject', summary: string) {
+  return defineRoute({
+    method: 'POST',
+    path: `/approvals/:id/${decision}`,
+    summary,
+    auth: ['admin', 'approver'],
+    body: decisionBody,
+    bodyOptional: true,
+    async handle({ gateway, caller, params, body }) {
+      const approval = await gateway.approvals[decision](params.id ?? '', caller, body?.reason);
+      return jsonResponse(200, gateway.approvalView(approval));
+    },
+  });
 }
 
 export const approvalsRoutes = [
@@ -43,7 +54,7 @@ export const approvalsRoutes = [
     async handle({ gateway, caller }) {
       const pending = await gateway.approvals.list({ state: 'pending' });
       const full = isApprover(caller);
-      return jsonResponse(200, { approvals: pending.map((a) => (full ? fullView(gateway, a) : summaryOf(a))) });
+      return jsonResponse(200, { approvals: pending.map((a) => (full ? gateway.approvalView(a) : summaryOf(a))) });
     },
   }),
   defineRoute({
@@ -54,7 +65,7 @@ export const approvalsRoutes = [
     produces: 'text/event-stream',
     handle({ gateway, caller, request }) {
       const full = isApprover(caller);
-      const present = (change: ApprovalChange) => (full ? fullView(gateway, change.approval) : summaryOf(change.approval));
+      const present = (change: ApprovalChange) => (full ? gateway.approvalView(change.approval) : summaryOf(change.approval));
       const from = lastEventId(request.headers['last-event-id']);
       return eventStreamResponse((signal) =>
         approvalEventStream(gateway.approvals, signal, { present, ...(from === undefined ? {} : { lastEventId: from }) }),
@@ -73,31 +84,9 @@ export const approvalsRoutes = [
       // Only its caller and the people who decide may see a held call; to others it does not exist.
       if (!isApprover(caller) && approval.caller.id !== caller.id) throw new NotFoundError(`no approval ${JSON.stringify(id)}`);
       const current = query.wait === undefined ? approval : await gateway.approvals.wait(id, query.wait * 1000, signal);
-      return jsonResponse(200, fullView(gateway, current));
+      return jsonResponse(200, gateway.approvalView(current));
     },
   }),
-  defineRoute({
-    method: 'POST',
-    path: '/approvals/:id/approve',
-    summary: 'Approve a pending call; it runs once, as its caller, and the answer carries its outcome',
-    auth: ['admin', 'approver'],
-    body: decisionBody,
-    bodyOptional: true,
-    async handle({ gateway, caller, params, body }) {
-      const approval = await gateway.approvals.approve(params.id ?? '', caller, body?.reason);
-      return jsonResponse(200, fullView(gateway, approval));
-    },
-  }),
-  defineRoute({
-    method: 'POST',
-    path: '/approvals/:id/reject',
-    summary: 'Reject a pending call',
-    auth: ['admin', 'approver'],
-    body: decisionBody,
-    bodyOptional: true,
-    async handle({ gateway, caller, params, body }) {
-      const approval = await gateway.approvals.reject(params.id ?? '', caller, body?.reason);
-      return jsonResponse(200, fullView(gateway, approval));
-    },
-  }),
+  decisionRoute('approve', 'Approve a pending call; it runs once, as its caller, and the answer carries its outcome'),
+  decisionRoute('reject', 'Reject a pending call'),
 ];
