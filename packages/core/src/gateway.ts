@@ -170,7 +170,7 @@ export class Gateway {
     const run = (async (): Promise<ToolCallOutcome> => {
       try {
         // authenticate: done before this point (the route's bearer token, or the host names the caller).
-        if (this.killSwitch.enabled) throw new KillSwitchOnError(this.killSwitch.state.reason);
+        if (this.killSwitch.enabled) throw this.#killSwitchErrorFor(caller);
         await this.rateLimiter.check(caller, request.tool);
         const tool = findTool(this.tools, request.tool);
         toolName = tool.name;
@@ -256,7 +256,7 @@ export class Gateway {
         caller = { ...current, ...(approval.caller.tokenId === undefined ? {} : { tokenId: approval.caller.tokenId }) };
       }
       // The switch may have been thrown while the call waited for its approval.
-      if (this.killSwitch.enabled) throw new KillSwitchOnError(this.killSwitch.state.reason);
+      if (this.killSwitch.enabled) throw this.#killSwitchErrorFor(caller);
       const tool = findTool(this.tools, approval.tool);
       authorizeTool(caller, tool);
       const result = await execute(tool, approval.args, { callId: approval.callId, caller, signals: [this.#closing.signal] }, this.#execution, this.logger);
@@ -292,6 +292,12 @@ export class Gateway {
   /** An approval as admins, approvers and its caller see it (args redacted). */
   approvalView(approval: Approval): ApprovalView {
     return viewOf(approval, (args) => this.redactArgs(args, approval.origin));
+  }
+
+  /** Agents learn only that the switch is on; the operator's reason is for admins and the host itself. */
+  #killSwitchErrorFor(caller: Caller): KillSwitchOnError {
+    const trusted = caller.role === 'admin' || caller.kind === 'system';
+    return new KillSwitchOnError(trusted ? this.killSwitch.state.reason : undefined);
   }
 
   /** Turns the kill switch on or off, persists it and audits who did it. */

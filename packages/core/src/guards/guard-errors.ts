@@ -1,10 +1,18 @@
 import { GatewayError } from '../errors/gateway-error.js';
 
-/** 423: the kill switch is on; no tool call runs until an admin turns it off. */
+/**
+ * 423: the kill switch is on; no tool call runs until an admin turns it off. The operator's reason
+ * is internal (it may name an incident or a suspect), so it reaches admins only: pass it just for them.
+ */
 export class KillSwitchOnError extends GatewayError {
   override readonly name = 'KillSwitchOnError';
-  constructor(reason: string | undefined) {
-    super(423, 'kill_switch_on', `the kill switch is on${reason === undefined || reason === '' ? '' : `: ${reason}`}; tool calls are refused`);
+  constructor(reasonForAdmins?: string) {
+    super(
+      423,
+      'kill_switch_on',
+      'the kill switch is on; tool calls are refused',
+      reasonForAdmins === undefined || reasonForAdmins === '' ? {} : { details: { reason: reasonForAdmins } },
+    );
   }
 }
 

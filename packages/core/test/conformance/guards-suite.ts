@@ -107,7 +107,11 @@ export function describeGuardsConformance(name: string, start: StartServer): voi
         const on = await postJson(url('/admin/kill-switch'), { enabled: true, reason: 'suspicious calls' }, admin.token);
         expect(on.json()).toMatchObject({ enabled: true, reason: 'suspicious calls', changed_by: USERS.admin.username });
         try {
-          expectError(await postJson(url('/tools/call'), { tool: 'echo', args: { text: 'x' } }, agent.token), 423, 'kill_switch_on');
+          const refusedAgent = await postJson(url('/tools/call'), { tool: 'echo', args: { text: 'x' } }, agent.token);
+          expectError(refusedAgent, 423, 'kill_switch_on');
+          expect(refusedAgent.text).not.toContain('suspicious calls');
+          const refusedAdmin = await postJson(url('/tools/call'), { tool: 'echo', args: { text: 'x' } }, admin.token);
+          expect(refusedAdmin.json()).toMatchObject({ error: { code: 'kill_switch_on', details: { reason: 'suspicious calls' } } });
           expect((await getJson(url('/admin/kill-switch'), admin.token)).json()).toMatchObject({ enabled: true });
           expect(await (await fetch(url('/metrics'))).text()).toMatch(/^kill_switch_enabled 1$/m);
           const refused = (await getJson(url('/admin/audit?event=tool_call&tail=1'), admin.token)).json<AuditEntry[]>();

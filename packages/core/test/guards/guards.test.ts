@@ -25,7 +25,14 @@ describe('kill switch', () => {
       .registerTool({ name: 'quick', description: 'q', args: z.object({}), run: () => 'ok' });
     const inFlight = gateway.callTool({ tool: 'slow', args: {} });
     await gateway.setKillSwitch(true, 'incident 42', admin);
-    await expect(gateway.callTool({ tool: 'quick', args: {} })).rejects.toMatchObject({ status: 423, code: 'kill_switch_on', message: expect.stringMatching(/incident 42/) });
+    // The reason is internal: an agent learns only that the switch is on, an admin also reads why.
+    const refusal = await gateway.callTool({ tool: 'quick', args: {} }, { caller: agent }).catch((error: unknown) => error);
+    expect(refusal).toMatchObject({ status: 423, code: 'kill_switch_on', details: undefined });
+    expect(String((refusal as Error).message)).not.toContain('incident 42');
+    await expect(gateway.callTool({ tool: 'quick', args: {} }, { caller: { kind: 'user', id: 'root', role: 'admin' } })).rejects.toMatchObject({
+      status: 423,
+      details: { reason: 'incident 42' },
+    });
     release();
     await expect(inFlight).resolves.toMatchObject({ result: 'finished' });
     expect((await gateway.metrics.render()).body).toMatch(/^kill_switch_enabled 1$/m);
