@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { runExampleServer } from '@agent-gateway-examples/demo-tools/server';
+import { answerClientError } from '@agent-gateway/core';
 import { gatewayRouter } from '@agent-gateway/express';
 import express from 'express';
 
@@ -11,6 +12,8 @@ await runExampleServer('express', async (gateway, port, host) => {
   const server = await new Promise<ReturnType<typeof app.listen>>((resolve, reject) => {
     const listening = app.listen(port, host, (error?: Error) => (error ? reject(error) : resolve(listening)));
   });
+  // Requests Node cannot parse (headers too large, malformed) get the gateway's JSON error too.
+  server.on('clientError', answerClientError);
   return {
     port: (server.address() as AddressInfo).port,
     close: () =>

@@ -5,6 +5,7 @@ export { openApiDocument, toolCallBodySchema, toolSchemaName } from './openapi.j
 export { gatewayRoutes } from './routes/index.js';
 export { errorResponse, eventStreamResponse, jsonResponse, textResponse } from './responses.js';
 export { assertSafeJsonValue, MAX_JSON_DEPTH, readJsonBody } from './json-body.js';
+export { answerClientError, clientErrorOf, HeadersTooLargeError, RequestTimeoutError } from './client-errors.js';
 export { fromNodeRequest, sendNodeResponse } from './node.js';
 export type { NodeRequestOptions } from './node.js';
 export { formatServerSentEvent } from './server-sent-events.js';
