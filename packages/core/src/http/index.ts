@@ -7,6 +7,8 @@ export { errorResponse, eventStreamResponse, jsonResponse, textResponse } from '
 export { assertSafeJsonValue, MAX_JSON_DEPTH, readJsonBody } from './json-body.js';
 export { answerClientError, clientErrorOf, HeadersTooLargeError, RequestTimeoutError } from './client-errors.js';
 export { fromNodeRequest, sendNodeResponse } from './node.js';
+export { fromWebResponse, toWebRequest } from './web-standard.js';
+export type { WebRequestOptions } from './web-standard.js';
 export type { NodeRequestOptions } from './node.js';
 export { formatServerSentEvent } from './server-sent-events.js';
 export type { ServerSentEvent } from './server-sent-events.js';

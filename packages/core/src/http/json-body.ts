@@ -26,7 +26,8 @@ function assertJsonContentType(headers: RequestHeaders): void {
   }
 }
 
-async function readAtMost(stream: AsyncIterable<Uint8Array>, maxBytes: number): Promise<Buffer> {
+/** The whole body, refused with 413 as soon as it passes `maxBytes`. */
+export async function readAtMost(stream: AsyncIterable<Uint8Array>, maxBytes: number): Promise<Buffer> {
   const chunks: Uint8Array[] = [];
   let total = 0;
   try {

@@ -3,7 +3,7 @@ import type { Logger } from '../logging/logger.js';
 import type { BufferedResponse, EventStreamResponse, ResponseHeaders } from './types.js';
 
 /** Sent with every gateway response: JSON is never sniffed as HTML, and nothing is cached. */
-const COMMON_HEADERS = {
+export const COMMON_HEADERS = {
   'cache-control': 'no-store',
   'x-content-type-options': 'nosniff',
 } as const;
