@@ -1,20 +1,33 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, realpath, rename, rm } from 'node:fs/promises';
-import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { isAbsolute, resolve } from 'node:path';
 import { defineTool, ToolError } from '@agent-gateway/core';
 import { z } from 'zod';
+import { writeFileBeneath } from './write-beneath.js';
 
 const MAX_CONTENT_BYTES = 256 * 1024;
+/** NAME_MAX on Linux filesystems: a longer name would fail later with a less clear error. */
+const MAX_NAME_BYTES = 255;
 
-function isInside(root: string, candidate: string): boolean {
-  const rel = relative(root, candidate);
-  return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel));
+/**
+ * Splits a caller's path into names, refusing anything that is not a plain relative path. Checked on
+ * the text alone, before any file system call, so a refused path has touched nothing.
+ */
+function segmentsOf(path: string): string[] {
+  if (isAbsolute(path)) throw new ToolError('path must be relative to the scratch directory', { code: 'path_outside_scratch' });
+  const segments = path.split('/');
+  for (const segment of segments) {
+    if (segment === '..') throw new ToolError('path leads outside the scratch directory', { code: 'path_outside_scratch' });
+    // Empty and `.` names are refused, not normalised: `a//b`, `a/` and `.` are mistakes, and `.` alone is the root itself.
+    if (segment === '' || segment === '.') throw new ToolError('path must be a file name or folders/name, without empty or "." parts', { code: 'invalid_path' });
+    if (Buffer.byteLength(segment) > MAX_NAME_BYTES) throw new ToolError(`each name in path must be at most ${MAX_NAME_BYTES} bytes`, { code: 'invalid_path' });
+  }
+  return segments;
 }
 
 /**
- * Writes a file inside `scratchDir` and nowhere else: absolute paths, `..` and symlinks that lead
- * out are refused. The write is atomic (temp file + fsync + rename), so a reader never sees half a
- * file and a symlink at the target is replaced, not followed.
+ * Writes a file inside `scratchDir` and nowhere else. Absolute paths, `..` and every symlink on the path
+ * (folders and the file itself) are refused; folders are created one by one, each opened relative to the
+ * one before, so a folder swapped for a symlink mid-write is refused instead of followed (write-beneath.ts).
+ * The write is atomic (temp file + fsync + rename), so a reader never sees half a file.
  */
 export function fileWriteTool(scratchDir: string) {
   const root = resolve(scratchDir);
@@ -33,34 +46,9 @@ export function fileWriteTool(scratchDir: string) {
       })
       .strict(),
     async run({ path, content }) {
-      if (isAbsolute(path)) throw new ToolError('path must be relative to the scratch directory', { code: 'path_outside_scratch' });
-      const target = resolve(root, path);
-      if (!isInside(root, target) || target === root) {
-        throw new ToolError('path leads outside the scratch directory', { code: 'path_outside_scratch' });
-      }
-      await mkdir(dirname(target), { recursive: true, mode: 0o700 });
-      // The lexical check above cannot see symlinks; the real parent directory must be inside too.
-      const [realRoot, realParent] = await Promise.all([realpath(root), realpath(dirname(target))]);
-      if (!isInside(realRoot, realParent)) {
-        throw new ToolError('path leads outside the scratch directory', { code: 'path_outside_scratch' });
-      }
-      const finalPath = join(realParent, target.slice(dirname(target).length + 1));
-      const temp = join(realParent, `.${randomBytes(8).toString('hex')}.tmp`);
-      const handle = await open(temp, 'wx', 0o600);
-      try {
-        await handle.writeFile(content, 'utf8');
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      try {
-        await rename(temp, finalPath);
-      } catch (error) {
-        await rm(temp, { force: true });
-        if ((error as NodeJS.ErrnoException).code === 'EISDIR') throw new ToolError('path is a directory', { code: 'path_is_directory' });
-        throw error;
-      }
-      return { path: relative(realRoot, finalPath), bytes: Buffer.byteLength(content) };
+      const segments = segmentsOf(path);
+      await writeFileBeneath(root, segments, content);
+      return { path: segments.join('/'), bytes: Buffer.byteLength(content) };
     },
   });
 }
