@@ -1,10 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { issuesFromZod } from '../errors/index.js';
 import { readFileIfExists, SerialQueue, writeFileAtomic } from '../storage/index.js';
-import { userRecordSchema, type UserRecord } from './user.js';
+import { storedUserSchema, type StoredUser, type UserRecord } from './user.js';
 import type { UserStore } from './user-store.js';
+import { normalizeUsername } from './username.js';
 
-const fileSchema = z.object({ version: z.literal(1), users: z.array(userRecordSchema) });
+const fileSchema = z.object({ version: z.literal(1), users: z.array(storedUserSchema) });
 
 /**
  * Users in a JSON file (mode 0600), held in memory and rewritten atomically on every change. A file
@@ -22,26 +24,27 @@ export class FileUserStore implements UserStore {
 
   static async open(path: string): Promise<FileUserStore> {
     const text = await readFileIfExists(path);
-    const users = new Map<string, UserRecord>();
-    if (text !== undefined) {
-      let json: unknown;
-      try {
-        json = JSON.parse(text);
-      } catch {
-        throw new Error(`users file ${path} is not valid JSON; fix it or move it away`);
-      }
-      const parsed = fileSchema.safeParse(json);
-      if (!parsed.success) {
-        const detail = issuesFromZod(parsed.error).slice(0, 3).map((i) => `${i.path}: ${i.message}`).join('; ');
-        throw new Error(`users file ${path} is not a valid users file (${detail}); fix it or move it away`);
-      }
-      for (const user of parsed.data.users) users.set(user.username, user);
+    if (text === undefined) return new FileUserStore(path, new Map());
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw new Error(`users file ${path} is not valid JSON; fix it or move it away`);
     }
-    return new FileUserStore(path, users);
+    const parsed = fileSchema.safeParse(json);
+    if (!parsed.success) {
+      const detail = issuesFromZod(parsed.error).slice(0, 3).map((i) => `${i.path}: ${i.message}`).join('; ');
+      throw new Error(`users file ${path} is not a valid users file (${detail}); fix it or move it away`);
+    }
+    const { users, migrated } = migrate(path, parsed.data.users);
+    const store = new FileUserStore(path, users);
+    // Minted ids must be on disk before any token carries them, or a restart would mint others.
+    if (migrated) await store.#write();
+    return store;
   }
 
   async get(username: string): Promise<UserRecord | undefined> {
-    return this.#users.get(username);
+    return this.#users.get(normalizeUsername(username));
   }
 
   async list(): Promise<UserRecord[]> {
@@ -49,12 +52,14 @@ export class FileUserStore implements UserStore {
   }
 
   put(user: UserRecord): Promise<void> {
-    return this.#change(() => this.#users.set(user.username, user));
+    const username = normalizeUsername(user.username);
+    return this.#change(() => this.#users.set(username, { ...user, username }));
   }
 
   async delete(username: string): Promise<boolean> {
-    if (!this.#users.has(username)) return false;
-    await this.#change(() => this.#users.delete(username));
+    const key = normalizeUsername(username);
+    if (!this.#users.has(key)) return false;
+    await this.#change(() => this.#users.delete(key));
     return true;
   }
 
@@ -64,7 +69,7 @@ export class FileUserStore implements UserStore {
       const before = new Map(this.#users);
       apply();
       try {
-        await writeFileAtomic(this.path, `${JSON.stringify({ version: 1, users: [...this.#users.values()] }, null, 2)}\n`);
+        await this.#write();
       } catch (error) {
         this.#users.clear();
         for (const [name, user] of before) this.#users.set(name, user);
@@ -72,4 +77,29 @@ export class FileUserStore implements UserStore {
       }
     });
   }
+
+  #write(): Promise<void> {
+    return writeFileAtomic(this.path, `${JSON.stringify({ version: 1, users: [...this.#users.values()] }, null, 2)}\n`);
+  }
+}
+
+/**
+ * Brings users written by older versions up to date: each gets an instance id, and names take their
+ * normal form. Two stored names that are now one (`Admin` and `admin`) stop the start: which of the
+ * two passwords and roles should win is the operator's decision, not the loader's.
+ */
+function migrate(path: string, stored: readonly StoredUser[]): { users: Map<string, UserRecord>; migrated: boolean } {
+  const users = new Map<string, UserRecord>();
+  let migrated = false;
+  for (const user of stored) {
+    const username = normalizeUsername(user.username);
+    const clash = users.get(username);
+    if (clash !== undefined) {
+      const names = [...stored].filter((u) => normalizeUsername(u.username) === username).map((u) => JSON.stringify(u.username));
+      throw new Error(`users file ${path} holds ${names.join(' and ')}, which are one user now that usernames ignore case; remove all but one and start again`);
+    }
+    if (user.id === undefined || username !== user.username) migrated = true;
+    users.set(username, { ...user, username, id: user.id ?? randomUUID() });
+  }
+  return { users, migrated };
 }

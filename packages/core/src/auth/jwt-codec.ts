@@ -22,7 +22,13 @@ export type SigningKey =
 
 /** The claims the gateway puts in every token. */
 export const tokenClaimsSchema = z.object({
+  /** The username, in its normal form. */
   sub: z.string().min(1),
+  /**
+   * The user instance the token was issued to. A token without it, or naming another instance of the
+   * same username (deleted and created again), is refused.
+   */
+  uid: z.string().min(1),
   role: roleSchema,
   typ: z.enum(['access', 'refresh']),
   jti: z.string().min(1),
@@ -91,7 +97,7 @@ export class JwtCodec {
   async sign(claims: Omit<TokenClaims, 'jti' | 'iat' | 'exp'>, ttlSeconds: number): Promise<SignedToken> {
     const iat = Math.floor(this.#now() / 1000);
     const full: TokenClaims = { ...claims, jti: randomUUID(), iat, exp: iat + ttlSeconds };
-    const token = await new SignJWT({ role: full.role, typ: full.typ, fam: full.fam, ver: full.ver, gen: full.gen })
+    const token = await new SignJWT({ uid: full.uid, role: full.role, typ: full.typ, fam: full.fam, ver: full.ver, gen: full.gen })
       .setProtectedHeader({ alg: this.algorithm, typ: 'JWT', ...(this.#keyId === undefined ? {} : { kid: this.#keyId }) })
       .setSubject(full.sub)
       .setJti(full.jti)

@@ -1,14 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import { ConflictError, BadRequestError, InvalidCredentialsError, InvalidTokenError, NotFoundError, TooManyAttemptsError, UnauthorizedError } from '../errors/index.js';
+import { AuthBusyError, BadRequestError, InvalidCredentialsError, InvalidTokenError, TooManyAttemptsError, UnauthorizedError } from '../errors/index.js';
 import type { GatewayEvents } from '../events/gateway-events.js';
 import type { Caller } from '../pipeline/caller.js';
+import { HashSlots, type HashSlotOptions } from './hash-slots.js';
 import { JwtCodec, type SigningKey, type TokenClaims } from './jwt-codec.js';
 import { LoginThrottle, type LoginThrottleOptions } from './login-throttle.js';
 import { PasswordHasher, type ScryptParams } from './password-hashing.js';
+import { RefreshRotations, type Rotation } from './refresh-rotations.js';
 import { MemoryRevocationStore, type RevocationStore } from './revocation-store.js';
-import type { Role } from './roles.js';
-import { viewOfUser, type UserRecord, type UserView } from './user.js';
+import { UserAdmin, type Actor, type NewUser } from './user-admin.js';
+import type { UserRecord, UserView } from './user.js';
 import { MemoryUserStore, type UserStore } from './user-store.js';
+import { normalizeUsername } from './username.js';
+
+export type { Actor, NewUser } from './user-admin.js';
 
 export interface TokenServiceOptions {
   /** Default: in memory. `FileUserStore.open(path)` persists users. */
@@ -23,8 +28,19 @@ export interface TokenServiceOptions {
   readonly accessTtlSeconds?: number;
   /** Default 604800 (AGENT_GATEWAY_REFRESH_EXPIRE). */
   readonly refreshTtlSeconds?: number;
+  /**
+   * How long after a refresh token's rotation the same token may be presented again and get the
+   * same new pair (a client's retry), instead of counting as a replay. 0 turns the grace off.
+   * Default 15 (AGENT_GATEWAY_REFRESH_GRACE).
+   */
+  readonly refreshGraceSeconds?: number;
   /** Default OWASP's scrypt minimum. Lower only in tests. */
   readonly passwordHashing?: ScryptParams;
+  /**
+   * Bounds on password hashing: default 2 at once (AGENT_GATEWAY_LOGIN_CONCURRENCY) and 32 waiting
+   * (AGENT_GATEWAY_LOGIN_QUEUE); beyond that a login is answered 503 `auth_busy` at once.
+   */
+  readonly hashSlots?: HashSlotOptions;
   readonly throttle?: LoginThrottleOptions;
   readonly now?: () => number;
 }
@@ -39,19 +55,6 @@ export interface TokenPair {
   readonly tokenId: string;
 }
 
-export interface NewUser {
-  readonly username: string;
-  readonly password: string;
-  readonly role: Role;
-  /** Tool-name globs; omitted means every tool. */
-  readonly tools?: readonly string[] | undefined;
-}
-
-/** Who did an admin action, for the events the audit log records. */
-export interface Actor {
-  readonly actor: Caller;
-}
-
 export type RevokeTarget = { readonly token: string } | { readonly jti: string };
 
 export const DEFAULT_ISSUER = 'intelli-agent-gateway';
@@ -59,14 +62,18 @@ export const DEFAULT_ISSUER = 'intelli-agent-gateway';
 /**
  * Users, passwords and tokens: login, refresh with rotation and reuse detection, revocation of one
  * token's session or of everything, and users with roles and tool allow-lists. Every step that an
- * auditor cares about is emitted on `gateway.events` (never with a password or a token).
+ * auditor cares about is emitted on `gateway.events` (never with a password or a token). Usernames
+ * enter through `normalizeUsername`; tokens name the user instance (`uid`) as well as its name.
  */
 export class TokenService {
   readonly #users: UserStore;
   readonly #revocations: RevocationStore;
   readonly #codec: JwtCodec;
   readonly #hasher: PasswordHasher;
+  readonly #slots: HashSlots;
   readonly #throttle: LoginThrottle;
+  readonly #rotations: RefreshRotations<TokenPair>;
+  readonly #admin: UserAdmin;
   readonly #events: GatewayEvents;
   readonly #now: () => number;
   readonly accessTtlSeconds: number;
@@ -83,8 +90,16 @@ export class TokenService {
       now: this.#now,
     });
     this.#hasher = new PasswordHasher(options.passwordHashing);
+    this.#slots = new HashSlots(options.hashSlots);
     this.#throttle = new LoginThrottle({ now: this.#now, ...options.throttle });
+    this.#rotations = new RefreshRotations((options.refreshGraceSeconds ?? 15) * 1000, this.#now);
     this.#events = events;
+    this.#admin = new UserAdmin({
+      users: this.#users,
+      events,
+      now: this.#now,
+      hash: (password) => this.#slots.run(() => this.#hasher.hash(password)),
+    });
     this.accessTtlSeconds = options.accessTtlSeconds ?? 3600;
     this.refreshTtlSeconds = options.refreshTtlSeconds ?? 604800;
   }
@@ -94,44 +109,60 @@ export class TokenService {
     return this.#codec.algorithm;
   }
 
+  /**
+   * Checks a password and issues a token pair. The attempt is counted by the throttle before the
+   * slow hash starts, and the hash waits for one of the bounded slots (503 `auth_busy` when even the
+   * queue is full), so a burst of guesses can neither slip past the throttle nor starve the gateway.
+   */
   async login(username: string, password: string, context: { address: string }): Promise<TokenPair> {
     const { address } = context;
-    const waitMs = this.#throttle.retryAfterMs(username, address);
-    if (waitMs > 0) {
-      this.#events.emitSafely('auth.login_failed', { username, address, reason: 'throttled' });
-      throw new TooManyAttemptsError(Math.ceil(waitMs / 1000));
+    const name = normalizeUsername(username);
+    const admission = this.#throttle.begin(name, address);
+    if (!admission.admitted) {
+      this.#events.emitSafely('auth.login_failed', { username: name, address, reason: 'throttled' });
+      throw new TooManyAttemptsError(Math.max(1, Math.ceil(admission.retryAfterMs / 1000)));
     }
-    const user = await this.#users.get(username);
-    // An unknown user costs the same scrypt run as a wrong password: timing reveals nothing.
-    const ok = user === undefined ? await this.#hasher.verifyDecoy(password) : await this.#hasher.verify(password, user.passwordHash);
+    const { attempt } = admission;
+    let user: UserRecord | undefined;
+    let ok: boolean;
+    try {
+      user = await this.#users.get(name);
+      const known = user;
+      // An unknown user costs the same scrypt run as a wrong password: timing reveals nothing.
+      ok = await this.#slots.run(() => (known === undefined ? this.#hasher.verifyDecoy(password) : this.#hasher.verify(password, known.passwordHash)));
+    } catch (error) {
+      // No password was checked (busy, or the store failed): nothing to count for or against anyone.
+      attempt.cancel();
+      throw error;
+    }
     if (user === undefined || !ok) {
-      this.#throttle.recordFailure(username, address);
-      this.#events.emitSafely('auth.login_failed', { username, address, reason: 'invalid_credentials' });
+      attempt.failed();
+      this.#events.emitSafely('auth.login_failed', { username: name, address, reason: 'invalid_credentials' });
       throw new InvalidCredentialsError();
     }
-    this.#throttle.recordSuccess(username, address);
-    if (this.#hasher.needsRehash(user.passwordHash)) {
-      // Raised cost parameters reach stored hashes on the next successful login.
-      await this.#users.put({ ...user, passwordHash: await this.#hasher.hash(password) });
-    }
-    const pair = await this.#issue(user, randomUUID());
-    this.#events.emitSafely('auth.login', { username, address, tokenId: pair.tokenId });
+    attempt.succeeded();
+    if (this.#hasher.needsRehash(user.passwordHash)) user = await this.#rehash(user, password);
+    const { pair } = await this.#issue(user, randomUUID());
+    this.#events.emitSafely('auth.login', { username: user.username, address, tokenId: pair.tokenId });
     return pair;
   }
 
+  /**
+   * Rotates a refresh token. A retired one presented again revokes its whole session, except within
+   * the grace window of its own rotation: then it gets the pair that rotation made (a client's retry).
+   */
   async refresh(refreshToken: string): Promise<TokenPair> {
     const claims = await this.#codec.verify(refreshToken, 'refresh');
+    // Checked on every presentation, retries included: a revoked session or a changed user gets nothing.
     await this.#assertNotRevoked(claims);
-    if (!(await this.#revocations.consumeRefreshToken(claims.jti, claims.exp))) {
-      // A used refresh token came back: one of its holders is not its owner. End the whole session.
-      await this.#revocations.revokeFamily(claims.fam, this.#nowSeconds() + this.refreshTtlSeconds);
-      this.#events.emitSafely('auth.refresh_reused', { username: claims.sub, tokenId: claims.jti });
-      throw new InvalidTokenError('refresh token already used; the session it belongs to is revoked');
-    }
     const user = await this.#currentUser(claims);
-    const pair = await this.#issue(user, claims.fam);
-    this.#events.emitSafely('auth.refreshed', { username: user.username, tokenId: pair.tokenId, previousTokenId: claims.jti });
-    return pair;
+    const recent = this.#rotations.recent(claims.jti);
+    if (recent === undefined) return (await this.#rotations.start(claims.jti, () => this.#rotate(claims, user))).pair;
+    const rotation = await recent;
+    // Once the new refresh token has itself been used, the session has moved on: this is a replay.
+    if (this.#rotations.rotated(rotation.refreshTokenId)) return this.#replayed(claims);
+    this.#events.emitSafely('auth.refreshed', { username: user.username, tokenId: rotation.pair.tokenId, previousTokenId: claims.jti });
+    return rotation.pair;
   }
 
   /** The caller an `Authorization: Bearer` header proves, or 401. */
@@ -150,10 +181,14 @@ export class TokenService {
     return callerOf(user, claims.jti);
   }
 
-  /** A caller acting as `username` without a token (the scheduler's `runAs`); 401 if no such user. */
-  async callerFor(username: string): Promise<Caller> {
-    const user = await this.#users.get(username);
-    if (user === undefined) throw new InvalidTokenError(`no user named ${JSON.stringify(username)}`);
+  /**
+   * A caller acting as `username` without a token (the scheduler's `runAs`, an approved call); 401
+   * if no such user, or if `userId` is given and the user of that name is another instance now.
+   */
+  async callerFor(username: string, userId?: string): Promise<Caller> {
+    const name = normalizeUsername(username);
+    const user = await this.#users.get(name);
+    if (user === undefined || (userId !== undefined && user.id !== userId)) throw new InvalidTokenError(`no user named ${JSON.stringify(name)}`);
     return callerOf(user, undefined);
   }
 
@@ -184,53 +219,28 @@ export class TokenService {
 
   /**
    * Creates a user, or replaces an existing one's password, role and allow-list (the runbook's
-   * `create_user`). A replaced user's tokens stop working at once.
+   * `create_user`). A replaced user's tokens stop working at once. The name is kept in its normal
+   * form; another spelling of an existing name (`Admin` for `admin`) is refused with 409.
    */
-  async createUser(input: NewUser, by: Actor): Promise<{ user: UserView; created: boolean }> {
-    const existing = await this.#users.get(input.username);
-    if (existing?.role === 'admin' && input.role !== 'admin') await this.#assertAnotherAdmin(input.username);
-    const now = new Date(this.#now()).toISOString();
-    const record: UserRecord = {
-      username: input.username,
-      role: input.role,
-      passwordHash: await this.#hasher.hash(input.password),
-      ...(input.tools === undefined ? {} : { tools: [...input.tools] }),
-      tokenVersion: existing === undefined ? 0 : existing.tokenVersion + 1,
-      createdAt: existing?.createdAt ?? now,
-      updatedAt: now,
-    };
-    await this.#users.put(record);
-    this.#events.emitSafely('auth.user_created', {
-      by: by.actor,
-      username: record.username,
-      role: record.role,
-      created: existing === undefined,
-    });
-    return { user: viewOfUser(record), created: existing === undefined };
+  createUser(input: NewUser, by: Actor): Promise<{ user: UserView; created: boolean }> {
+    return this.#admin.create(input, by);
   }
 
   /** Deletes a user; their tokens stop working at once. The last admin cannot be deleted. */
-  async deleteUser(username: string, by: Actor): Promise<void> {
-    const existing = await this.#users.get(username);
-    if (existing === undefined) throw new NotFoundError(`no user named ${JSON.stringify(username)}`);
-    if (existing.role === 'admin') await this.#assertAnotherAdmin(username);
-    await this.#users.delete(username);
-    this.#events.emitSafely('auth.user_deleted', { by: by.actor, username });
+  deleteUser(username: string, by: Actor): Promise<{ username: string }> {
+    return this.#admin.delete(username, by);
   }
 
-  async listUsers(): Promise<UserView[]> {
-    return (await this.#users.list()).map(viewOfUser).sort((a, b) => a.username.localeCompare(b.username));
+  listUsers(): Promise<UserView[]> {
+    return this.#admin.list();
   }
 
   /**
    * Creates the bootstrap admin when no user of that name exists. An existing one is left alone,
    * so a password rotated through the API survives a restart with the old variable still set.
    */
-  async bootstrapAdmin(username: string, password: string): Promise<{ created: boolean }> {
-    if (password === '') throw new RangeError('the bootstrap admin password must not be empty');
-    if ((await this.#users.get(username)) !== undefined) return { created: false };
-    await this.createUser({ username, password, role: 'admin' }, { actor: { kind: 'system', id: 'bootstrap' } });
-    return { created: true };
+  bootstrapAdmin(username: string, password: string): Promise<{ created: boolean }> {
+    return this.#admin.bootstrap(username, password);
   }
 
   /** The public signing key as a JWKS (empty with HS256). */
@@ -238,18 +248,46 @@ export class TokenService {
     return this.#codec.jwks();
   }
 
-  async #issue(user: UserRecord, family: string): Promise<TokenPair> {
+  async #rotate(claims: TokenClaims, user: UserRecord): Promise<Rotation<TokenPair>> {
+    if (!(await this.#revocations.consumeRefreshToken(claims.jti, claims.exp))) return this.#replayed(claims);
+    const rotation = await this.#issue(user, claims.fam);
+    this.#events.emitSafely('auth.refreshed', { username: user.username, tokenId: rotation.pair.tokenId, previousTokenId: claims.jti });
+    return rotation;
+  }
+
+  /** A used refresh token came back: one of its holders is not its owner. End the whole session. */
+  async #replayed(claims: TokenClaims): Promise<never> {
+    await this.#revocations.revokeFamily(claims.fam, this.#nowSeconds() + this.refreshTtlSeconds);
+    this.#events.emitSafely('auth.refresh_reused', { username: claims.sub, tokenId: claims.jti });
+    throw new InvalidTokenError('refresh token already used; the session it belongs to is revoked');
+  }
+
+  /** A successful login with a hash of weaker parameters than the current ones upgrades it. */
+  async #rehash(user: UserRecord, password: string): Promise<UserRecord> {
+    try {
+      const upgraded = { ...user, passwordHash: await this.#slots.run(() => this.#hasher.hash(password)) };
+      await this.#users.put(upgraded);
+      return upgraded;
+    } catch (error) {
+      // Busy: the upgrade waits for a quieter login; the login itself has succeeded.
+      if (error instanceof AuthBusyError) return user;
+      throw error;
+    }
+  }
+
+  async #issue(user: UserRecord, family: string): Promise<Rotation<TokenPair>> {
     const generation = await this.#revocations.currentGeneration();
-    const base = { sub: user.username, role: user.role, fam: family, ver: user.tokenVersion, gen: generation };
+    const base = { sub: user.username, uid: user.id, role: user.role, fam: family, ver: user.tokenVersion, gen: generation };
     const access = await this.#codec.sign({ ...base, typ: 'access' }, this.accessTtlSeconds);
     const refresh = await this.#codec.sign({ ...base, typ: 'refresh' }, this.refreshTtlSeconds);
-    return {
+    const pair: TokenPair = {
       accessToken: access.token,
       refreshToken: refresh.token,
       tokenType: 'Bearer',
       expiresIn: this.accessTtlSeconds,
       tokenId: access.claims.jti,
     };
+    return { pair, refreshTokenId: refresh.claims.jti };
   }
 
   async #assertNotRevoked(claims: TokenClaims): Promise<void> {
@@ -261,10 +299,13 @@ export class TokenService {
     if (tokenRevoked || familyRevoked || claims.gen < generation) throw new InvalidTokenError('token revoked');
   }
 
-  /** The token's user as they are now: deleted or re-passworded since issue means the token is dead. */
+  /**
+   * The token's user as they are now. Deleted, created again under the same name (another `uid`) or
+   * re-passworded since issue means the token is dead.
+   */
   async #currentUser(claims: TokenClaims): Promise<UserRecord> {
-    const user = await this.#users.get(claims.sub);
-    if (user === undefined || user.tokenVersion !== claims.ver) throw new InvalidTokenError('token revoked');
+    const user = await this.#users.get(normalizeUsername(claims.sub));
+    if (user === undefined || user.id !== claims.uid || user.tokenVersion !== claims.ver) throw new InvalidTokenError('token revoked');
     return user;
   }
 
@@ -281,11 +322,6 @@ export class TokenService {
     throw new BadRequestError('that is not a valid token issued by this gateway');
   }
 
-  async #assertAnotherAdmin(username: string): Promise<void> {
-    const admins = (await this.#users.list()).filter((u) => u.role === 'admin' && u.username !== username);
-    if (admins.length === 0) throw new ConflictError('this is the last admin; create another admin first');
-  }
-
   #nowSeconds(): number {
     return Math.floor(this.#now() / 1000);
   }
@@ -295,6 +331,7 @@ function callerOf(user: UserRecord, tokenId: string | undefined): Caller {
   return {
     kind: 'user',
     id: user.username,
+    userId: user.id,
     role: user.role,
     ...(tokenId === undefined ? {} : { tokenId }),
     ...(user.tools === undefined ? {} : { allowedTools: user.tools }),

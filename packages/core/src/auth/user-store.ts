@@ -1,8 +1,11 @@
 import type { UserRecord } from './user.js';
+import { normalizeUsername } from './username.js';
 
 /**
  * Where users live. The embedded defaults keep them in memory or in a JSON file; a shared store
- * (Redis, a database) implements the same four methods.
+ * (Redis, a database) implements the same four methods. The gateway passes usernames already in
+ * `normalizeUsername` form; the defaults normalise again, so a host calling them directly cannot
+ * create a second spelling of a name.
  */
 export interface UserStore {
   get(username: string): Promise<UserRecord | undefined>;
@@ -17,7 +20,7 @@ export class MemoryUserStore implements UserStore {
   readonly #users = new Map<string, UserRecord>();
 
   async get(username: string): Promise<UserRecord | undefined> {
-    return this.#users.get(username);
+    return this.#users.get(normalizeUsername(username));
   }
 
   async list(): Promise<UserRecord[]> {
@@ -25,10 +28,11 @@ export class MemoryUserStore implements UserStore {
   }
 
   async put(user: UserRecord): Promise<void> {
-    this.#users.set(user.username, user);
+    const username = normalizeUsername(user.username);
+    this.#users.set(username, { ...user, username });
   }
 
   async delete(username: string): Promise<boolean> {
-    return this.#users.delete(username);
+    return this.#users.delete(normalizeUsername(username));
   }
 }

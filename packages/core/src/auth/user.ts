@@ -10,6 +10,12 @@ export const usernameSchema = z
 
 /** A user as stored. `passwordHash` is a PHC scrypt string; the password itself is never kept. */
 export const userRecordSchema = z.object({
+  /**
+   * This user instance, minted when the user is created and carried in every token (`uid`): a user
+   * deleted and created again under the same name is a different user, so old tokens stay dead.
+   */
+  id: z.uuid(),
+  /** Always in the form `normalizeUsername` gives. */
   username: usernameSchema,
   role: roleSchema,
   passwordHash: z.string().min(1),
@@ -22,8 +28,14 @@ export const userRecordSchema = z.object({
 });
 export type UserRecord = z.infer<typeof userRecordSchema>;
 
+/** A user as files written before instance ids may hold it: without an `id`, which loading mints. */
+export const storedUserSchema = userRecordSchema.extend({ id: z.uuid().optional() });
+export type StoredUser = z.infer<typeof storedUserSchema>;
+
 /** A user as the admin API shows it: never the hash. */
 export interface UserView {
+  /** The user instance: a user created again under the same name gets a new one. */
+  readonly id: string;
   readonly username: string;
   readonly role: UserRecord['role'];
   readonly tools: readonly string[] | null;
@@ -33,6 +45,7 @@ export interface UserView {
 
 export function viewOfUser(user: UserRecord): UserView {
   return {
+    id: user.id,
     username: user.username,
     role: user.role,
     tools: user.tools ?? null,

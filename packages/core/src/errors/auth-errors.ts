@@ -26,6 +26,22 @@ export class TooManyAttemptsError extends GatewayError {
   }
 }
 
+/**
+ * 503: every password-check slot is taken and the queue for them is full, so the login is refused at
+ * once instead of waiting behind the others (and holding memory meanwhile). `Retry-After` says when
+ * to try again; the attempt did not count against the login throttle.
+ */
+export class AuthBusyError extends GatewayError {
+  override readonly name = 'AuthBusyError';
+  readonly retryAfterSeconds: number;
+  constructor(retryAfterSeconds = 1) {
+    super(503, 'auth_busy', 'too many logins are being checked right now; try again shortly', {
+      headers: { 'retry-after': String(retryAfterSeconds) },
+    });
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
 /** 403: the caller may not call this tool (role or allow-list). */
 export class ToolNotAllowedError extends GatewayError {
   override readonly name = 'ToolNotAllowedError';

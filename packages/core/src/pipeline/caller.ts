@@ -8,6 +8,8 @@ export interface Caller {
   readonly kind: 'anonymous' | 'user' | 'system';
   /** A user name, a system part's name (`scheduler`), or `anonymous`. */
   readonly id: string;
+  /** For a user: the instance (`uid`), so a user deleted and created again under that name is not this caller. */
+  readonly userId?: string;
   readonly role?: Role;
   /** The `jti` of the token the call was made with. */
   readonly tokenId?: string;

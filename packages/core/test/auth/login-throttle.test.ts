@@ -74,4 +74,42 @@ describe('LoginThrottle', () => {
     for (let i = 0; i < 10; i += 1) throttle.recordFailure('v', 'z');
     expect(throttle.retryAfterMs('v', 'z')).toBeGreaterThan(0);
   });
+
+  it('counts an attempt when it is admitted: in-flight attempts use up the free ones', () => {
+    const clock = { now: 0 };
+    const throttle = make(clock);
+    const admitted = Array.from({ length: 10 }, () => throttle.begin('admin', '1.1.1.1')).filter((a) => a.admitted);
+    expect(admitted).toHaveLength(3);
+    const refused = throttle.begin('admin', '1.1.1.1');
+    expect(refused).toMatchObject({ admitted: false });
+    expect(refused.admitted ? 0 : refused.retryAfterMs).toBeGreaterThan(0);
+    // A cancelled attempt (no password checked) gives its place back; a failed one keeps it.
+    for (const a of admitted) if (a.admitted) a.attempt.cancel();
+    expect(throttle.retryAfterMs('admin', '1.1.1.1')).toBe(0);
+    for (let i = 0; i < 3; i += 1) {
+      const a = throttle.begin('admin', '1.1.1.1');
+      if (a.admitted) a.attempt.failed();
+    }
+    expect(throttle.retryAfterMs('admin', '1.1.1.1')).toBe(1000);
+    // Past the free attempts, one attempt at a time once the wait is over.
+    clock.now += 1000;
+    const next = throttle.begin('admin', '1.1.1.1');
+    expect(next.admitted).toBe(true);
+    expect(throttle.begin('admin', '1.1.1.1').admitted).toBe(false);
+    if (next.admitted) {
+      next.attempt.succeeded();
+      next.attempt.failed(); // settles once: the second call does nothing
+    }
+    expect(throttle.retryAfterMs('admin', '1.1.1.1')).toBe(0);
+  });
+
+  it('a success does not add to the address count, and finished attempts leave no empty keys behind', () => {
+    const throttle = make({ now: 0 });
+    for (let i = 0; i < 50; i += 1) {
+      const a = throttle.begin(`user${i}`, '2.2.2.2');
+      if (a.admitted) a.attempt.succeeded();
+    }
+    expect(throttle.retryAfterMs('someone', '2.2.2.2')).toBe(0);
+    expect(throttle.size).toBe(0);
+  });
 });

@@ -37,8 +37,8 @@ describe('TokenService', () => {
     verify.mockRestore();
   });
 
-  it('of two concurrent refreshes with one token, exactly one wins and the session is then revoked', async () => {
-    const gateway = fastGateway();
+  it('without a grace window, of two concurrent refreshes with one token exactly one wins and the session is then revoked', async () => {
+    const gateway = new Gateway({ logger: silentLogger, auth: { passwordHashing: FAST, refreshGraceSeconds: 0 } });
     await gateway.auth.createUser({ username: 'bob', password: 'bob-password', role: 'agent' }, system);
     const pair = await gateway.auth.login('bob', 'bob-password', { address: 'a' });
     const results = await Promise.allSettled([gateway.auth.refresh(pair.refreshToken), gateway.auth.refresh(pair.refreshToken)]);
@@ -49,7 +49,8 @@ describe('TokenService', () => {
   });
 
   it('emits auth events for the audit log, never with a password or a token', async () => {
-    const gateway = fastGateway();
+    let now = Date.UTC(2026, 0, 1);
+    const gateway = fastGateway(() => now);
     const seen: Array<{ name: string; payload: unknown }> = [];
     for (const name of ['auth.login', 'auth.login_failed', 'auth.refreshed', 'auth.refresh_reused', 'auth.token_revoked', 'auth.user_created', 'auth.user_deleted'] as const) {
       gateway.events.on(name, (payload: GatewayEventMap[typeof name][0]) => seen.push({ name, payload }));
@@ -58,6 +59,8 @@ describe('TokenService', () => {
     await gateway.auth.login('carol', 'nope', { address: '10.0.0.1' }).catch(() => undefined);
     const pair = await gateway.auth.login('carol', 'carol-password', { address: '10.0.0.1' });
     await gateway.auth.refresh(pair.refreshToken);
+    // Past the refresh grace window, the same token again is a replay.
+    now += 60_000;
     await gateway.auth.refresh(pair.refreshToken).catch(() => undefined);
     await gateway.auth.revoke({ token: pair.accessToken }, system);
     await gateway.auth.revokeAll(system);

@@ -17,6 +17,8 @@ const secret = new TextEncoder().encode(CONFORMANCE_SECRET);
 const nowSeconds = (): number => Math.floor(Date.now() / 1000);
 
 interface ForgeOptions {
+  /** The user instance (`uid`) of the agent: a real one, so that only what a case names is wrong. */
+  readonly uid?: string;
   readonly claims?: Record<string, unknown>;
   readonly key?: Uint8Array;
   readonly issuer?: string;
@@ -29,7 +31,7 @@ interface ForgeOptions {
 /** A token signed with the gateway's own secret unless told otherwise: only what is named is wrong. */
 function forge(options: ForgeOptions = {}): Promise<string> {
   const iat = options.issuedAt ?? nowSeconds();
-  let jwt = new SignJWT({ role: 'agent', typ: 'access', fam: 'f', ver: 0, gen: 0, ...options.claims })
+  let jwt = new SignJWT({ uid: options.uid ?? 'unknown', role: 'agent', typ: 'access', fam: 'f', ver: 0, gen: 0, ...options.claims })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(USERS.agent.username)
     .setJti(`forged-${Math.random()}`)
@@ -54,12 +56,15 @@ export function describeAuthConformance(name: string, start: StartServer): void 
     let base: string;
     const url = (path: string): string => `${base}${path}`;
     const callEcho = (token: string) => postJson(url('/tools/call'), { tool: 'echo', args: { text: 'hi' } }, token);
+    let agentUid = '';
+    const forgeAgent = (options: ForgeOptions = {}): Promise<string> => forge({ uid: agentUid, ...options });
 
     beforeAll(async () => {
       conformance = await createConformanceGateway();
       gateway = conformance.gateway;
       server = await start(gateway);
       base = server.baseUrl;
+      agentUid = String(decodeJwt((await login(base, USERS.agent)).token).uid);
     });
     afterAll(async () => {
       await server.close();
@@ -104,6 +109,20 @@ export function describeAuthConformance(name: string, start: StartServer): void 
       });
     });
 
+    describe('concurrent guesses', () => {
+      it('many concurrent wrong passwords for one user: only the free attempts are checked, the rest -> 429', async () => {
+        const user = { username: 'crowded-user', password: 'crowded-password', role: 'agent' as const };
+        await gateway.auth.createUser(user, { actor: { kind: 'system', id: 'test' } });
+        const responses = await Promise.all(
+          Array.from({ length: 12 }, () => postJson(url('/admin/login'), { username: user.username, password: 'wrong-guess' })),
+        );
+        const statuses = responses.map((r) => r.status);
+        expect(statuses.filter((s) => s === 401)).toHaveLength(CONFORMANCE_FREE_LOGIN_ATTEMPTS);
+        expect(statuses.filter((s) => s === 429)).toHaveLength(12 - CONFORMANCE_FREE_LOGIN_ATTEMPTS);
+        for (const response of responses) if (response.status === 429) expect(Number(response.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+      });
+    });
+
     describe('bearer tokens on /tools/call', () => {
       it('no Authorization header -> 401 unauthorized with WWW-Authenticate', async () => {
         const response = await postJson(url('/tools/call'), { tool: 'echo', args: { text: 'hi' } });
@@ -126,18 +145,24 @@ export function describeAuthConformance(name: string, start: StartServer): void 
       });
 
       it.each([
-        ['alg:none', async () => `${base64url({ alg: 'none', typ: 'JWT' })}.${base64url({ sub: USERS.agent.username, role: 'admin', typ: 'access', jti: 'x', fam: 'f', ver: 0, gen: 0, iat: nowSeconds(), exp: nowSeconds() + 600, iss: CONFORMANCE_ISSUER, aud: CONFORMANCE_ISSUER })}.`],
-        ['signed with another key', () => forge({ key: new TextEncoder().encode('another-secret-that-is-also-32-bytes-long!') })],
-        ['expired', () => forge({ issuedAt: nowSeconds() - 7200, expiresAt: nowSeconds() - 3600 })],
-        ['not yet valid (nbf)', () => forge({ notBefore: nowSeconds() + 3600 })],
-        ['issued in the future (iat)', () => forge({ issuedAt: nowSeconds() + 3600, expiresAt: nowSeconds() + 7200 })],
-        ['from another issuer', () => forge({ issuer: 'someone-else' })],
-        ['for another audience', () => forge({ audience: 'someone-else' })],
-        ['a refresh token used as an access token', () => forge({ claims: { typ: 'refresh' } })],
-        ['missing the gateway claims', () => forge({ claims: { typ: undefined, fam: undefined } })],
+        ['alg:none', async () => `${base64url({ alg: 'none', typ: 'JWT' })}.${base64url({ sub: USERS.agent.username, uid: agentUid, role: 'admin', typ: 'access', jti: 'x', fam: 'f', ver: 0, gen: 0, iat: nowSeconds(), exp: nowSeconds() + 600, iss: CONFORMANCE_ISSUER, aud: CONFORMANCE_ISSUER })}.`],
+        ['signed with another key', () => forgeAgent({ key: new TextEncoder().encode('another-secret-that-is-also-32-bytes-long!') })],
+        ['expired', () => forgeAgent({ issuedAt: nowSeconds() - 7200, expiresAt: nowSeconds() - 3600 })],
+        ['not yet valid (nbf)', () => forgeAgent({ notBefore: nowSeconds() + 3600 })],
+        ['issued in the future (iat)', () => forgeAgent({ issuedAt: nowSeconds() + 3600, expiresAt: nowSeconds() + 7200 })],
+        ['from another issuer', () => forgeAgent({ issuer: 'someone-else' })],
+        ['for another audience', () => forgeAgent({ audience: 'someone-else' })],
+        ['a refresh token used as an access token', () => forgeAgent({ claims: { typ: 'refresh' } })],
+        ['missing the gateway claims', () => forgeAgent({ claims: { typ: undefined, fam: undefined } })],
+        ['without the user instance claim (issued before instances)', () => forgeAgent({ claims: { uid: undefined } })],
+        ['naming another instance of the user', () => forgeAgent({ uid: '00000000-0000-4000-8000-000000000000' })],
         ['garbage', async () => 'not.a.jwt'],
       ])('a token %s -> 401 invalid_token', async (_label, make) => {
         expectError(await callEcho(await make()), 401, 'invalid_token');
+      });
+
+      it('a token right in every way is accepted (so each case above is refused for its own reason)', async () => {
+        expect((await callEcho(await forgeAgent())).status).toBe(200);
       });
 
       it('a real refresh token used as an access token -> 401', async () => {
@@ -157,17 +182,28 @@ export function describeAuthConformance(name: string, start: StartServer): void 
         expect((await callEcho(body.token)).status).toBe(200);
       });
 
-      it('a retired refresh token presented again -> 401, and its whole family is dead', async () => {
+      it('a retired refresh token presented again after the session moved on -> 401, and its whole family is dead', async () => {
         const session = await login(base, USERS.agent);
         const first = (await postJson(url('/admin/refresh'), { refresh_token: session.refreshToken })).json<{ token: string; refresh_token: string }>();
-        // The thief (or the owner) replays the retired token.
+        // The owner's client rotates again; then the thief replays the retired token.
+        const second = (await postJson(url('/admin/refresh'), { refresh_token: first.refresh_token })).json<{ token: string; refresh_token: string }>();
         expectError(await postJson(url('/admin/refresh'), { refresh_token: session.refreshToken }), 401, 'invalid_token');
-        // Every token of that login is now refused: the original access token and the rotated pair.
+        // Every token of that login is now refused: the original access token and the rotated pairs.
         expectError(await callEcho(session.token), 401, 'invalid_token');
         expectError(await callEcho(first.token), 401, 'invalid_token');
-        expectError(await postJson(url('/admin/refresh'), { refresh_token: first.refresh_token }), 401, 'invalid_token');
+        expectError(await callEcho(second.token), 401, 'invalid_token');
+        expectError(await postJson(url('/admin/refresh'), { refresh_token: second.refresh_token }), 401, 'invalid_token');
         // Other sessions of the same user live on.
         expect((await callEcho((await login(base, USERS.agent)).token)).status).toBe(200);
+      });
+
+      it('parallel refreshes with one token (a retrying client) both get the same new pair, within the grace window', async () => {
+        const session = await login(base, USERS.agent);
+        const [a, b] = await Promise.all([1, 2].map(() => postJson(url('/admin/refresh'), { refresh_token: session.refreshToken })));
+        expect([a?.status, b?.status]).toEqual([200, 200]);
+        const pair = a?.json<{ token: string; refresh_token: string }>();
+        expect(b?.json()).toEqual(pair);
+        expect((await callEcho(pair?.token ?? '')).status).toBe(200);
       });
 
       it('an access token cannot be used to refresh', async () => {
@@ -249,6 +285,35 @@ export function describeAuthConformance(name: string, start: StartServer): void 
         expect(deleted.status).toBe(200);
         expectError(await callEcho(session.token), 401, 'invalid_token');
         expectError(await rawRequest(url('/admin/users/doomed'), { method: 'DELETE', headers: { authorization: `Bearer ${admin.token}` } }), 404, 'not_found');
+      });
+
+      it('a user deleted and created again under the same name: the old access and refresh tokens -> 401', async () => {
+        const admin = await login(base, USERS.admin);
+        const user = { username: 'reborn', password: 'reborn-password', role: 'admin' };
+        expect((await postJson(url('/admin/users'), user, admin.token)).status).toBe(201);
+        const old = await login(base, user);
+        const del = await rawRequest(url('/admin/users/reborn'), { method: 'DELETE', headers: { authorization: `Bearer ${admin.token}` } });
+        expect(del.status).toBe(200);
+        expect((await postJson(url('/admin/users'), user, admin.token)).status).toBe(201);
+        expectError(await callEcho(old.token), 401, 'invalid_token');
+        expectError(await getJson(url('/admin/users'), old.token), 401, 'invalid_token');
+        expectError(await postJson(url('/admin/refresh'), { refresh_token: old.refreshToken }), 401, 'invalid_token');
+        expect((await callEcho((await login(base, user)).token)).status).toBe(200);
+        // Leave the suite's root as the only admin, as the last-admin case expects.
+        await rawRequest(url('/admin/users/reborn'), { method: 'DELETE', headers: { authorization: `Bearer ${admin.token}` } });
+      });
+
+      it('usernames ignore case: another spelling logs in as the user, and cannot be created beside it (409)', async () => {
+        const admin = await login(base, USERS.admin);
+        const shouted = await login(base, { ...USERS.agent, username: USERS.agent.username.toUpperCase() });
+        expect(decodeJwt(shouted.token).sub).toBe(USERS.agent.username);
+        const clash = await postJson(url('/admin/users'), { ...USERS.admin, username: 'ROOT', role: 'agent' }, admin.token);
+        expectError(clash, 409, 'conflict');
+        const created = await postJson(url('/admin/users'), { username: 'Mixed.Case', password: 'mixed-password', role: 'agent' }, admin.token);
+        expect(created.status).toBe(201);
+        expect(created.json()).toMatchObject({ user: { username: 'mixed.case' } });
+        const deleted = await rawRequest(url('/admin/users/MIXED.CASE'), { method: 'DELETE', headers: { authorization: `Bearer ${admin.token}` } });
+        expect(deleted.json()).toEqual({ deleted: 'mixed.case' });
       });
 
       it('refuses a weak password, a bad role, a bad username and bad tool patterns with 400', async () => {

@@ -18,7 +18,7 @@ export const adminUsersRoutes = [
   defineRoute({
     method: 'POST',
     path: '/admin/users',
-    summary: "Create a user, or replace an existing user's password, role and tools (their tokens stop working)",
+    summary: "Create a user, or replace an existing user's password, role and tools (their tokens stop working); names ignore case (409 for another spelling of an existing name)",
     auth: ['admin'],
     body: newUserBody,
     async handle({ gateway, body, caller }) {
@@ -41,8 +41,8 @@ export const adminUsersRoutes = [
     summary: 'Delete a user; their tokens stop working (the last admin cannot be deleted)',
     auth: ['admin'],
     async handle({ gateway, params, caller }) {
-      await gateway.auth.deleteUser(params.username ?? '', { actor: caller });
-      return jsonResponse(200, { deleted: params.username });
+      const { username } = await gateway.auth.deleteUser(params.username ?? '', { actor: caller });
+      return jsonResponse(200, { deleted: username });
     },
   }),
 ];
