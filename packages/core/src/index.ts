@@ -18,4 +18,5 @@ export * from './sandbox/index.js';
 export * from './scheduler/index.js';
 export * from './secrets/index.js';
 export * from './storage/index.js';
+export * from './timers/index.js';
 export * from './tools/index.js';

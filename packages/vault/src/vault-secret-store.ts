@@ -1,4 +1,5 @@
 import {
+  clampDelay,
   ConflictError,
   EnvSecretStore,
   GatewayError,
@@ -235,12 +236,13 @@ export class VaultSecretStore implements SecretStore {
     const ttl = body.data?.ttl ?? 0;
     if (body.data?.renewable !== true || ttl <= 0) return;
     clearTimeout(this.#renewTimer);
+    // Clamped: with a token living past ~37 days the delay would overflow the timer and renew in a loop.
     this.#renewTimer = setTimeout(() => {
       this.#client
         .tokenRenewSelf()
         .then(() => this.#scheduleRenewal())
         .catch((error: unknown) => this.#logger?.error('renewing the Vault token failed', { code: vaultFailure(error, 'the token renewal').code }));
-    }, Math.max(1000, ttl * 1000 * this.#renewAt));
+    }, clampDelay(ttl * 1000 * this.#renewAt, 1000));
     this.#renewTimer.unref();
   }
 }

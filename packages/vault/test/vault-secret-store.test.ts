@@ -1,9 +1,9 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
-import { AuditLog, createJsonLogger, EnvSecretStore, Gateway, type Logger } from '@agent-gateway/core';
+import { AuditLog, createJsonLogger, EnvSecretStore, Gateway, MAX_TIMER_DELAY_MS, type Logger } from '@agent-gateway/core';
 import { VaultSecretStore, type VaultSecretStoreOptions } from '../src/index.js';
 import { FakeVault } from './fake-vault.js';
 
@@ -78,6 +78,21 @@ describe('VaultSecretStore against a KV v2 server', () => {
     for (let i = 0; i < 200 && vault.renewals === 0; i += 1) await new Promise((r) => setTimeout(r, 10));
     expect(vault.renewals).toBeGreaterThanOrEqual(1);
     expect(vault.calls).toContain('POST /v1/auth/token/renew-self');
+  });
+
+  it('a token that lives 100 days is renewed within the timer maximum, not in a loop (#14.1)', async () => {
+    vault.tokenExpiresAt = Date.now() + 100 * 86_400_000;
+    const spy = vi.spyOn(globalThis, 'setTimeout');
+    try {
+      await store().start();
+      const delays = spy.mock.calls.map(([, delay]) => Number(delay));
+      expect(delays.length).toBeGreaterThan(0);
+      expect(Math.max(...delays)).toBe(MAX_TIMER_DELAY_MS);
+    } finally {
+      spy.mockRestore();
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(vault.renewals).toBe(0);
   });
 
   it('says clearly when the token is bad or the policy refuses (no fallback hides it)', async () => {

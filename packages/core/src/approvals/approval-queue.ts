@@ -3,6 +3,7 @@ import { EventEmitter } from 'eventemitter3';
 import { GatewayError, NotFoundError, ToolFailedError } from '../errors/index.js';
 import type { Logger } from '../logging/logger.js';
 import type { Caller } from '../pipeline/caller.js';
+import { setLongTimeout, type LongTimeout } from '../timers/long-timeout.js';
 import { digestOf, FINAL_STATES, type Approval, type ApprovalState } from './approval.js';
 import { ApprovalConflictError, ApprovalDigestMismatchError, SelfApprovalError } from './approval-errors.js';
 import { MemoryApprovalStore, type ApprovalStore } from './approval-store.js';
@@ -33,7 +34,7 @@ export type ApprovedCallRunner = (approval: Approval) => Promise<unknown>;
 
 export interface ApprovalQueueOptions {
   readonly store?: ApprovalStore;
-  /** How long a call waits for a decision. Default 300 s (AGENT_GATEWAY_APPROVAL_TIMEOUT). */
+  /** How long a call waits for a decision: 1 ms..one year. Default 300 s (AGENT_GATEWAY_APPROVAL_TIMEOUT). */
   readonly timeoutMs?: number;
   /** Let a user approve their own call. Default false: a second person decides. */
   readonly allowSelfApproval?: boolean;
@@ -44,6 +45,9 @@ export interface ApprovalQueueOptions {
   readonly now?: () => number;
   readonly logger?: Logger;
 }
+
+/** A year: the longest a held call may wait for its decision. */
+const MAX_APPROVAL_TIMEOUT_MS = 365 * 86_400_000;
 
 const EVENT_OF_STATE: Record<Exclude<ApprovalState, 'pending'>, ApprovalEventType> = {
   approved: 'approval.approved',
@@ -66,7 +70,7 @@ export class ApprovalQueue extends EventEmitter<ApprovalQueueEvents> {
   readonly #retentionMs: number;
   readonly #now: () => number;
   readonly #logger: Logger | undefined;
-  readonly #timers = new Map<string, NodeJS.Timeout>();
+  readonly #timers = new Map<string, LongTimeout>();
   readonly #recent: ApprovalChange[] = [];
   #runner: ApprovedCallRunner | undefined;
   #seq = 0;
@@ -76,6 +80,8 @@ export class ApprovalQueue extends EventEmitter<ApprovalQueueEvents> {
     super();
     this.#store = options.store ?? new MemoryApprovalStore();
     this.timeoutMs = options.timeoutMs ?? 300_000;
+    // Bounded so every `expiresAt` is a real date; the wait itself may exceed Node's timer maximum.
+    if (!(this.timeoutMs >= 1 && this.timeoutMs <= MAX_APPROVAL_TIMEOUT_MS)) throw new RangeError(`approvals timeoutMs must be 1..${MAX_APPROVAL_TIMEOUT_MS} ms, got ${this.timeoutMs}`);
     this.#allowSelfApproval = options.allowSelfApproval ?? false;
     this.#replayLimit = options.replayBuffer ?? 1000;
     this.#retentionMs = options.retentionMs ?? 3_600_000;
@@ -105,9 +111,7 @@ export class ApprovalQueue extends EventEmitter<ApprovalQueueEvents> {
       expiresAt: new Date(now + this.timeoutMs).toISOString(),
     };
     await this.#store.insert(approval);
-    const timer = setTimeout(() => void this.#expire(approval.id), this.timeoutMs);
-    timer.unref();
-    this.#timers.set(approval.id, timer);
+    this.#timers.set(approval.id, setLongTimeout(() => void this.#expire(approval.id), this.timeoutMs, { unref: true }));
     this.#publish('approval.requested', approval);
     return approval;
   }
@@ -158,7 +162,7 @@ export class ApprovalQueue extends EventEmitter<ApprovalQueueEvents> {
     if (FINAL_STATES.has(current.state) || timeoutMs <= 0) return current;
     return new Promise<Approval>((resolve) => {
       const finish = (): void => {
-        clearTimeout(timer);
+        timer.clear();
         this.off('change', onChange);
         signal?.removeEventListener('abort', finish);
         void this.get(id).then(resolve, () => resolve(current));
@@ -166,7 +170,7 @@ export class ApprovalQueue extends EventEmitter<ApprovalQueueEvents> {
       const onChange = (change: ApprovalChange): void => {
         if (change.approval.id === id && FINAL_STATES.has(change.approval.state)) finish();
       };
-      const timer = setTimeout(finish, timeoutMs);
+      const timer = setLongTimeout(finish, timeoutMs);
       this.on('change', onChange);
       signal?.addEventListener('abort', finish, { once: true });
     });
@@ -184,7 +188,7 @@ export class ApprovalQueue extends EventEmitter<ApprovalQueueEvents> {
 
   /** Stops the expiry timers. Pending approvals stay in the store. */
   close(): void {
-    for (const timer of this.#timers.values()) clearTimeout(timer);
+    for (const timer of this.#timers.values()) timer.clear();
     this.#timers.clear();
   }
 
@@ -246,7 +250,7 @@ export class ApprovalQueue extends EventEmitter<ApprovalQueueEvents> {
 
   #clearTimer(id: string): void {
     const timer = this.#timers.get(id);
-    if (timer !== undefined) clearTimeout(timer);
+    timer?.clear();
     this.#timers.delete(id);
   }
 

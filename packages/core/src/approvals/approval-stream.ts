@@ -1,4 +1,5 @@
 import { formatServerSentEvent } from '../http/server-sent-events.js';
+import { clampDelay } from '../timers/long-timeout.js';
 import type { ApprovalChange, ApprovalQueue } from './approval-queue.js';
 
 export interface ApprovalStreamOptions {
@@ -43,7 +44,7 @@ export async function* approvalEventStream(
   const heartbeat = setInterval(() => {
     heartbeatDue = true;
     nudge();
-  }, options.heartbeatMs ?? 15_000);
+  }, clampDelay(options.heartbeatMs ?? 15_000, 1));
   heartbeat.unref();
   signal.addEventListener('abort', nudge);
   const event = (change: ApprovalChange): string =>

@@ -1,17 +1,21 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import type { Logger } from '../logging/logger.js';
+import { clampDelay } from '../timers/long-timeout.js';
 import type { ApprovalChange, ApprovalQueue } from './approval-queue.js';
+
+/** The longest wait between two attempts at one delivery. */
+const MAX_BACKOFF_MS = 600_000;
 
 export interface WebhookOptions {
   /** Where every approval change is POSTed. */
   readonly urls: readonly string[];
   /** Key of the HMAC-SHA256 signature in `x-agent-gateway-signature`. */
   readonly secret: string;
-  /** Per attempt. Default 5 s. */
+  /** Per attempt (at most Node's timer maximum, about 24.8 days). Default 5 s. */
   readonly timeoutMs?: number;
   /** Further attempts after a network error, 429 or 5xx. Default 3. */
   readonly retries?: number;
-  /** First wait between attempts; doubles each time. Default 500 ms. */
+  /** First wait between attempts; doubles each time, up to 10 minutes. Default 500 ms. */
   readonly backoffMs?: number;
   /** Deliveries in flight at once; beyond it new ones are dropped (and logged). Default 100. */
   readonly maxInFlight?: number;
@@ -35,7 +39,7 @@ export function sendApprovalWebhooks(
   present: (change: ApprovalChange) => unknown,
   logger: Logger,
 ): () => void {
-  const timeoutMs = options.timeoutMs ?? 5000;
+  const timeoutMs = clampDelay(options.timeoutMs ?? 5000, 1);
   const retries = options.retries ?? 3;
   const backoffMs = options.backoffMs ?? 500;
   const maxInFlight = options.maxInFlight ?? 100;
@@ -44,7 +48,8 @@ export function sendApprovalWebhooks(
   async function deliver(url: string, change: ApprovalChange, body: string): Promise<void> {
     const delivery = randomUUID();
     for (let attempt = 0; attempt <= retries; attempt += 1) {
-      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, backoffMs * 2 ** (attempt - 1)).unref());
+      // Capped: doubling overflows the timer (and then fires at once) after about 22 retries.
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, clampDelay(Math.min(backoffMs * 2 ** (attempt - 1), MAX_BACKOFF_MS))).unref());
       const timestamp = String(Math.floor(Date.now() / 1000));
       try {
         const response = await fetch(url, {

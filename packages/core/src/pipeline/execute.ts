@@ -4,6 +4,7 @@ import { sandboxFailure } from '../sandbox/sandbox-failure.js';
 import type { ContainerRunner, WorkerPool } from '../sandbox/worker-pool.js';
 import { scopedSecrets } from '../secrets/scoped-secrets.js';
 import type { SecretStore } from '../secrets/secret-store.js';
+import { clampDelay } from '../timers/long-timeout.js';
 import type { SandboxRunner, ToolContext } from '../tools/tool-definition.js';
 import type { RegisteredTool } from '../tools/tool-registry.js';
 
@@ -15,7 +16,8 @@ export interface ExecutionDeps {
 }
 
 async function runSandboxed(tool: RegisteredTool, spec: SandboxRunner, args: unknown, context: ToolContext, sandboxes: ExecutionDeps): Promise<unknown> {
-  const timing = { ...(spec.timeoutMs === undefined ? {} : { timeoutMs: spec.timeoutMs }), signal: context.signal };
+  // Clamped: the sandboxes pass it to a timer, which fires at once on a delay past its maximum.
+  const timing = { ...(spec.timeoutMs === undefined ? {} : { timeoutMs: clampDelay(spec.timeoutMs, 1) }), signal: context.signal };
   try {
     if (spec.sandbox === 'pool') {
       if (sandboxes.pool?.call === undefined) throw new ServiceUnavailableError('sandbox_unavailable', 'this gateway has no sandbox pool');
