@@ -11,7 +11,8 @@ import { RateLimiter, type RateLimitOptions } from './guards/rate-limiter.js';
 import { normalizeOrigin } from './redaction/origin.js';
 import { RedactionRules } from './redaction/redaction-rules.js';
 import type { TabSnapshot } from './redaction/tab-snapshot.js';
-import { scrubSecrets } from './audit/secret-scrubber.js';
+import { scrubSecrets } from './redaction/scrub-secrets.js';
+import { scrubSecretText } from './redaction/secret-text.js';
 import { TokenService, type TokenServiceOptions } from './auth/token-service.js';
 import { AuditUnavailableError, BadRequestError, failureOf, GatewayError, ServiceUnavailableError, type ErrorIssue } from './errors/index.js';
 import { GatewayEvents } from './events/index.js';
@@ -20,7 +21,7 @@ import { fromNodeRequest, sendNodeResponse, type NodeRequestOptions } from './ht
 import { RouteTable } from './http/route-table.js';
 import { gatewayRoutes } from './http/routes/index.js';
 import type { GatewayRequest, GatewayResponse, HandleOptions } from './http/types.js';
-import { createJsonLogger, type Logger } from './logging/index.js';
+import { createJsonLogger, scrubbingLogger, type Logger } from './logging/index.js';
 import { GatewayMetrics } from './metrics/index.js';
 import { ApprovalQueue, type ApprovalQueueOptions } from './approvals/approval-queue.js';
 import { sendApprovalWebhooks, type WebhookOptions } from './approvals/approval-webhooks.js';
@@ -121,7 +122,8 @@ export class Gateway {
     }
     this.bodyLimitBytes = bodyLimit;
     this.protectMetrics = options.protectMetrics ?? false;
-    this.logger = options.logger ?? createJsonLogger();
+    // Every part logs through this one: no line leaves with a secret in it, whatever the host's logger.
+    this.logger = scrubbingLogger(options.logger ?? createJsonLogger());
     this.events = new GatewayEvents(this.logger);
     this.auth = new TokenService(options.auth ?? {}, this.events);
     this.audit = options.audit;
@@ -325,8 +327,8 @@ export class Gateway {
     const origin = normalizeOrigin(source, { fromUrl: input.origin === undefined });
     const snapshot: TabSnapshot = {
       origin,
-      ...(input.url === undefined ? {} : { url: input.url }),
-      title: input.title,
+      ...(input.url === undefined ? {} : { url: scrubSecretText(input.url) }),
+      title: scrubSecretText(input.title),
       content: scrubSecrets(this.redaction.redact(origin, input.content)),
       shared_at: new Date().toISOString(),
       shared_by: by.id,

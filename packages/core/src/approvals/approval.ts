@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../audit/canonical-json.js';
 import type { Caller } from '../pipeline/caller.js';
+import { scrubSecretText } from '../redaction/secret-text.js';
 
 /**
  * pending -> approved -> executed | failed; pending -> rejected; pending -> expired.
@@ -72,6 +73,10 @@ export function summaryOf(approval: Approval): ApprovalSummary {
   };
 }
 
+/**
+ * The view of `approval`, its args passed through `redact`. The decision's reason and the error
+ * message are people's and tools' free text, shown to everyone who sees the view: scrubbed here.
+ */
 export function viewOf(approval: Approval, redact: (args: unknown) => unknown): ApprovalView {
   return {
     ...summaryOf(approval),
@@ -84,9 +89,9 @@ export function viewOf(approval: Approval, redact: (args: unknown) => unknown): 
       : {
           decided_by: approval.decision.by,
           decided_at: approval.decision.at,
-          ...(approval.decision.reason === undefined ? {} : { reason: approval.decision.reason }),
+          ...(approval.decision.reason === undefined ? {} : { reason: scrubSecretText(approval.decision.reason) }),
         }),
     ...(approval.state === 'executed' ? { result: approval.result } : {}),
-    ...(approval.error === undefined ? {} : { error: { code: approval.error.code, message: approval.error.message } }),
+    ...(approval.error === undefined ? {} : { error: { code: approval.error.code, message: scrubSecretText(approval.error.message) } }),
   };
 }

@@ -2,6 +2,7 @@ import { ConfigError } from '../errors/config-error.js';
 import type { ErrorIssue } from '../errors/gateway-error.js';
 import { ENV_VARIABLES, envSchema, type EnvVariableName } from './env-variables.js';
 import type { SecretValue } from './secret-value.js';
+import { scrubSecretText } from '../redaction/secret-text.js';
 
 /** The gateway's settings, parsed and checked. Secrets are `SecretValue`s, so printing this is safe. */
 export interface GatewayConfig {
@@ -59,7 +60,8 @@ export function configFromEnv(env: Env = process.env): GatewayConfig {
     const issues: ErrorIssue[] = parsed.error.issues.map((issue) => {
       const name = String(issue.path[0] ?? '(environment)');
       const raw = input[name as EnvVariableName];
-      const shown = raw === undefined || SECRET_NAMES.has(name as EnvVariableName) ? '' : ` (got ${JSON.stringify(raw)})`;
+      // A secret variable is never shown; any other is shown scrubbed (a URL may carry a password).
+      const shown = raw === undefined || SECRET_NAMES.has(name as EnvVariableName) ? '' : ` (got ${JSON.stringify(scrubSecretText(raw))})`;
       return { path: name, message: `${issue.message}${shown}` };
     });
     throw new ConfigError(issues);

@@ -1,3 +1,6 @@
+import { scrubSecrets } from '../redaction/scrub-secrets.js';
+import { scrubSecretText } from '../redaction/secret-text.js';
+
 /** One problem found in a request, e.g. one zod issue: where it is and what is wrong. */
 export interface ErrorIssue {
   readonly path: string;
@@ -46,16 +49,26 @@ export class GatewayError extends Error {
     this.headers = options.headers ?? {};
   }
 
+  /**
+   * The body a client gets. Messages, issues and details often echo what the caller sent (an origin,
+   * a tool name, a validator's message), and bodies end up in client logs and proxies: scrubbed here,
+   * where every error becomes a body.
+   */
   toJSON(): ErrorBody {
     return {
       error: {
         code: this.code,
-        message: this.message,
-        ...(this.issues === undefined ? {} : { issues: this.issues }),
-        ...(this.details === undefined ? {} : { details: this.details }),
+        message: scrubSecretText(this.message),
+        ...(this.issues === undefined ? {} : { issues: scrubIssues(this.issues) }),
+        ...(this.details === undefined ? {} : { details: scrubSecrets(this.details) as Record<string, unknown> }),
       },
     };
   }
+}
+
+/** Issues as they may be shown: a validator's message or a path may quote what the caller sent. */
+export function scrubIssues(issues: readonly ErrorIssue[]): ErrorIssue[] {
+  return issues.map((issue) => ({ path: scrubSecretText(issue.path), message: scrubSecretText(issue.message) }));
 }
 
 export function isGatewayError(value: unknown): value is GatewayError {

@@ -1,2 +1,2 @@
-export { createJsonLogger, silentLogger } from './logger.js';
+export { createJsonLogger, scrubbingLogger, silentLogger } from './logger.js';
 export type { LogFields, Logger } from './logger.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { REDACTED } from '../audit/secret-scrubber.js';
+import { REDACTED } from './secret-text.js';
 import { JsonFileState } from '../storage/json-file-state.js';
 import { normalizeOrigin } from './origin.js';
 

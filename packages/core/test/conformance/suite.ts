@@ -4,6 +4,7 @@ import { GATEWAY_METRIC_NAMES, RUNBOOK_METRIC_NAMES } from '../../src/index.js';
 import { describeApprovalsConformance } from './approvals-suite.js';
 import { describeAuditConformance } from './audit-suite.js';
 import { describeGuardsConformance } from './guards-suite.js';
+import { describeSecretsConformance } from './secrets-suite.js';
 import { describeAuthConformance } from './auth-suite.js';
 import { CONFORMANCE_BODY_LIMIT, createConformanceGateway, USERS, type ConformanceGateway, type ToolProbe } from './conformance-gateway.js';
 import { login, type Session } from './sessions.js';
@@ -324,4 +325,5 @@ export function describeConformance(name: string, start: StartServer): void {
   describeAuditConformance(name, start);
   describeApprovalsConformance(name, start);
   describeGuardsConformance(name, start);
+  describeSecretsConformance(name, start);
 }

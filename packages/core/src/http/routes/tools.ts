@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { settledResult } from '../../approvals/call-outcome.js';
+import { scrubIssues } from '../../errors/gateway-error.js';
 import { normalizeOrigin } from '../../redaction/origin.js';
 import { toolCallBodySchema } from '../openapi.js';
 import { defineRoute } from '../route.js';
@@ -43,7 +44,7 @@ export const toolsRoutes = [
     body: toolCallBody,
     describeBody: (gateway) => toolCallBodySchema(gateway),
     handle({ gateway, body }) {
-      const issues = gateway.checkArgs(body.tool, body.args ?? {});
+      const issues = scrubIssues(gateway.checkArgs(body.tool, body.args ?? {}));
       return jsonResponse(200, issues.length === 0 ? { valid: true, tool: body.tool } : { valid: false, tool: body.tool, issues });
     },
   }),
