@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { Role } from '../auth/roles.js';
-import { BadRequestError, ForbiddenError, issuesFromZod } from '../errors/index.js';
+import { BadRequestError, ForbiddenError } from '../errors/index.js';
+import { checkInput } from '../errors/zod-issues.js';
 import { ANONYMOUS_CALLER, type Caller } from '../pipeline/caller.js';
 import type { Gateway } from '../gateway.js';
 import { readJsonBody } from './json-body.js';
@@ -100,9 +101,9 @@ function hasNoBody(request: GatewayRequest): boolean {
 }
 
 function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
-  const parsed = schema.safeParse(value);
-  if (parsed.success) return parsed.data;
-  const issues = issuesFromZod(parsed.error);
+  const checked = checkInput(schema, value);
+  if (checked.ok) return checked.data;
+  const { issues } = checked;
   throw new BadRequestError(`invalid ${what}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, { issues });
 }
 

@@ -1,12 +1,13 @@
-import { InvalidArgsError, issuesFromZod, type ErrorIssue } from '../errors/index.js';
+import { InvalidArgsError, type ErrorIssue } from '../errors/index.js';
+import { checkInput } from '../errors/zod-issues.js';
 import type { RegisteredTool } from '../tools/tool-registry.js';
 
 export type ArgsCheck = { readonly ok: true; readonly args: unknown } | { readonly ok: false; readonly issues: ErrorIssue[] };
 
 /** The tool's zod schema applied to the args: the parsed (typed, defaulted) args or the issues. */
 export function checkToolArgs(tool: RegisteredTool, args: unknown): ArgsCheck {
-  const parsed = tool.args.safeParse(args);
-  return parsed.success ? { ok: true, args: parsed.data } : { ok: false, issues: issuesFromZod(parsed.error) };
+  const checked = checkInput(tool.args, args);
+  return checked.ok ? { ok: true, args: checked.data } : { ok: false, issues: checked.issues };
 }
 
 /** Step: the parsed args, or 422 with zod's issues. */
