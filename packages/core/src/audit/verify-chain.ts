@@ -1,99 +1,121 @@
-import { createReadStream } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { auditEntrySchema, entryBody, GENESIS_HASH, hashBody, type AuditEntry } from './audit-entry.js';
+import { FILE_REPLACED, incidentOf, isIncident, mayBeIncident } from './incidents.js';
+import { readLines } from './read-lines.js';
+import type { BrokenEntry, Incident, VerifyReport } from './verify-report.js';
 
-export interface BrokenEntry {
-  readonly file: string;
-  /** 1-based line number in that file. */
-  readonly line: number;
-  readonly seq?: number;
-  readonly reason: string;
+export type { BrokenEntry, CheckpointStatus, Incident, VerifyReport } from './verify-report.js';
+
+export interface WalkOptions {
+  readonly maxFiles?: number;
+  /** Record the hash the chain has at this seq (to hold it against a checkpoint). */
+  readonly hashAtSeq?: number;
+  /** Scan past a break for the log's incident entries, and check kept copies of replaced files. */
+  readonly explain?: boolean;
 }
 
-/** What `verify()` found. `ok` is false exactly when `first_broken` is set. */
-export interface VerifyReport {
-  readonly ok: boolean;
-  /** Files walked, oldest first. */
-  readonly files: string[];
-  readonly entries: number;
-  readonly last_seq: number;
-  readonly last_hash: string;
-  readonly first_broken?: BrokenEntry;
-  /** An incomplete last line (a write cut short by a crash): skipped, not counted, not an error. */
-  readonly torn_tail?: { readonly file: string; readonly line: number; readonly bytes: number };
-  /** The first file continues a rotated file that is no longer beside it (archived): its anchor. */
-  readonly anchored_to?: { readonly file: string; readonly hash: string };
+/** The report, plus what a checkpoint check needs. */
+export interface Walk {
+  readonly report: VerifyReport;
+  /** Lines in the last file walked. */
+  readonly lastFileLines: number;
+  /** The hash at `hashAtSeq` and where that entry is, when it was walked (or is the anchor the first entry continues). */
+  readonly hashAt?: HashAt;
+}
+
+export interface HashAt {
+  readonly hash: string;
+  readonly file: string;
+  readonly line: number;
 }
 
 interface FileResult {
   entries: number;
   lastSeq: number;
   lastHash: string;
+  lines: number;
   firstEntry?: AuditEntry;
   broken?: BrokenEntry;
   torn?: { line: number; bytes: number };
+  hashAt?: HashAt;
+  incidents: { incident: Incident; prev: string; keptFile?: string }[];
+}
+
+function parseEntry(text: string): AuditEntry | undefined {
+  try {
+    const parsed = auditEntrySchema.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Why an entry does not continue the chain at `last`, or `undefined` when it does. */
+function linkProblem(entry: AuditEntry, last: { seq: number; hash: string }): string | undefined {
+  if (entry.prev !== last.hash) return 'prev does not match the hash of the entry before (an entry was removed, inserted or moved)';
+  if (entry.seq !== last.seq + 1) return `expected seq ${last.seq + 1}`;
+  const { hash, ...rest } = entry;
+  if (hashBody(entryBody(rest)) !== hash) return 'hash does not match the entry (it was edited)';
+  return undefined;
 }
 
 /** Walks one file's lines, checking each entry's hash, its link to the one before, and the sequence. */
-async function verifyFile(path: string, start: { seq: number; hash: string } | undefined): Promise<FileResult> {
-  const result: FileResult = { entries: 0, lastSeq: start?.seq ?? 0, lastHash: start?.hash ?? GENESIS_HASH };
-  const lines = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
-  let lineNumber = 0;
-  let pendingBad: { line: number; text: string; reason: string } | undefined;
-  for await (const text of lines) {
-    lineNumber += 1;
-    if (pendingBad !== undefined) {
-      // A bad line followed by more lines is damage, not a torn tail.
-      result.broken = { file: path, line: pendingBad.line, reason: pendingBad.reason };
-      break;
-    }
-    let entry: AuditEntry;
-    try {
-      const parsed = auditEntrySchema.safeParse(JSON.parse(text));
-      if (!parsed.success) throw new Error('not an audit entry');
-      entry = parsed.data;
-    } catch {
-      pendingBad = { line: lineNumber, text, reason: 'not a valid audit entry' };
+async function verifyFile(path: string, start: { seq: number; hash: string } | undefined, options: WalkOptions): Promise<FileResult> {
+  const result: FileResult = { entries: 0, lastSeq: start?.seq ?? 0, lastHash: start?.hash ?? GENESIS_HASH, lines: 0, incidents: [] };
+  let torn: { line: number; text: string } | undefined;
+  const record = (entry: AuditEntry, line: number): void => {
+    const keptFile = entry.event === FILE_REPLACED && typeof entry.details.previous_file === 'string' ? entry.details.previous_file : undefined;
+    result.incidents.push({ incident: incidentOf(entry, path, line), prev: entry.prev, ...(keptFile === undefined ? {} : { keptFile }) });
+  };
+  for await (const { text, number, complete } of readLines(path)) {
+    result.lines = number;
+    if (result.broken !== undefined) {
+      // Past a break nothing is verified; the log's own records of changes to its file may explain it.
+      const entry = mayBeIncident(text) ? parseEntry(text) : undefined;
+      if (entry !== undefined && isIncident(entry)) record(entry, number);
       continue;
     }
-    const isFirst = result.entries === 0;
-    if (isFirst && start === undefined) {
+    const entry = parseEntry(text);
+    if (entry === undefined) {
+      // Only the bytes after the last newline can be a write cut short; a bad complete line is damage.
+      if (complete) {
+        result.broken = { file: path, line: number, reason: 'not a valid audit entry' };
+        if (options.explain !== true) break;
+      } else torn = { line: number, text };
+      continue;
+    }
+    if (result.entries === 0 && start === undefined) {
       // The first entry of the first file walked: it either starts the chain or anchors to a rotated file.
       result.firstEntry = entry;
-      if (entry.prev === GENESIS_HASH && entry.seq !== 1) {
-        result.broken = { file: path, line: lineNumber, seq: entry.seq, reason: 'the chain does not start at seq 1' };
-        break;
-      }
+      let reason: string | undefined;
+      if (entry.prev === GENESIS_HASH && entry.seq !== 1) reason = 'the chain does not start at seq 1';
       if (entry.prev !== GENESIS_HASH && entry.event !== 'log_rotated') {
-        result.broken = { file: path, line: lineNumber, seq: entry.seq, reason: 'the first entry neither starts the chain nor anchors to a rotated file (entries were removed from the start)' };
-        break;
+        reason = 'the first entry neither starts the chain nor anchors to a rotated file (entries were removed from the start)';
+      }
+      if (reason !== undefined) {
+        result.broken = { file: path, line: number, seq: entry.seq, reason };
+        if (options.explain !== true) break;
+        continue;
       }
       result.lastHash = entry.prev;
       result.lastSeq = entry.seq - 1;
+      if (options.hashAtSeq === result.lastSeq) result.hashAt = { hash: entry.prev, file: path, line: number };
     }
-    if (entry.prev !== result.lastHash) {
-      result.broken = { file: path, line: lineNumber, seq: entry.seq, reason: 'prev does not match the hash of the entry before (an entry was removed, inserted or moved)' };
-      break;
+    const problem = linkProblem(entry, { seq: result.lastSeq, hash: result.lastHash });
+    if (problem !== undefined) {
+      result.broken = { file: path, line: number, seq: entry.seq, reason: problem };
+      if (isIncident(entry)) record(entry, number);
+      if (options.explain !== true) break;
+      continue;
     }
-    if (entry.seq !== result.lastSeq + 1) {
-      result.broken = { file: path, line: lineNumber, seq: entry.seq, reason: `expected seq ${result.lastSeq + 1}` };
-      break;
-    }
-    const { hash, ...rest } = entry;
-    if (hashBody(entryBody(rest)) !== hash) {
-      result.broken = { file: path, line: lineNumber, seq: entry.seq, reason: 'hash does not match the entry (it was edited)' };
-      break;
-    }
+    if (isIncident(entry)) record(entry, number);
     result.entries += 1;
     result.lastSeq = entry.seq;
-    result.lastHash = hash;
+    result.lastHash = entry.hash;
+    if (options.hashAtSeq === entry.seq) result.hashAt = { hash: entry.hash, file: path, line: number };
   }
-  lines.close();
-  if (pendingBad !== undefined && result.broken === undefined) {
-    result.torn = { line: pendingBad.line, bytes: Buffer.byteLength(pendingBad.text) };
-  }
+  if (torn !== undefined && result.broken === undefined) result.torn = { line: torn.line, bytes: Buffer.byteLength(torn.text) };
   return result;
 }
 
@@ -112,17 +134,32 @@ function anchorOf(entry: AuditEntry | undefined, path: string): { file: string; 
   return { file: join(dirname(path), previous), hash: entry.prev };
 }
 
+async function firstEntryOf(path: string): Promise<AuditEntry | undefined> {
+  // `return` inside the loop ends the generator, which closes the file.
+  for await (const { text } of readLines(path)) return parseEntry(text);
+  return undefined;
+}
+
+/** Checks the copy a replaced file's entry points at: does it verify, and end where the entry continues? */
+async function withKeptCopy(found: FileResult['incidents'][number], dir: string): Promise<Incident> {
+  const name = found.keptFile;
+  if (name === undefined || name !== basename(name)) return found.incident;
+  const file = join(dir, name);
+  if (!(await exists(file))) return { ...found.incident, note: `${found.incident.note} (that copy is no longer there)` };
+  const { report } = await walkChain(file, {});
+  return { ...found.incident, kept_copy: { file, ok: report.ok, last_seq: report.last_seq, reaches_this_entry: report.ok && report.last_hash === found.prev } };
+}
+
 /**
- * Verifies the chain of `path` and, through rotation anchors, of the rotated files before it that
- * are still beside it. Reports the first broken entry; never throws for bad content.
+ * Walks the chain of `path` and, through rotation anchors, of the rotated files before it that are
+ * still beside it. Never throws for bad content; every file is closed whatever is found.
  */
-export async function verifyChain(path: string, maxFiles = 1000): Promise<VerifyReport> {
-  // Find the oldest file still present, following anchors backwards.
+export async function walkChain(path: string, options: WalkOptions): Promise<Walk> {
+  const maxFiles = options.maxFiles ?? 1000;
   const chain: string[] = [path];
   let anchoredTo: { file: string; hash: string } | undefined;
   for (;;) {
-    const first = await verifyFirstEntry(chain[0] ?? path);
-    const anchor = anchorOf(first, chain[0] ?? path);
+    const anchor = anchorOf(await firstEntryOf(chain[0] ?? path), chain[0] ?? path);
     if (anchor === undefined) break;
     if (!(await exists(anchor.file)) || chain.length >= maxFiles) {
       anchoredTo = { file: basename(anchor.file), hash: anchor.hash };
@@ -134,24 +171,26 @@ export async function verifyChain(path: string, maxFiles = 1000): Promise<Verify
   let entries = 0;
   let position: { seq: number; hash: string } | undefined;
   let torn: VerifyReport['torn_tail'];
+  let hashAt: HashAt | undefined;
+  let lastFileLines = 0;
+  const incidents: Incident[] = [];
   for (const file of chain) {
-    const result = await verifyFile(file, position);
+    const result = await verifyFile(file, position, options);
     entries += result.entries;
-    if (result.broken !== undefined) {
-      return { ok: false, files: chain, entries, last_seq: result.lastSeq, last_hash: result.lastHash, first_broken: result.broken };
+    hashAt = result.hashAt ?? hashAt;
+    lastFileLines = result.lines;
+    for (const found of result.incidents) incidents.push(options.explain === true ? await withKeptCopy(found, dirname(file)) : found.incident);
+    const base = { files: chain, entries, last_seq: result.lastSeq, last_hash: result.lastHash, ...(incidents.length === 0 ? {} : { incidents }) };
+    const broken: BrokenEntry | undefined =
+      result.broken ?? (result.torn !== undefined && file !== chain[chain.length - 1] ? { file, line: result.torn.line, reason: 'a rotated file ends in an incomplete entry' } : undefined);
+    if (broken !== undefined) {
+      const explainedBy = incidents.find((i) => i.file === file && i.line >= broken.line);
+      return { report: { ok: false, ...base, first_broken: explainedBy === undefined ? broken : { ...broken, explained_by: explainedBy } }, lastFileLines };
     }
-    if (result.torn !== undefined) {
-      if (file !== chain[chain.length - 1]) {
-        return {
-          ok: false, files: chain, entries, last_seq: result.lastSeq, last_hash: result.lastHash,
-          first_broken: { file, line: result.torn.line, reason: 'a rotated file ends in an incomplete entry' },
-        };
-      }
-      torn = { file, line: result.torn.line, bytes: result.torn.bytes };
-    }
+    if (result.torn !== undefined) torn = { file, line: result.torn.line, bytes: result.torn.bytes };
     position = { seq: result.lastSeq, hash: result.lastHash };
   }
-  return {
+  const report: VerifyReport = {
     ok: true,
     files: chain,
     entries,
@@ -159,22 +198,17 @@ export async function verifyChain(path: string, maxFiles = 1000): Promise<Verify
     last_hash: position?.hash ?? GENESIS_HASH,
     ...(torn === undefined ? {} : { torn_tail: torn }),
     ...(anchoredTo === undefined ? {} : { anchored_to: anchoredTo }),
+    ...(incidents.length === 0 ? {} : { incidents }),
   };
+  if (options.hashAtSeq === 0 && report.last_seq === 0) hashAt = { hash: GENESIS_HASH, file: path, line: 1 };
+  return { report, lastFileLines, ...(hashAt === undefined ? {} : { hashAt }) };
 }
 
-async function verifyFirstEntry(path: string): Promise<AuditEntry | undefined> {
-  const lines = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
-  try {
-    for await (const text of lines) {
-      try {
-        const parsed = auditEntrySchema.safeParse(JSON.parse(text));
-        return parsed.success ? parsed.data : undefined;
-      } catch {
-        return undefined;
-      }
-    }
-    return undefined;
-  } finally {
-    lines.close();
-  }
+/**
+ * Verifies the chain of `path` (and of the rotated files before it that are still beside it) and
+ * reports the first broken entry. This checks the chain only: entries cut from the end need the
+ * signed checkpoint (`verifyAuditLog`).
+ */
+export async function verifyChain(path: string, maxFiles = 1000): Promise<VerifyReport> {
+  return (await walkChain(path, { maxFiles, explain: true })).report;
 }
