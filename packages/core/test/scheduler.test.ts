@@ -24,14 +24,23 @@ describe('parseSchedule', () => {
     ['5m', { kind: 'interval', ms: 300_000 }],
     ['2h', { kind: 'interval', ms: 7_200_000 }],
     [1500, { kind: 'interval', ms: 1500 }],
+    ['7d', { kind: 'interval', ms: 604_800_000 }],
+    ['365d', { kind: 'interval', ms: 31_536_000_000 }],
     ['*/5 * * * *', { kind: 'cron', expression: '*/5 * * * *' }],
   ] as const)('%j', (every, expected) => {
     expect(parseSchedule(every)).toEqual(expected);
   });
 
-  it.each(['10ms', 0, 999, 1.5, 'often', '61 * * * *', '* * *'])('refuses %j with 400', (every) => {
+  it.each(['often', '61 * * * *', '* * *', '1e15'])('refuses %j, which is no schedule, with 400', (every) => {
     expect(() => parseSchedule(every)).toThrow(expect.objectContaining({ status: 400 }));
   });
+
+  it.each(['10ms', 0, 999, 1.5, -60_000, 1e15, 31_536_000_001, '366d', '99999999999999999999d', Number.NaN, Number.POSITIVE_INFINITY])(
+    'refuses %j, out of one second..one year, with 422',
+    (every) => {
+      expect(() => parseSchedule(every)).toThrow(expect.objectContaining({ status: 422, code: 'invalid_task', issues: [expect.objectContaining({ path: 'every' })] }));
+    },
+  );
 });
 
 describe('Scheduler', () => {
@@ -151,6 +160,7 @@ describe('Scheduler', () => {
     try {
       const path = join(dir, 'schedule.json');
       const first = await gatewayWithUser({ scheduler: { path } });
+      first.registerTool({ name: 'count', description: 'c', args: z.object({ n: z.number().optional() }), run: () => 1 });
       await first.scheduler.upsert({ name: 'nightly', tool: 'count', args: { n: 2 }, every: '0 3 * * *', runAs: 'bot' });
       await first.scheduler.upsert({ name: 'often', tool: 'count', every: 60_000, runAs: 'bot', enabled: false });
       await first.scheduler.remove('often');

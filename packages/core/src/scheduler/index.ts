@@ -1,4 +1,5 @@
 export { Scheduler } from './scheduler.js';
 export type { SchedulerOptions, TaskRun, TaskView } from './scheduler.js';
-export { nextRun, parseSchedule, taskInputSchema } from './schedule.js';
+export { MAX_INTERVAL_MS, MIN_INTERVAL_MS, nextRun, parseSchedule, taskInputSchema } from './schedule.js';
 export type { Schedule, TaskDefinition, TaskInput } from './schedule.js';
+export { InvalidTaskError } from './task-errors.js';

@@ -1,40 +1,59 @@
 import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
 import { BadRequestError } from '../errors/index.js';
+import { InvalidTaskError } from './task-errors.js';
 
-/** `500ms`, `30s`, `5m`, `2h`, or a number of milliseconds; at least one second. */
-const DURATION = /^(\d+)(ms|s|m|h)$/;
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-const MIN_INTERVAL_MS = 1000;
+/** `500ms`, `30s`, `5m`, `2h`, `7d`, or a number of milliseconds. */
+const DURATION = /^(\d+)(ms|s|m|h|d)$/;
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+export const MIN_INTERVAL_MS = 1000;
+/**
+ * The longest interval a task may have: a year. Longer than Node's timer maximum (about 24.8 days),
+ * so long waits are chained; a rarer task is a cron expression.
+ */
+export const MAX_INTERVAL_MS = 365 * 86_400_000;
 
 /** When a task runs: every N milliseconds, or on a cron expression (UTC). */
 export type Schedule = { readonly kind: 'interval'; readonly ms: number } | { readonly kind: 'cron'; readonly expression: string };
 
+function interval(ms: number, every: string | number): Schedule {
+  // Not a whole number, out of range, NaN or Infinity: refused here, so no timer or date ever sees it.
+  if (!Number.isSafeInteger(ms) || ms < MIN_INTERVAL_MS || ms > MAX_INTERVAL_MS) {
+    throw new InvalidTaskError(`every: ${JSON.stringify(every)} is not a whole number of ms from ${MIN_INTERVAL_MS} (one second) to ${MAX_INTERVAL_MS} (one year)`, 'every');
+  }
+  return { kind: 'interval', ms };
+}
+
+/**
+ * A task's `every`: 400 when it is neither an interval nor a cron expression, 422 when it is an
+ * interval outside one second..one year or a cron expression that never comes due.
+ */
 export function parseSchedule(every: string | number): Schedule {
-  if (typeof every === 'number') {
-    if (!Number.isInteger(every) || every < MIN_INTERVAL_MS) throw new BadRequestError(`every: an interval must be a whole number of ms, at least ${MIN_INTERVAL_MS}`);
-    return { kind: 'interval', ms: every };
-  }
+  if (typeof every === 'number') return interval(every, every);
   const duration = DURATION.exec(every.trim());
-  if (duration !== null) {
-    const ms = Number(duration[1]) * (UNIT_MS[duration[2] ?? 'ms'] ?? 1);
-    if (ms < MIN_INTERVAL_MS) throw new BadRequestError(`every: ${JSON.stringify(every)} is shorter than one second`);
-    return { kind: 'interval', ms };
-  }
+  if (duration !== null) return interval(Number(duration[1]) * (UNIT_MS[duration[2] ?? 'ms'] ?? 1), every);
   const fields = every.trim().split(/\s+/).length;
   try {
     if (fields !== 5 && fields !== 6) throw new Error('a cron expression has 5 fields (or 6 with seconds)');
     CronExpressionParser.parse(every, { tz: 'UTC', strict: false });
   } catch (error) {
-    throw new BadRequestError(`every: ${JSON.stringify(every)} is neither an interval (30s, 5m, 2h) nor a cron expression (${(error as Error).message})`);
+    throw new BadRequestError(`every: ${JSON.stringify(every)} is neither an interval (30s, 5m, 2h, 7d) nor a cron expression (${(error as Error).message})`);
   }
-  return { kind: 'cron', expression: every.trim() };
+  const schedule: Schedule = { kind: 'cron', expression: every.trim() };
+  try {
+    nextRun(schedule, Date.now());
+  } catch (error) {
+    throw new InvalidTaskError(`every: ${JSON.stringify(every)} never comes due (${(error as Error).message})`, 'every');
+  }
+  return schedule;
 }
 
-/** The next time after `after` (epoch ms) the schedule is due. */
+/** The next time after `after` (epoch ms) the schedule is due; throws if there is none. */
 export function nextRun(schedule: Schedule, after: number): number {
-  if (schedule.kind === 'interval') return after + schedule.ms;
-  return CronExpressionParser.parse(schedule.expression, { currentDate: new Date(after), tz: 'UTC' }).next().getTime();
+  const next = schedule.kind === 'interval' ? after + schedule.ms : CronExpressionParser.parse(schedule.expression, { currentDate: new Date(after), tz: 'UTC' }).next().getTime();
+  // A date past what Date can hold would make every view of the task throw.
+  if (!Number.isFinite(new Date(next).getTime())) throw new RangeError('the next run is past the last date JavaScript can represent');
+  return next;
 }
 
 export const taskInputSchema = z

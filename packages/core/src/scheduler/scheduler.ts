@@ -1,10 +1,14 @@
 import { z } from 'zod';
 import { auditActorOf } from '../audit/audit-entry.js';
+import { scrubSecrets } from '../audit/secret-scrubber.js';
 import { failureOf, GatewayError, NotFoundError } from '../errors/index.js';
 import type { Gateway } from '../gateway.js';
 import { systemCaller } from '../pipeline/caller.js';
 import { JsonFileState } from '../storage/json-file-state.js';
+import { setLongTimeout, type LongTimeout } from '../timers/long-timeout.js';
 import { nextRun, parseSchedule, taskInputSchema, type Schedule, type TaskDefinition, type TaskInput } from './schedule.js';
+import { assertRunnable, secretPathsIn } from './task-checks.js';
+import { InvalidTaskError } from './task-errors.js';
 
 /** One finished run, kept in the task's bounded history. */
 export interface TaskRun {
@@ -16,7 +20,10 @@ export interface TaskRun {
 }
 
 export interface TaskView extends TaskDefinition {
+  /** A valid ISO date, or null when the task is not armed (disabled, stopped, or with a `problem`). */
   readonly next_run_at: string | null;
+  /** Why a task read from the file is not run (today's rules refuse it); replace the task to fix it. */
+  readonly problem?: string;
   readonly running: boolean;
   readonly runs: number;
   readonly errors: number;
@@ -33,8 +40,10 @@ export interface SchedulerOptions {
 
 interface TaskState {
   definition: TaskDefinition;
-  schedule: Schedule;
-  timer: NodeJS.Timeout | undefined;
+  /** Undefined when `problem` says why the task cannot be scheduled. */
+  schedule: Schedule | undefined;
+  problem: string | undefined;
+  timer: LongTimeout | undefined;
   nextAt: number | undefined;
   running: Promise<TaskRun> | undefined;
   runs: number;
@@ -46,11 +55,19 @@ interface TaskState {
 const fileSchema = z.object({ version: z.literal(1), tasks: z.array(taskInputSchema) });
 const actor = systemCaller('scheduler');
 
+/** `ms` as an ISO date, or null: a view must never hold an Invalid Date nor throw while it is built. */
+function isoOrNull(ms: number | undefined): string | null {
+  if (ms === undefined) return null;
+  const date = new Date(ms);
+  return Number.isNaN(date.getTime()) ? null : date.toISOString();
+}
+
 /**
  * Named tasks that call a tool on an interval or a cron schedule, each run going through the same
  * pipeline as an HTTP caller (as the task's `runAs` user: allow-list, kill switch, validation,
  * approval, audit), so a schedule can never do what its user could not. A run still going when the
- * next is due is skipped (and counted), never overlapped.
+ * next is due is skipped (and counted), never overlapped. Waits longer than Node's timer maximum are
+ * chained, so a yearly task fires once a year.
  */
 export class Scheduler {
   readonly #gateway: Gateway;
@@ -65,11 +82,28 @@ export class Scheduler {
     this.#historySize = options.historySize ?? 20;
   }
 
-  /** Reads the stored tasks; a task whose schedule no longer parses is an error at start. */
+  /**
+   * Reads the stored tasks. One that today's rules refuse (an interval out of range, secrets in its
+   * args written by an older version) is kept but not run, with its `problem`; secrets found in the
+   * file are scrubbed from it and their task disabled. Tools and users are checked at each run: the
+   * host registers its tools after loading.
+   */
   async load(): Promise<void> {
     const stored = await this.#file?.load();
-    for (const task of stored?.tasks ?? []) this.#put(taskInputSchema.parse(task));
+    let scrubbed = false;
+    for (const task of stored?.tasks ?? []) {
+      let definition = taskInputSchema.parse(task);
+      const secrets = secretPathsIn(definition.args);
+      if (secrets.length > 0) {
+        scrubbed = true;
+        definition = { ...definition, args: scrubSecrets(definition.args), enabled: false };
+        this.#put(definition, `${secrets.join(', ')} held a secret, which was removed from the file; replace the task without secrets`);
+      } else {
+        this.#put(definition);
+      }
+    }
     this.#gateway.metrics.schedulerTasks.set(this.#tasks.size);
+    if (scrubbed) await this.#persist();
   }
 
   /** Starts the timers of enabled tasks. */
@@ -78,11 +112,16 @@ export class Scheduler {
     for (const state of this.#tasks.values()) this.#arm(state);
   }
 
-  /** Creates or replaces a task (400 for a bad schedule); persisted; armed if the scheduler runs. */
+  /**
+   * Creates or replaces a task; persisted; armed if the scheduler runs. 400 for a malformed task,
+   * 422 for one that could never run as given (see `assertRunnable`), 404 for an unknown tool.
+   */
   async upsert(input: TaskInput): Promise<TaskView> {
     const parsed = taskInputSchema.safeParse(input);
     if (!parsed.success) throw new GatewayError(400, 'bad_request', `invalid task: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-    const state = this.#put(parsed.data);
+    const schedule = parseSchedule(parsed.data.every);
+    await assertRunnable(this.#gateway, parsed.data);
+    const state = this.#put(parsed.data, undefined, schedule);
     await this.#persist();
     await this.#gateway.audit?.append('schedule_set', auditActorOf(actor), { task: parsed.data.name, tool: parsed.data.tool, every: parsed.data.every, run_as: parsed.data.runAs, enabled: parsed.data.enabled });
     return this.#view(state);
@@ -90,7 +129,7 @@ export class Scheduler {
 
   async remove(name: string): Promise<void> {
     const state = this.#get(name);
-    clearTimeout(state.timer);
+    state.timer?.clear();
     this.#tasks.delete(name);
     this.#gateway.metrics.schedulerTasks.set(this.#tasks.size);
     await this.#persist();
@@ -98,10 +137,9 @@ export class Scheduler {
 
   async setEnabled(name: string, enabled: boolean): Promise<TaskView> {
     const state = this.#get(name);
+    if (enabled) this.#assertNoProblem(state);
     state.definition = { ...state.definition, enabled };
-    clearTimeout(state.timer);
-    state.timer = undefined;
-    state.nextAt = undefined;
+    this.#disarm(state);
     this.#arm(state);
     await this.#persist();
     return this.#view(state);
@@ -110,6 +148,7 @@ export class Scheduler {
   /** Runs a task now (outside its schedule); resolves with the run. A run already going is joined. */
   async runNow(name: string): Promise<TaskRun> {
     const state = this.#get(name);
+    this.#assertNoProblem(state);
     return state.running ?? this.#run(state);
   }
 
@@ -125,44 +164,83 @@ export class Scheduler {
   async stop(): Promise<void> {
     this.#started = false;
     for (const state of this.#tasks.values()) {
-      clearTimeout(state.timer);
+      state.timer?.clear();
       state.timer = undefined;
     }
     await Promise.allSettled([...this.#tasks.values()].map((state) => state.running));
   }
 
-  #put(definition: TaskDefinition): TaskState {
-    const schedule = parseSchedule(definition.every);
+  /** Stores the task (replacing one of the same name); a schedule that no longer parses is its `problem`. */
+  #put(definition: TaskDefinition, problem?: string, parsed?: Schedule): TaskState {
+    let schedule = parsed;
+    let reason = problem;
+    if (schedule === undefined) {
+      try {
+        schedule = parseSchedule(definition.every);
+      } catch (error) {
+        reason ??= failureOf(error).message;
+      }
+    }
+    if (reason !== undefined) this.#gateway.logger.error('a stored scheduled task is not run', { task: definition.name, problem: reason });
     const existing = this.#tasks.get(definition.name);
-    if (existing !== undefined) clearTimeout(existing.timer);
-    const state: TaskState = existing ?? { definition, schedule, timer: undefined, nextAt: undefined, running: undefined, runs: 0, errors: 0, skipped: 0, history: [] };
+    if (existing !== undefined) this.#disarm(existing);
+    const state: TaskState = existing ?? { definition, schedule, problem: reason, timer: undefined, nextAt: undefined, running: undefined, runs: 0, errors: 0, skipped: 0, history: [] };
     state.definition = definition;
-    state.schedule = schedule;
-    state.timer = undefined;
-    state.nextAt = undefined;
+    state.schedule = reason === undefined ? schedule : undefined;
+    state.problem = reason;
     this.#tasks.set(definition.name, state);
     this.#gateway.metrics.schedulerTasks.set(this.#tasks.size);
     this.#arm(state);
     return state;
   }
 
+  #assertNoProblem(state: TaskState): void {
+    if (state.problem !== undefined) throw new InvalidTaskError(`task ${JSON.stringify(state.definition.name)} is not run: ${state.problem}`, 'name');
+  }
+
+  #disarm(state: TaskState): void {
+    state.timer?.clear();
+    state.timer = undefined;
+    state.nextAt = undefined;
+  }
+
   #arm(state: TaskState): void {
-    if (!this.#started || !state.definition.enabled || state.timer !== undefined) return;
+    const { schedule } = state;
+    if (!this.#started || !state.definition.enabled || state.timer !== undefined || schedule === undefined) return;
     const now = Date.now();
-    const due = nextRun(state.schedule, state.nextAt ?? now);
+    let due: number;
+    try {
+      due = nextRun(schedule, state.nextAt ?? now);
+    } catch (error) {
+      // A cron that has run out of dates: the task stops, visibly, instead of throwing from a timer.
+      state.schedule = undefined;
+      state.problem = `its schedule has no next run (${(error as Error).message})`;
+      this.#gateway.logger.error('a scheduled task has no next run', { task: state.definition.name });
+      return;
+    }
     const jitter = state.definition.jitterMs > 0 ? Math.floor(Math.random() * state.definition.jitterMs) : 0;
     state.nextAt = Math.max(due, now);
-    state.timer = setTimeout(() => {
-      state.timer = undefined;
-      if (state.running !== undefined) {
-        // The last run is still going: skip this one rather than overlap.
-        state.skipped += 1;
-      } else {
-        void this.#run(state);
-      }
-      this.#arm(state);
-    }, state.nextAt - now + jitter);
-    state.timer.unref();
+    this.#fireAt(state, state.nextAt + jitter);
+  }
+
+  #fireAt(state: TaskState, at: number): void {
+    // Chained: a wait past Node's 24.8-day timer maximum would otherwise fire after 1 ms, in a loop.
+    state.timer = setLongTimeout(
+      () => {
+        state.timer = undefined;
+        // Timers count monotonic time; the wall clock may disagree after a long wait. Never early.
+        if (Date.now() < at) return this.#fireAt(state, at);
+        if (state.running !== undefined) {
+          // The last run is still going: skip this one rather than overlap.
+          state.skipped += 1;
+        } else {
+          void this.#run(state);
+        }
+        this.#arm(state);
+      },
+      at - Date.now(),
+      { unref: true },
+    );
   }
 
   async #run(state: TaskState): Promise<TaskRun> {
@@ -188,6 +266,8 @@ export class Scheduler {
         record = { started_at: new Date(started).toISOString(), duration_ms: Date.now() - started, outcome: 'error', error: { code, message } };
       }
       stopTimer();
+      // A tool's result is caller data: what is kept and shown has passed through the scrubber.
+      record = scrubSecrets(record) as TaskRun;
       state.history = [...state.history, record].slice(-this.#historySize);
       await this.#gateway.audit
         ?.append('scheduled_run', auditActorOf(actor), { task: name, tool, run_as: runAs, outcome: record.outcome, ...(record.error === undefined ? {} : { code: record.error.code }) })
@@ -211,7 +291,10 @@ export class Scheduler {
   #view(state: TaskState): TaskView {
     return {
       ...state.definition,
-      next_run_at: state.nextAt === undefined || state.timer === undefined ? null : new Date(state.nextAt).toISOString(),
+      // Args are free of secrets when created; scrubbed again in case a stored file held some.
+      ...(state.definition.args === undefined ? {} : { args: scrubSecrets(state.definition.args) }),
+      next_run_at: state.timer === undefined ? null : isoOrNull(state.nextAt),
+      ...(state.problem === undefined ? {} : { problem: state.problem }),
       running: state.running !== undefined,
       runs: state.runs,
       errors: state.errors,

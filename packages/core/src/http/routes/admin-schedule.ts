@@ -13,7 +13,9 @@ export const adminScheduleRoutes = [
   defineRoute({
     method: 'POST',
     path: '/admin/schedule',
-    summary: 'Create or replace a task {name, tool, args, every, runAs, enabled, jitterMs}; every: 30s | 5m | ms | cron',
+    summary:
+      'Create or replace a task {name, tool, args, every, runAs, enabled, jitterMs}; every: 30s | 5m | 7d | ms (one second to one year) | cron. ' +
+      '422 for a task that could never run as given (its user, its args) or whose args hold a secret',
     auth: ['admin'],
     body: taskInputSchema,
     async handle({ gateway, body }) {
