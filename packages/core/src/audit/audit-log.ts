@@ -1,39 +1,28 @@
-import { mkdir, open, rename, stat, truncate, writeFile, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, rename, type FileHandle } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { AuditUnavailableError } from '../errors/index.js';
 import type { Logger } from '../logging/logger.js';
 import { silentLogger } from '../logging/logger.js';
-import { auditEntrySchema, entryBody, GENESIS_HASH, hashBody, type AuditActor, type AuditEntry } from './audit-entry.js';
+import { auditEntrySchema, entryBody, hashBody, type AuditActor, type AuditEntry } from './audit-entry.js';
+import { CheckpointWriter } from './checkpoint-writer.js';
+import type { AuditLogOptions, AuditSink, TailFilter } from './audit-log-options.js';
+import { checkpointPathOf, loadAuditKeys, type AuditKeys, type CheckpointSink } from './checkpoint.js';
+import { inspectFile, repairFile } from './file-guard.js';
+import { CHECKPOINT_MISSING } from './incidents.js';
+import { checkHead, recoverHead, stamp, type Head } from './open-log.js';
 import { readLastLines } from './read-last-lines.js';
 import { scrubSecrets } from './secret-scrubber.js';
-import { verifyChain, type VerifyReport } from './verify-chain.js';
+import { seqRange, verifyAuditLog } from './verify-audit-log.js';
+import type { VerifyReport } from './verify-report.js';
 
-/** Somewhere else entries go once durable (a log shipper, a SIEM). Its failures never block the log. */
-export interface AuditSink {
-  write(entries: readonly AuditEntry[]): void | Promise<void>;
-}
-
-export interface AuditLogOptions {
-  /** Extra redaction applied to every entry's details (e.g. the per-origin rules); secrets are always scrubbed. */
-  readonly redact?: (details: Record<string, unknown>) => Record<string, unknown>;
-  readonly logger?: Logger;
-  readonly now?: () => Date;
-  /**
-   * `true` (default): entries that arrive while a write is in flight go out together in one write and
-   * one fsync. `false`: one write and fsync per entry (only for measuring the difference).
-   */
-  readonly groupCommit?: boolean;
-  readonly sinks?: readonly AuditSink[];
-}
-
-export interface TailFilter {
-  readonly event?: string;
-}
-
+/** An entry waiting for its write. Its seq, prev and hash are fixed when its batch is taken, in queue order. */
 interface PendingEntry {
   readonly kind: 'entry';
-  readonly entry: AuditEntry;
-  readonly line: string;
+  readonly event: string;
+  readonly actor: AuditActor;
+  readonly ts: string;
+  /** A function when the details describe the chain just before the entry (a rotation anchor). */
+  readonly details: Record<string, unknown> | ((before: Head) => Record<string, unknown>);
   resolve(entry: AuditEntry): void;
   reject(error: unknown): void;
 }
@@ -47,14 +36,10 @@ interface PendingRotation {
 }
 
 type Pending = PendingEntry | PendingRotation;
+type Written = { pending: PendingEntry; entry: AuditEntry };
 
-async function writeFully(file: FileHandle, data: Buffer): Promise<void> {
-  let offset = 0;
-  while (offset < data.length) {
-    const { bytesWritten } = await file.write(data, offset, data.length - offset);
-    offset += bytesWritten;
-  }
-}
+const AUDIT_ACTOR: AuditActor = { type: 'system', name: 'audit' };
+const ignore = (): void => undefined;
 
 async function syncDirectory(path: string): Promise<void> {
   const directory = await open(dirname(path), 'r');
@@ -65,15 +50,13 @@ async function syncDirectory(path: string): Promise<void> {
   }
 }
 
-function stamp(date: Date): string {
-  return date.toISOString().replace(/[:.]/g, '-');
-}
-
 /**
  * The tamper-evident audit log: JSON Lines, each entry hash-chained to the one before, appended with
  * group commit. `append()` resolves only when its entry is on disk (fsync); a crash can lose only
  * entries whose append had not resolved, and at most leaves a torn last line, which `open()` cuts off
- * (keeping the bytes beside the log) and `verify()` reports.
+ * (keeping the bytes beside the log) and `verify()` reports. A signed checkpoint of the head
+ * (`<path>.checkpoint.json`) makes entries cut from the end detectable, and a file replaced or
+ * changed under the log is noticed before each write and after it, adopted and recorded.
  */
 export class AuditLog {
   readonly path: string;
@@ -82,9 +65,12 @@ export class AuditLog {
   readonly #redact: ((details: Record<string, unknown>) => Record<string, unknown>) | undefined;
   readonly #groupCommit: boolean;
   readonly #sinks: AuditSink[];
+  readonly #keys: AuditKeys;
+  readonly #checkpoints: CheckpointWriter;
   #file: FileHandle;
-  #lastSeq: number;
-  #lastHash: string;
+  /** The size the log's own writes gave the file: anything else changed it. */
+  #size: number;
+  #head: Head;
   #durableSeq: number;
   #pending: Pending[] = [];
   #flushing: Promise<void> | undefined;
@@ -92,58 +78,54 @@ export class AuditLog {
   #closed = false;
   #batches = 0;
 
-  private constructor(path: string, file: FileHandle, last: { seq: number; hash: string }, options: AuditLogOptions) {
+  private constructor(path: string, file: FileHandle, size: number, head: Head, keys: AuditKeys, options: AuditLogOptions) {
     this.path = path;
     this.#file = file;
-    this.#lastSeq = last.seq;
-    this.#lastHash = last.hash;
-    this.#durableSeq = last.seq;
+    this.#size = size;
+    this.#head = head;
+    this.#durableSeq = head.seq;
+    this.#keys = keys;
     this.#logger = options.logger ?? silentLogger;
     this.#now = options.now ?? (() => new Date());
     this.#redact = options.redact;
     this.#groupCommit = options.groupCommit ?? true;
     this.#sinks = [...(options.sinks ?? [])];
+    this.#checkpoints = new CheckpointWriter(checkpointPathOf(path), keys, { now: this.#now, logger: this.#logger, sinks: options.checkpointSinks ?? [] });
   }
 
   /**
    * Opens (or creates, mode 0600, folder 0700) the log and continues its chain. A torn last line
-   * from a crash is cut off and kept in `<path>.torn-<time>`; a damaged complete entry stops here.
+   * from a crash is cut off and kept in `<path>.torn-<time>`; a damaged complete entry, or a file
+   * that ends before its signed checkpoint (entries cut from the end) or differs from it, stops here.
    */
   static async open(path: string, options: AuditLogOptions = {}): Promise<AuditLog> {
+    const logger = options.logger ?? silentLogger;
     await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-    let last = { seq: 0, hash: GENESIS_HASH };
-    let recovered: { bytes: number; savedTo: string } | undefined;
-    const size = await stat(path).then(
-      (s) => s.size,
-      () => undefined,
-    );
-    if (size !== undefined && size > 0) {
-      const { lines, tornTail } = await readLastLines(path, 1);
-      if (tornTail !== '') {
-        const savedTo = `${path}.torn-${stamp((options.now ?? (() => new Date()))())}`;
-        await writeFile(savedTo, tornTail, { mode: 0o600 });
-        await truncate(path, size - Buffer.byteLength(tornTail));
-        recovered = { bytes: Buffer.byteLength(tornTail), savedTo };
-      }
-      const lastLine = lines[0];
-      if (lastLine !== undefined) {
-        let entry: AuditEntry;
-        try {
-          entry = auditEntrySchema.parse(JSON.parse(lastLine));
-        } catch {
-          throw new Error(`audit log ${path} ends in a damaged entry; run verify and move the file aside before starting`);
-        }
-        last = { seq: entry.seq, hash: entry.hash };
-      }
+    const { keys, knownBefore } = await loadAuditKeys(path, options.signingKey);
+    const { head, recovered } = await recoverHead(path, (options.now ?? (() => new Date()))());
+    const checkpoint = await checkHead(path, head, keys);
+    const file = await open(path, 'a+', 0o600);
+    let log: AuditLog;
+    try {
+      log = new AuditLog(path, file, (await file.stat()).size, head, keys, options);
+    } catch (error) {
+      await file.close();
+      throw error;
     }
-    const file = await open(path, 'a', 0o600);
-    const log = new AuditLog(path, file, last, options);
-    if (recovered !== undefined) {
-      log.#logger.warn('audit log ended in an incomplete entry from a crash; cut it off', { path, bytes: recovered.bytes, saved_to: recovered.savedTo });
-      await log.append('audit_recovered', { type: 'system', name: 'audit' }, {
-        discarded_bytes: recovered.bytes,
-        saved_to: basename(recovered.savedTo),
-      });
+    try {
+      if (recovered !== undefined) {
+        logger.warn('audit log ended in an incomplete entry from a crash; cut it off', { path, bytes: recovered.bytes, saved_to: recovered.savedTo });
+        await log.append('audit_recovered', AUDIT_ACTOR, { discarded_bytes: recovered.bytes, saved_to: basename(recovered.savedTo) });
+      }
+      // No checkpoint for a log that has entries, or whose key was already here: it was deleted, or predates checkpoints.
+      if (checkpoint === 'missing' && (head.seq > 0 || knownBefore)) {
+        logger.warn('audit log has no signed checkpoint; starting one', { path, seq: head.seq });
+        await log.append(CHECKPOINT_MISSING, AUDIT_ACTOR, { found_seq: head.seq, found_hash: head.hash });
+      }
+      log.#checkpoints.update(log.#head);
+    } catch (error) {
+      await log.close().catch(ignore);
+      throw error;
     }
     return log;
   }
@@ -163,37 +145,56 @@ export class AuditLog {
     return this.#failure;
   }
 
+  /** Where the signed checkpoint of the head is kept. */
+  get checkpointPath(): string {
+    return this.#checkpoints.path;
+  }
+
+  /** The key checkpoints verify with (SPKI PEM): keep a copy away from the log for `agent-gateway audit verify --key`. */
+  publicKey(): string {
+    return this.#keys.publicKeyPem;
+  }
+
   addSink(sink: AuditSink): void {
     this.#sinks.push(sink);
   }
 
+  addCheckpointSink(sink: CheckpointSink): void {
+    this.#checkpoints.addSink(sink);
+  }
+
   /**
    * Adds an entry. Secrets in `details` are scrubbed first. Resolves once the entry is durable;
-   * rejects with AuditUnavailableError if the log cannot write.
+   * rejects with AuditUnavailableError if the log cannot write. Entries are written in call order.
    */
   append(event: string, actor: AuditActor, details: Record<string, unknown> = {}): Promise<AuditEntry> {
     if (this.#closed) return Promise.reject(new AuditUnavailableError({ cause: new Error('audit log closed') }));
     if (this.#failure !== undefined) return Promise.reject(new AuditUnavailableError({ cause: this.#failure }));
     const scrubbed = scrubSecrets(this.#redact ? this.#redact(details) : details) as Record<string, unknown>;
-    // Seq, prev and hash are fixed now, in call order, so the file's order is the order of append() calls.
-    const partial = { seq: this.#lastSeq + 1, ts: this.#now().toISOString(), event, actor, details: scrubbed, prev: this.#lastHash };
-    const body = entryBody(partial);
-    const hash = hashBody(body);
-    const entry: AuditEntry = { ...partial, hash };
-    this.#lastSeq = entry.seq;
-    this.#lastHash = hash;
+    return this.#enqueue(event, actor, scrubbed);
+  }
+
+  #enqueue(event: string, actor: AuditActor, details: PendingEntry['details']): Promise<AuditEntry> {
     return new Promise<AuditEntry>((resolve, reject) => {
-      this.#pending.push({ kind: 'entry', entry, line: `${body.slice(0, -1)},"hash":"${hash}"}\n`, resolve, reject });
+      this.#pending.push({ kind: 'entry', event, actor, ts: this.#now().toISOString(), details, resolve, reject });
       this.#flushing ??= this.#flush();
     });
   }
 
-  /** Writes what is pending, batch after batch, until nothing is. One write and one fsync per batch. */
+  /**
+   * Writes what is pending, batch after batch, until nothing is. One write and one fsync per batch,
+   * with the file checked before (so entries go to the file at the path) and after (so a file
+   * replaced during the write is caught before its entries are acknowledged).
+   */
   async #flush(): Promise<void> {
     try {
-      while (this.#pending.length > 0) {
+      let checked = false;
+      for (;;) {
+        if (!checked && !(await this.#guardFile())) return;
+        checked = false;
         const head = this.#pending[0];
-        if (head?.kind === 'rotation') {
+        if (head === undefined) return;
+        if (head.kind === 'rotation') {
           this.#pending.shift();
           try {
             await this.#switchFile(head.rotatedTo);
@@ -205,41 +206,73 @@ export class AuditLog {
           continue;
         }
         const batch = this.#takeBatch();
+        const data = Buffer.from(batch.map((w) => `${entryBody(w.entry).slice(0, -1)},"hash":"${w.entry.hash}"}\n`).join(''), 'utf8');
         try {
-          await writeFully(this.#file, Buffer.from(batch.map((p) => p.line).join(''), 'utf8'));
+          let offset = 0;
+          while (offset < data.length) offset += (await this.#file.write(data, offset, data.length - offset)).bytesWritten;
           await this.#file.datasync();
         } catch (error) {
-          this.#fail(error, batch);
+          this.#fail(error, batch.map((w) => w.pending));
           return;
         }
+        this.#size += data.length;
+        if (!(await this.#guardFile(batch.map((w) => w.pending)))) return;
+        checked = true;
         this.#batches += 1;
         const last = batch[batch.length - 1];
         if (last !== undefined) this.#durableSeq = last.entry.seq;
-        for (const pending of batch) pending.resolve(pending.entry);
-        this.#ship(batch.map((p) => p.entry));
+        for (const { pending, entry } of batch) pending.resolve(entry);
+        this.#ship(batch.map((w) => w.entry));
+        this.#checkpoints.update({ seq: this.#durableSeq, hash: last?.entry.hash ?? this.#head.hash });
       }
     } finally {
       this.#flushing = undefined;
     }
   }
 
-  /** The entries to write next: all up to the next rotation point (group commit), or just one. */
-  #takeBatch(): PendingEntry[] {
+  /** The entries to write next: all up to the next rotation point (group commit), or just one, chained now. */
+  #takeBatch(): Written[] {
     const limit = this.#groupCommit ? this.#pending.length : 1;
-    const batch: PendingEntry[] = [];
+    const batch: Written[] = [];
     while (batch.length < limit) {
       const next = this.#pending[0];
       if (next === undefined || next.kind !== 'entry') break;
-      batch.push(next);
       this.#pending.shift();
+      const details = typeof next.details === 'function' ? next.details(this.#head) : next.details;
+      const partial = { seq: this.#head.seq + 1, ts: next.ts, event: next.event, actor: next.actor, details, prev: this.#head.hash };
+      const entry: AuditEntry = { ...partial, hash: hashBody(entryBody(partial)) };
+      this.#head = { seq: entry.seq, hash: entry.hash };
+      batch.push({ pending: next, entry });
     }
     return batch;
+  }
+
+  /**
+   * Checks that the file at the path is still the one being written, the size the log left it. If not,
+   * repairs it (see `repairFile`) and puts the entry recording that first in the queue. False when
+   * that failed: the log has then failed, and `inFlight` with it.
+   */
+  async #guardFile(inFlight: readonly PendingEntry[] = []): Promise<boolean> {
+    try {
+      const change = await inspectFile(this.path, this.#file, this.#size);
+      if (change.kind === 'same') return true;
+      const repair = await repairFile(this.path, this.#file, this.#size, change, stamp(this.#now()));
+      this.#file = repair.file;
+      this.#size = repair.size;
+      this.#logger.error('the audit file was changed by something else; recorded it and carried on', { path: this.path, event: repair.event, ...repair.details });
+      this.#pending.unshift({ kind: 'entry', event: repair.event, actor: AUDIT_ACTOR, ts: this.#now().toISOString(), details: repair.details, resolve: ignore, reject: ignore });
+      return true;
+    } catch (error) {
+      this.#fail(error, inFlight);
+      return false;
+    }
   }
 
   async #switchFile(rotatedTo: string): Promise<void> {
     await this.#file.close();
     await rename(this.path, rotatedTo);
-    this.#file = await open(this.path, 'a', 0o600);
+    this.#file = await open(this.path, 'a+', 0o600);
+    this.#size = (await this.#file.stat()).size;
     await syncDirectory(this.path);
   }
 
@@ -283,13 +316,18 @@ export class AuditLog {
   }
 
   /**
-   * Walks the chain (through rotated files still beside it) and reports the first broken entry.
-   * Also catches entries cut from the end: the file must reach the last seq this log made durable.
+   * Walks the chain (through rotated files still beside it), holds it against the signed checkpoint
+   * and reports the first problem, explained by the log's own records of changes to its file. Also
+   * catches entries cut from the end since the last checkpoint: the file must reach the last seq
+   * this log made durable. Reads only: a replaced file is adopted by the next write.
    */
   async verify(): Promise<VerifyReport> {
     await this.#flushing;
-    const report = await verifyChain(this.path);
-    if (report.ok && report.last_seq < this.#durableSeq) {
+    await this.#checkpoints.idle();
+    // Taken before the walk: entries made durable while it runs must not count as missing.
+    const durable = this.#durableSeq;
+    const report = await verifyAuditLog(this.path, { publicKey: this.#keys.publicKey, checkpoint: this.#checkpoints.path });
+    if (report.ok && report.last_seq < durable) {
       return {
         ...report,
         ok: false,
@@ -297,7 +335,7 @@ export class AuditLog {
           file: this.path,
           line: report.entries + 1,
           seq: report.last_seq + 1,
-          reason: `entries ${report.last_seq + 1}..${this.#durableSeq} were written and are missing (cut from the end)`,
+          reason: `${seqRange(report.last_seq + 1, durable)} missing: written by this log, then cut from the end`,
         },
       };
     }
@@ -312,20 +350,24 @@ export class AuditLog {
   async rotate(): Promise<{ rotatedTo: string }> {
     if (this.#failure !== undefined || this.#closed) throw new AuditUnavailableError({ cause: this.#failure });
     const rotatedTo = `${this.path}.${stamp(this.#now())}`;
-    const previous = { previous_file: basename(rotatedTo), previous_last_seq: this.#lastSeq, previous_last_hash: this.#lastHash };
     const switched = new Promise<void>((resolve, reject) => {
       this.#pending.push({ kind: 'rotation', rotatedTo, resolve, reject });
     });
-    const anchored = this.append('log_rotated', { type: 'system', name: 'audit' }, previous);
+    const anchored = this.#enqueue('log_rotated', AUDIT_ACTOR, (before) => ({
+      previous_file: basename(rotatedTo),
+      previous_last_seq: before.seq,
+      previous_last_hash: before.hash,
+    }));
     await Promise.all([switched, anchored]);
     return { rotatedTo };
   }
 
-  /** Writes what is pending, then closes the file. Later appends are refused. */
+  /** Writes what is pending and its checkpoint, then closes the file. Later appends are refused. */
   async close(): Promise<void> {
     if (this.#closed) return;
     while (this.#flushing !== undefined) await this.#flushing;
     this.#closed = true;
+    await this.#checkpoints.idle();
     await this.#file.close();
   }
 }

@@ -1,9 +1,13 @@
 export { AuditLog } from './audit-log.js';
-export type { AuditLogOptions, AuditSink, TailFilter } from './audit-log.js';
+export type { AuditLogOptions, AuditSink, TailFilter } from './audit-log-options.js';
 export { auditActorOf, auditEntrySchema, GENESIS_HASH } from './audit-entry.js';
 export type { AuditActor, AuditEntry } from './audit-entry.js';
 export { verifyChain } from './verify-chain.js';
-export type { BrokenEntry, VerifyReport } from './verify-chain.js';
+export { verifyAuditLog } from './verify-audit-log.js';
+export type { VerifyAuditLogOptions } from './verify-audit-log.js';
+export type { BrokenEntry, CheckpointStatus, Incident, VerifyReport } from './verify-report.js';
+export { auditCheckpointSchema } from './checkpoint.js';
+export type { AuditCheckpoint, CheckpointSink } from './checkpoint.js';
 export { scrubSecrets, REDACTED } from './secret-scrubber.js';
 export { canonicalJson } from './canonical-json.js';
 export { readLastLines } from './read-last-lines.js';

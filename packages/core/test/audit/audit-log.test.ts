@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rename, rm, stat, writeFile, appendFile } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -228,10 +228,14 @@ describe('AuditLog', () => {
   });
 
   it('a log that cannot write refuses the entry and every later one', async () => {
-    const log = await AuditLog.open('/dev/full');
+    // Through a link, so the key and checkpoint the log keeps beside itself land in the test's folder.
+    await mkdir(join(dir, 'logs'), { recursive: true });
+    await symlink('/dev/full', path);
+    const log = await AuditLog.open(path);
     await expect(log.append('e', system, {})).rejects.toBeInstanceOf(AuditUnavailableError);
     await expect(log.append('e', system, {})).rejects.toMatchObject({ status: 503, code: 'audit_unavailable' });
     expect(log.failure).toBeDefined();
+    await log.close();
   });
 
   it('ships durable entries to sinks; a failing sink does not affect the log', async () => {
