@@ -63,6 +63,18 @@ function isoOrNull(ms: number | undefined): string | null {
 }
 
 /**
+ * The run as JSON will show it, detached from the tool's objects. A result JSON cannot hold (a BigInt, a
+ * throwing toJSON) is replaced: kept as it was, it would make every later GET /admin/schedule a 500.
+ */
+function keepable(run: TaskRun): TaskRun {
+  try {
+    return JSON.parse(JSON.stringify(run)) as TaskRun;
+  } catch {
+    return { ...run, result: '[not kept: the result is not JSON]' };
+  }
+}
+
+/**
  * Named tasks that call a tool on an interval or a cron schedule, each run going through the same
  * pipeline as an HTTP caller (as the task's `runAs` user: allow-list, kill switch, validation,
  * approval, audit), so a schedule can never do what its user could not. A run still going when the
@@ -267,7 +279,7 @@ export class Scheduler {
       }
       stopTimer();
       // A tool's result is caller data: what is kept and shown has passed through the scrubber.
-      record = scrubSecrets(record) as TaskRun;
+      record = keepable(scrubSecrets(record) as TaskRun);
       state.history = [...state.history, record].slice(-this.#historySize);
       await this.#gateway.audit
         ?.append('scheduled_run', auditActorOf(actor), { task: name, tool, run_as: runAs, outcome: record.outcome, ...(record.error === undefined ? {} : { code: record.error.code }) })

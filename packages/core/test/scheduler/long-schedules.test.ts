@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { z } from 'zod';
 import { MAX_TIMER_DELAY_MS } from '../../src/index.js';
 import { datesIn, request, schedulerGateway } from './scheduler-fixture.js';
 
@@ -110,6 +111,16 @@ describe('long schedules', () => {
     expect(byName.get('most-ms')?.runs).toBe(3);
     expect(byName.get('leap-day')?.runs).toBe(1);
     expect(byName.get('off')).toMatchObject({ runs: 0, next_run_at: null });
+    await gateway.close();
+  });
+
+  it('a result JSON cannot hold (a BigInt) is not kept, so the list still answers 200', async () => {
+    const { gateway, adminToken } = await schedulerGateway();
+    gateway.registerTool({ name: 'odd', description: 'returns a BigInt', args: z.object({}), run: () => ({ big: 10n }) });
+    await gateway.scheduler.upsert({ name: 'odd', tool: 'odd', every: '1h', runAs: 'bot' });
+    await expect(gateway.scheduler.runNow('odd')).resolves.toMatchObject({ outcome: 'ok', result: '[not kept: the result is not JSON]' });
+    const listed = await request(gateway, 'GET', '/admin/schedule', adminToken);
+    expect(listed.status, listed.text).toBe(200);
     await gateway.close();
   });
 });

@@ -3,12 +3,12 @@ import { Gateway, isEventStream, silentLogger, systemCaller, type GatewayOptions
 
 const system = { actor: systemCaller('test') };
 
-/** A gateway with an admin, an agent `bot` allowed `count` and `login`, and those two tools. */
+/** A gateway with an admin, an agent `bot` allowed `count`, `login` and `odd`, and the first two tools. */
 export async function schedulerGateway(options: GatewayOptions = {}): Promise<{ gateway: Gateway; runs: unknown[]; adminToken: string }> {
   const runs: unknown[] = [];
   const gateway = new Gateway({ logger: silentLogger, auth: { passwordHashing: { logN: 4, r: 1, p: 1 } }, ...options });
   await gateway.auth.createUser({ username: 'root', password: 'root-password', role: 'admin' }, system);
-  await gateway.auth.createUser({ username: 'bot', password: 'bot-password', role: 'agent', tools: ['count', 'login'] }, system);
+  await gateway.auth.createUser({ username: 'bot', password: 'bot-password', role: 'agent', tools: ['count', 'login', 'odd'] }, system);
   await gateway.auth.createUser({ username: 'other', password: 'other-password', role: 'agent', tools: ['nothing.*'] }, system);
   gateway
     .registerTool({ name: 'count', description: 'records each run', args: z.object({ n: z.number().int() }).strict(), run: ({ n }) => (runs.push(n), n) })
