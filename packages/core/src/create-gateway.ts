@@ -2,6 +2,7 @@ import { DockerRunner, SandboxPool } from '@agent-gateway/sandbox';
 import { AuditLog } from './audit/audit-log.js';
 import { FileRevocationStore } from './auth/file-revocation-store.js';
 import { FileUserStore } from './auth/file-user-store.js';
+import { withUsersFileLock } from './auth/users-file-lock.js';
 import { ContentFilter } from './guards/content-filter.js';
 import { KillSwitch } from './guards/kill-switch.js';
 import { FileRedactionRuleStore, RedactionRules } from './redaction/redaction-rules.js';
@@ -24,6 +25,16 @@ export interface CreateGatewayOptions extends Omit<GatewayOptions, 'auth' | 'bod
  * does not exist yet.
  */
 export async function createGatewayFromConfig(config: GatewayConfig, options: CreateGatewayOptions = {}): Promise<Gateway> {
+  // Processes starting together (cluster mode) take turns: the first brings the users file up to date
+  // and creates the bootstrap admin, the others then read it, so all agree on every user's instance id.
+  const gateway =
+    options.auth?.userStore === undefined ? await withUsersFileLock(config.users.path, () => setUp(config, options)) : await setUp(config, options);
+  // Tasks are loaded here and started by the host (`gateway.scheduler.start()`) once its tools are registered.
+  await gateway.scheduler.load();
+  return gateway;
+}
+
+async function setUp(config: GatewayConfig, options: CreateGatewayOptions): Promise<Gateway> {
   const { auth, sandboxToolsDir, ...rest } = options;
   const userStore = auth?.userStore ?? (await FileUserStore.open(config.users.path));
   // Revocations outlive a restart, which matters once tokens do (a fixed AGENT_GATEWAY_JWT_SECRET).
@@ -69,13 +80,13 @@ export async function createGatewayFromConfig(config: GatewayConfig, options: Cr
       revocationStore,
       accessTtlSeconds: config.tokens.accessTtlSeconds,
       refreshTtlSeconds: config.tokens.refreshTtlSeconds,
+      refreshGraceSeconds: config.tokens.refreshGraceSeconds,
+      hashSlots: { maxConcurrent: config.login.maxConcurrentHashes, maxQueued: config.login.maxQueuedHashes },
       ...(secret === undefined ? {} : { signingKey: { algorithm: 'HS256', secret: secret.reveal() } }),
       ...auth,
     },
   });
   const { created } = await gateway.auth.bootstrapAdmin(config.admin.username, config.admin.password.reveal());
   if (created) gateway.logger.info('created the bootstrap admin', { username: config.admin.username });
-  // Tasks are loaded here and started by the host (`gateway.scheduler.start()`) once its tools are registered.
-  await gateway.scheduler.load();
   return gateway;
 }

@@ -254,7 +254,7 @@ export class Gateway {
     let caller = approval.caller;
     try {
       if (caller.kind === 'user') {
-        const current = await this.auth.callerFor(caller.id);
+        const current = await this.auth.callerFor(caller.id, caller.userId);
         caller = { ...current, ...(approval.caller.tokenId === undefined ? {} : { tokenId: approval.caller.tokenId }) };
       }
       // The switch may have been thrown while the call waited for its approval.

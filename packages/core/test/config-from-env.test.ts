@@ -20,7 +20,8 @@ describe('configFromEnv', () => {
     const config = configFromEnv(REQUIRED);
     expect(config.admin.username).toBe('admin');
     expect(config.admin.password.reveal()).toBe('pw');
-    expect(config.tokens).toEqual({ accessTtlSeconds: 3600, refreshTtlSeconds: 604800 });
+    expect(config.tokens).toEqual({ accessTtlSeconds: 3600, refreshTtlSeconds: 604800, refreshGraceSeconds: 15 });
+    expect(config.login).toEqual({ maxConcurrentHashes: 2, maxQueuedHashes: 32 });
     expect(config.http).toEqual({ bodyLimitBytes: 1048576, protectMetrics: false });
     expect(config.sandbox).toEqual({ workerPath: undefined, poolSize: 2, workerTimeoutMs: 5000, dockerImage: 'python:3.11-slim' });
     expect(config.vault).toEqual({ address: undefined, token: undefined, kvMount: 'secret', kvPrefix: 'intelli/providers' });
@@ -32,6 +33,9 @@ describe('configFromEnv', () => {
       AGENT_GATEWAY_ADMIN_PASS: ' spaces kept ',
       AGENT_GATEWAY_ACCESS_EXPIRE: '60',
       AGENT_GATEWAY_REFRESH_EXPIRE: '120',
+      AGENT_GATEWAY_REFRESH_GRACE: '0',
+      AGENT_GATEWAY_LOGIN_CONCURRENCY: '1',
+      AGENT_GATEWAY_LOGIN_QUEUE: '0',
       AGENT_GATEWAY_BODY_LIMIT: '2048',
       SANDBOX_WORKER_PATH: '/opt/worker.py',
       SANDBOX_POOL_SIZE: '4',
@@ -44,7 +48,8 @@ describe('configFromEnv', () => {
     });
     expect(config.admin.username).toBe('root@example');
     expect(config.admin.password.reveal()).toBe(' spaces kept ');
-    expect(config.tokens).toEqual({ accessTtlSeconds: 60, refreshTtlSeconds: 120 });
+    expect(config.tokens).toEqual({ accessTtlSeconds: 60, refreshTtlSeconds: 120, refreshGraceSeconds: 0 });
+    expect(config.login).toEqual({ maxConcurrentHashes: 1, maxQueuedHashes: 0 });
     expect(config.http.bodyLimitBytes).toBe(2048);
     expect(configFromEnv({ ...REQUIRED, AGENT_GATEWAY_METRICS_AUTH: 'true' }).http.protectMetrics).toBe(true);
     expect(config.sandbox).toEqual({
@@ -93,6 +98,9 @@ describe('configFromEnv', () => {
     ['VAULT_KV_MOUNT', 'a/../b', /must not contain \.\./],
     ['VAULT_KV_PREFIX', 'has space', /expected path segments/],
     ['AGENT_GATEWAY_METRICS_AUTH', 'yes', /expected true or false/],
+    ['AGENT_GATEWAY_REFRESH_GRACE', '301', /at most 300 seconds/],
+    ['AGENT_GATEWAY_LOGIN_CONCURRENCY', '0', /at least 1 password hashes/],
+    ['AGENT_GATEWAY_LOGIN_QUEUE', '-1', /expected a whole number of logins/],
   ])('%s=%j fails with a message naming the variable and the value', (name, value, message) => {
     const error = configError({ ...REQUIRED, [name]: value });
     expect(error.message).toContain(`${name}: `);

@@ -3,6 +3,7 @@ import { EventEmitter } from 'eventemitter3';
 import { GatewayError, NotFoundError, ToolFailedError } from '../errors/index.js';
 import type { Logger } from '../logging/logger.js';
 import type { Caller } from '../pipeline/caller.js';
+import { sameUsername } from '../auth/username.js';
 import { setLongTimeout, type LongTimeout } from '../timers/long-timeout.js';
 import { digestOf, FINAL_STATES, type Approval, type ApprovalState } from './approval.js';
 import { ApprovalConflictError, ApprovalDigestMismatchError, SelfApprovalError } from './approval-errors.js';
@@ -195,7 +196,7 @@ export class ApprovalQueue extends EventEmitter<ApprovalQueueEvents> {
   async #pendingFor(id: string, decider: Caller): Promise<Approval> {
     const approval = await this.get(id);
     if (approval.state !== 'pending') throw new ApprovalConflictError(id, approval.state);
-    if (!this.#allowSelfApproval && decider.kind === 'user' && approval.caller.kind === 'user' && decider.id === approval.caller.id) {
+    if (!this.#allowSelfApproval && decider.kind === 'user' && approval.caller.kind === 'user' && sameUsername(decider.id, approval.caller.id)) {
       throw new SelfApprovalError();
     }
     return approval;

@@ -10,10 +10,14 @@ export interface GatewayConfig {
   readonly tokens: {
     readonly accessTtlSeconds: number;
     readonly refreshTtlSeconds: number;
+    /** A rotated refresh token presented again within this many seconds gets the same pair (0: never). */
+    readonly refreshGraceSeconds: number;
     /** Undefined: a random key per start. */
     readonly jwtSecret: SecretValue | undefined;
   };
   readonly users: { readonly path: string };
+  /** Bounds on password hashing: how many run at once, how many logins may wait for one. */
+  readonly login: { readonly maxConcurrentHashes: number; readonly maxQueuedHashes: number };
   readonly audit: { readonly path: string };
   /** Where redaction rules, the kill switch and content-filter rules are kept. */
   readonly stateDir: string;
@@ -72,9 +76,11 @@ export function configFromEnv(env: Env = process.env): GatewayConfig {
     tokens: {
       accessTtlSeconds: v.AGENT_GATEWAY_ACCESS_EXPIRE,
       refreshTtlSeconds: v.AGENT_GATEWAY_REFRESH_EXPIRE,
+      refreshGraceSeconds: v.AGENT_GATEWAY_REFRESH_GRACE,
       jwtSecret: v.AGENT_GATEWAY_JWT_SECRET,
     },
     users: { path: v.AGENT_GATEWAY_USERS_PATH },
+    login: { maxConcurrentHashes: v.AGENT_GATEWAY_LOGIN_CONCURRENCY, maxQueuedHashes: v.AGENT_GATEWAY_LOGIN_QUEUE },
     audit: { path: v.AGENT_GATEWAY_AUDIT_PATH },
     stateDir: v.AGENT_GATEWAY_STATE_DIR,
     rateLimits: { perTokenPerMinute: v.AGENT_GATEWAY_RATE_LIMIT, globalPerMinute: v.AGENT_GATEWAY_RATE_LIMIT_GLOBAL },

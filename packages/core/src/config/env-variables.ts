@@ -72,6 +72,9 @@ export const envSchema = z
     .transform((value) => new SecretValue(value)),
   AGENT_GATEWAY_ACCESS_EXPIRE: wholeNumber(1, ONE_YEAR_SECONDS, 'seconds', 3600),
   AGENT_GATEWAY_REFRESH_EXPIRE: wholeNumber(1, ONE_YEAR_SECONDS, 'seconds', 604800),
+  AGENT_GATEWAY_REFRESH_GRACE: wholeNumber(0, 300, 'seconds', 15),
+  AGENT_GATEWAY_LOGIN_CONCURRENCY: wholeNumber(1, 64, 'password hashes', 2),
+  AGENT_GATEWAY_LOGIN_QUEUE: wholeNumber(0, 10_000, 'logins', 32),
   AGENT_GATEWAY_JWT_SECRET: optionalString().pipe(
     z
       .string()
@@ -149,6 +152,9 @@ export const ENV_VARIABLES: readonly EnvVariableDoc[] = [
   { name: 'AGENT_GATEWAY_ADMIN_PASS', default: '(required)', description: 'Bootstrap admin password', secret: true },
   { name: 'AGENT_GATEWAY_ACCESS_EXPIRE', default: '`3600`', description: 'Access token TTL (seconds)', secret: false },
   { name: 'AGENT_GATEWAY_REFRESH_EXPIRE', default: '`604800`', description: 'Refresh token TTL (seconds)', secret: false },
+  { name: 'AGENT_GATEWAY_REFRESH_GRACE', default: '`15`', description: 'How long after a refresh token is rotated the same token may come again (a client retrying) and get the same new pair instead of revoking its session (seconds; 0: off)', secret: false },
+  { name: 'AGENT_GATEWAY_LOGIN_CONCURRENCY', default: '`2`', description: 'Password hashes (scrypt, 128 MiB each) run at once; other logins wait in the queue', secret: false },
+  { name: 'AGENT_GATEWAY_LOGIN_QUEUE', default: '`32`', description: 'Logins that may wait for a password hash; beyond it a login gets `503 auth_busy` with `Retry-After` at once', secret: false },
   { name: 'AGENT_GATEWAY_JWT_SECRET', default: '(random at start)', description: 'HS256 signing secret, at least 32 bytes; unset means a new random key each start, so a restart invalidates every token', secret: true },
   { name: 'AGENT_GATEWAY_USERS_PATH', default: '`agent-gateway/users.json`', description: 'Users file (scrypt hashes, mode 0600)', secret: false },
   { name: 'AGENT_GATEWAY_AUDIT_PATH', default: '`agent-gateway/audit.log`', description: 'Audit log (JSON Lines, hash-chained, mode 0600)', secret: false },

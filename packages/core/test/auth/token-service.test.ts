@@ -194,6 +194,19 @@ describe('bootstrap and createGatewayFromConfig', () => {
     await third.close();
   });
 
+  it('takes the login queue and the refresh grace from AGENT_GATEWAY_LOGIN_* and AGENT_GATEWAY_REFRESH_GRACE', async () => {
+    const gateway = await createGatewayFromConfig(
+      config({ AGENT_GATEWAY_ADMIN_PASS: 'pw', AGENT_GATEWAY_LOGIN_CONCURRENCY: '1', AGENT_GATEWAY_LOGIN_QUEUE: '0', AGENT_GATEWAY_REFRESH_GRACE: '0' }),
+      { logger: silentLogger, workerPool: noPool, auth: { passwordHashing: FAST } },
+    );
+    const results = await Promise.allSettled([1, 2, 3].map((i) => gateway.auth.login('admin', 'pw', { address: `a${i}` })));
+    expect(results.map((r) => (r.status === 'fulfilled' ? 200 : (r.reason as { status: number }).status))).toEqual([200, 503, 503]);
+    const pair = results[0]?.status === 'fulfilled' ? results[0].value : undefined;
+    await gateway.auth.refresh(pair?.refreshToken ?? '');
+    await expect(gateway.auth.refresh(pair?.refreshToken ?? '')).rejects.toMatchObject({ code: 'invalid_token' });
+    await gateway.close();
+  });
+
   it('refuses a short AGENT_GATEWAY_JWT_SECRET without printing it', () => {
     expect(() => config({ AGENT_GATEWAY_ADMIN_PASS: 'pw', AGENT_GATEWAY_JWT_SECRET: 'short-secret' })).toThrow(
       /AGENT_GATEWAY_JWT_SECRET: must be at least 32 bytes/,

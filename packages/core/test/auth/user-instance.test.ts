@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeJwt, SignJWT } from 'jose';
 import { describe, expect, it, onTestFinished } from 'vitest';
+import { z } from 'zod';
 import { FileUserStore, Gateway, normalizeUsername, silentLogger, systemCaller } from '../../src/index.js';
 
 const FAST = { logN: 10, r: 8, p: 1 };
@@ -69,6 +70,46 @@ describe('tokens are bound to the user instance (issue 14, defect 4)', () => {
     await g.auth.createUser({ username: 'bot', password: 'bot-password', role: 'agent' }, system);
     await expect(g.auth.callerFor('bot', before.userId)).rejects.toMatchObject({ status: 401 });
     await expect(g.auth.callerFor('BOT')).resolves.toMatchObject({ id: 'bot' });
+  });
+});
+
+describe('held calls and the user instance', () => {
+  function gatewayWithHeldTool(): { g: Gateway; runs: string[] } {
+    const runs: string[] = [];
+    const g = gateway().registerTool({
+      name: 'risky',
+      description: 'held for approval',
+      args: z.object({}),
+      requiresApproval: true,
+      run: (_args, context) => {
+        runs.push(context.caller.id);
+        return { ok: true };
+      },
+    });
+    return { g, runs };
+  }
+
+  it('a call approved after its user was deleted and created again does not run as the new user', async () => {
+    const { g, runs } = gatewayWithHeldTool();
+    await g.auth.createUser({ username: 'bot', password: 'bot-password', role: 'agent' }, system);
+    await g.auth.createUser({ username: 'boss', password: 'boss-password', role: 'approver' }, system);
+    const held = await g.callTool({ tool: 'risky', args: {} }, { caller: await g.auth.callerFor('bot') });
+    await g.auth.deleteUser('bot', system);
+    await g.auth.createUser({ username: 'bot', password: 'bot-password', role: 'agent' }, system);
+    const decided = await g.approvals.approve(held.status === 'pending' ? held.approvalId : '', await g.auth.callerFor('boss'));
+    expect(decided).toMatchObject({ state: 'failed', error: { status: 401 } });
+    expect(runs).toEqual([]);
+    await g.close();
+  });
+
+  it('another spelling of the requester is still the requester: no self-approval', async () => {
+    const { g, runs } = gatewayWithHeldTool();
+    // A host may name callers itself; `Alice` and `alice` are one person.
+    const held = await g.callTool({ tool: 'risky', args: {} }, { caller: { kind: 'user', id: 'Alice', role: 'agent' } });
+    const id = held.status === 'pending' ? held.approvalId : '';
+    await expect(g.approvals.approve(id, { kind: 'user', id: 'alice', role: 'approver' })).rejects.toMatchObject({ status: 403 });
+    expect(runs).toEqual([]);
+    await g.close();
   });
 });
 

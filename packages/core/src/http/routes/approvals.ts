@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { ApprovalChange } from '../../approvals/approval-queue.js';
 import { approvalEventStream } from '../../approvals/approval-stream.js';
+import { sameUsername } from '../../auth/username.js';
 import { summaryOf } from '../../approvals/approval.js';
 import { NotFoundError } from '../../errors/index.js';
 import type { Caller } from '../../pipeline/caller.js';
@@ -82,7 +83,7 @@ export const approvalsRoutes = [
       const id = params.id ?? '';
       const approval = await gateway.approvals.get(id);
       // Only its caller and the people who decide may see a held call; to others it does not exist.
-      if (!isApprover(caller) && approval.caller.id !== caller.id) throw new NotFoundError(`no approval ${JSON.stringify(id)}`);
+      if (!isApprover(caller) && !(approval.caller.kind === 'user' && sameUsername(approval.caller.id, caller.id))) throw new NotFoundError(`no approval ${JSON.stringify(id)}`);
       const current = query.wait === undefined ? approval : await gateway.approvals.wait(id, query.wait * 1000, signal);
       return jsonResponse(200, gateway.approvalView(current));
     },

@@ -1,0 +1,70 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readFile, rm, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export interface UsersFileLockOptions {
+  /** How long to wait for another process's setup before giving up. Default 60 s. */
+  readonly timeoutMs?: number;
+  /** A lock older than this is taken to be left over from a crash. Default 120 s. */
+  readonly staleMs?: number;
+}
+
+/**
+ * Runs `task` holding `<path>.lock`, so processes that start together (cluster mode) set up one users
+ * file one after another: the first brings it up to date and creates the bootstrap admin, and the
+ * others read what it wrote. Without this each would mint its own instance ids, and a token issued by
+ * one process would name a user instance the others have never seen. A lock whose process is gone
+ * (or that is older than `staleMs`) is taken over.
+ */
+export async function withUsersFileLock<T>(path: string, task: () => Promise<T>, options: UsersFileLockOptions = {}): Promise<T> {
+  const lockPath = `${path}.lock`;
+  const owner = `${process.pid} ${randomBytes(8).toString('hex')}`;
+  const deadline = Date.now() + (options.timeoutMs ?? 60_000);
+  await mkdir(dirname(lockPath), { recursive: true, mode: 0o700 });
+  while (!(await tryCreate(lockPath, owner))) {
+    if (await isAbandoned(lockPath, options.staleMs ?? 120_000)) {
+      await rm(lockPath, { force: true });
+      continue;
+    }
+    if (Date.now() > deadline) throw new Error(`users file ${path} is locked by another process (${lockPath}); if none is starting, remove the lock file`);
+    await sleep(25);
+  }
+  try {
+    return await task();
+  } finally {
+    // Only our own lock: one taken over as stale belongs to its new holder.
+    if ((await readFile(lockPath, 'utf8').catch(() => '')) === owner) await rm(lockPath, { force: true });
+  }
+}
+
+async function tryCreate(lockPath: string, owner: string): Promise<boolean> {
+  try {
+    const handle = await open(lockPath, 'wx', 0o600);
+    try {
+      await handle.writeFile(owner, 'utf8');
+    } finally {
+      await handle.close();
+    }
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  }
+}
+
+async function isAbandoned(lockPath: string, staleMs: number): Promise<boolean> {
+  const [text, info] = await Promise.all([readFile(lockPath, 'utf8').catch(() => undefined), stat(lockPath).catch(() => undefined)]);
+  // Gone meanwhile, or still being written by its creator: try again rather than judge it.
+  if (text === undefined || info === undefined) return false;
+  if (Date.now() - info.mtimeMs > staleMs) return true;
+  const pid = Number(text.split(' ')[0]);
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (error) {
+    // EPERM: the process exists but is someone else's.
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
