@@ -6,7 +6,7 @@ import { silentLogger } from '../logging/logger.js';
 import { auditEntrySchema, entryBody, hashBody, type AuditActor, type AuditEntry } from './audit-entry.js';
 import { CheckpointWriter } from './checkpoint-writer.js';
 import type { AuditLogOptions, AuditSink, TailFilter } from './audit-log-options.js';
-import { checkpointPathOf, loadAuditKeys, type AuditKeys, type CheckpointSink } from './checkpoint.js';
+import { checkpointPathOf, loadAuditKeys, type AuditCheckpoint, type AuditKeys, type CheckpointSink } from './checkpoint.js';
 import { inspectFile, repairFile } from './file-guard.js';
 import { CHECKPOINT_MISSING } from './incidents.js';
 import { checkHead, recoverHead, stamp, type Head } from './open-log.js';
@@ -148,6 +148,11 @@ export class AuditLog {
   /** Where the signed checkpoint of the head is kept. */
   get checkpointPath(): string {
     return this.#checkpoints.path;
+  }
+
+  /** The checkpoint last written beside the log (and sent to the checkpoint sinks). */
+  get lastCheckpoint(): AuditCheckpoint | undefined {
+    return this.#checkpoints.last;
   }
 
   /** The key checkpoints verify with (SPKI PEM): keep a copy away from the log for `agent-gateway audit verify --key`. */

@@ -156,6 +156,10 @@ async function withKeptCopy(found: FileResult['incidents'][number], dir: string)
  */
 export async function walkChain(path: string, options: WalkOptions): Promise<Walk> {
   const maxFiles = options.maxFiles ?? 1000;
+  if (!(await exists(path))) {
+    const missing = { file: path, line: 1, reason: 'the log file is missing (deleted or moved away)' };
+    return { report: { ok: false, files: [], entries: 0, last_seq: 0, last_hash: GENESIS_HASH, first_broken: missing }, lastFileLines: 0 };
+  }
   const chain: string[] = [path];
   let anchoredTo: { file: string; hash: string } | undefined;
   for (;;) {

@@ -13,14 +13,15 @@ export async function writeFileAtomic(path: string, content: string): Promise<vo
   const temp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
   const file = await open(temp, 'wx', 0o600);
   try {
-    await file.writeFile(content, 'utf8');
-    await file.sync();
-  } finally {
-    await file.close();
-  }
-  try {
+    try {
+      await file.writeFile(content, 'utf8');
+      await file.sync();
+    } finally {
+      await file.close();
+    }
     await rename(temp, path);
   } catch (error) {
+    // A failed write (disk full) or rename must not leave a temp file behind each time.
     await rm(temp, { force: true });
     throw error;
   }

@@ -81,8 +81,9 @@ describe('the log file changed under a running log', () => {
     expect(report).toMatchObject({ ok: true, incidents: [{ note: expect.stringMatching(/missing the last 1 entries, which were written back/) }] });
   });
 
-  it('rm: a new file is started with every entry the log wrote, and the deletion recorded', async () => {
+  it('rm: verify says so; the next write starts a new file with every entry the log wrote, and records the deletion', async () => {
     await unlink(path);
+    await expect(log.verify()).resolves.toMatchObject({ ok: false, first_broken: { reason: expect.stringMatching(/log file is missing/) } });
     await appendAfter();
     const onDisk = await entries();
     expect(onDisk.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AuditEntry, VerifyReport } from '../../src/index.js';
+import { verifyAuditLog, type AuditCheckpoint, type AuditEntry, type VerifyReport } from '../../src/index.js';
 import { createConformanceGateway, USERS, type ConformanceGateway } from './conformance-gateway.js';
 import { getJson, postJson } from './http-client.js';
 import { login, type Session } from './sessions.js';
@@ -99,6 +99,16 @@ export function describeAuditConformance(name: string, start: StartServer): void
       const report = response.json<VerifyReport>();
       expect(report).toMatchObject({ ok: true });
       expect(report.entries).toBeGreaterThan(5);
+    });
+
+    it('GET /admin/audit/checkpoint publishes the public key and the signed head; verifyAuditLog accepts both', async () => {
+      const response = await getJson(url('/admin/audit/checkpoint'), admin.token);
+      expect(response.status, response.text).toBe(200);
+      const { public_key, checkpoint } = response.json<{ public_key: string; checkpoint: AuditCheckpoint }>();
+      expect(public_key).toMatch(/^-----BEGIN PUBLIC KEY-----/);
+      expect(checkpoint).toMatchObject({ type: 'agent-gateway.audit-checkpoint', seq: expect.any(Number) });
+      await expect(verifyAuditLog(conformance.auditPath, { publicKey: public_key, checkpoint })).resolves.toMatchObject({ ok: true });
+      expectError(await getJson(url('/admin/audit/checkpoint'), agent.token), 403, 'forbidden');
     });
 
     it('POST /admin/audit/rotate starts a new file that keeps the chain verifiable', async () => {

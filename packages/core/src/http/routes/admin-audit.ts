@@ -45,6 +45,16 @@ export const adminAuditRoutes = [
     },
   }),
   defineRoute({
+    method: 'GET',
+    path: '/admin/audit/checkpoint',
+    summary: "The audit log's public key (PEM, for `agent-gateway audit verify --key`) and its latest signed checkpoint",
+    auth: ['admin', 'approver'],
+    handle({ gateway }) {
+      const audit = auditLogOf(gateway);
+      return jsonResponse(200, { public_key: audit.publicKey(), checkpoint: audit.lastCheckpoint ?? null });
+    },
+  }),
+  defineRoute({
     method: 'POST',
     path: '/admin/audit/rotate',
     summary: 'Move the audit file aside and start a new one anchored to it (the chain stays verifiable)',
