@@ -9,6 +9,12 @@ export interface IsolationReport {
   readonly bwrap: boolean;
   /** Why bwrap is not used, when it is not. */
   readonly bwrapReason?: string;
+  /**
+   * Workers die with the gateway even when it is killed outright (SIGKILL, OOM): bubblewrap's
+   * `--die-with-parent`, or else util-linux `setpriv --pdeathsig KILL`. Without it a worker ends on
+   * stdin EOF, which a worker stuck in a tool never reads.
+   */
+  readonly dieWithParent: boolean;
   readonly heapLimitMb: number | undefined;
 }
 
@@ -19,10 +25,17 @@ export function detectBwrap(): { usable: boolean; reason?: string } {
   const probe = spawnSync('bwrap', ['--ro-bind', '/', '/', '--unshare-all', '--die-with-parent', '--', 'true'], {
     stdio: 'ignore',
     timeout: 5000,
+    killSignal: 'SIGKILL',
   });
   if (probe.error !== undefined) return { usable: false, reason: `bwrap not available: ${probe.error.message}` };
   if (probe.status !== 0) return { usable: false, reason: `bwrap cannot create namespaces here (exit ${probe.status})` };
   return { usable: true };
+}
+
+/** Whether util-linux `setpriv --pdeathsig` works here (Linux; what a worker without bubblewrap uses to die with the gateway). */
+export function detectParentDeathSignal(): boolean {
+  const probe = spawnSync('setpriv', ['--pdeathsig', 'KILL', '--', 'true'], { stdio: 'ignore', timeout: 5000, killSignal: 'SIGKILL' });
+  return probe.error === undefined && probe.status === 0;
 }
 
 /** The permission flag this Node knows: `--permission` from Node 22.13/23.5, before that `--experimental-permission`. */
@@ -36,12 +49,14 @@ export interface WorkerCommandOptions {
   readonly toolsDir: string | undefined;
   readonly heapLimitMb: number;
   readonly bwrap: boolean;
+  /** Without bwrap: start the worker under `setpriv --pdeathsig KILL` (see `detectParentDeathSignal`). */
+  readonly parentDeathSignal?: boolean;
 }
 
 /**
  * The command that starts one worker: `python3` for a `.py` worker, otherwise Node with the
  * permission model (read: the worker, its tools, scratch; write: scratch only) and a heap limit;
- * the whole wrapped in bubblewrap when that is usable.
+ * the whole wrapped in bubblewrap when that is usable (else in `setpriv --pdeathsig KILL` when asked).
  */
 export function workerCommand(options: WorkerCommandOptions): { command: string; args: string[]; permissionModel: boolean } {
   const { workerPath, scratchDir, toolsDir } = options;
@@ -67,7 +82,11 @@ export function workerCommand(options: WorkerCommandOptions): { command: string;
       workerPath,
     ];
   }
-  if (!options.bwrap) return { command, args, permissionModel };
+  if (!options.bwrap) {
+    // SIGKILL to the worker when the gateway's thread that spawned it dies, however it died.
+    if (options.parentDeathSignal === true) return { command: 'setpriv', args: ['--pdeathsig', 'KILL', '--', command, ...args], permissionModel };
+    return { command, args, permissionModel };
+  }
   const visible = [dirname(workerPath), ...(toolsDir === undefined ? [] : [toolsDir])];
   return {
     command: 'bwrap',

@@ -3,8 +3,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { detectBwrap, scrubbedEnvironment, workerCommand, type IsolationMode, type IsolationReport } from './isolation.js';
+import { detectBwrap, detectParentDeathSignal, scrubbedEnvironment, workerCommand, type IsolationMode, type IsolationReport } from './isolation.js';
 import { SandboxError } from './sandbox-error.js';
+import { WaitQueue } from './wait-queue.js';
 import { WorkerProcess } from './worker-process.js';
 
 /** Minimal logging surface (the gateway's Logger fits). */
@@ -23,6 +24,8 @@ export interface SandboxPoolOptions {
   readonly timeoutMs?: number;
   /** Calls allowed to wait for a free worker; beyond it `sandbox_busy`. Default 100. */
   readonly maxQueue?: number;
+  /** How long a call may wait for a free worker (all busy, or being replaced); past it `sandbox_busy`. Default 30000 ms. */
+  readonly queueTimeoutMs?: number;
   /** Tool modules the bundled worker's `run` action may load (`<toolsDir>/<name>.mjs`). */
   readonly toolsDir?: string;
   /** V8 heap limit of a JavaScript worker. Default 128 MiB. */
@@ -33,7 +36,14 @@ export interface SandboxPoolOptions {
   readonly scratchRoot?: string;
   /** Variables given to workers on purpose (their environment is otherwise empty). */
   readonly env?: Readonly<Record<string, string>>;
+  /** Between SIGTERM and SIGKILL when the pool closes. Default 500 ms. */
   readonly killGraceMs?: number;
+  /** How often an idle worker is pinged; one that misses its ping is killed and replaced. Default 5000 ms. */
+  readonly pingIntervalMs?: number;
+  /** How long a ping (from the interval or `health()`) may take before the worker counts as hung. Default 1000 ms. */
+  readonly pingTimeoutMs?: number;
+  /** How long a new worker may take to answer its first ping; it gets no call before. Default 10000 ms. */
+  readonly startTimeoutMs?: number;
   /** First wait before restarting a crashed worker; doubles per consecutive crash up to `maxRestartDelayMs`. */
   readonly restartDelayMs?: number;
   readonly maxRestartDelayMs?: number;
@@ -57,14 +67,14 @@ interface Slot {
   readonly index: number;
   worker: WorkerProcess | undefined;
   scratch: string | undefined;
+  /** Held by a call or a ping, from checkout until the answer or the worker's death. */
   busy: boolean;
+  /** Its worker has not answered its first ping yet (it counts as not alive). */
+  starting: boolean;
+  /** The ping in flight, shared by every `health()` that asks meanwhile. */
+  ping: { readonly worker: WorkerProcess; readonly answered: Promise<boolean> } | undefined;
   crashes: number;
   restartTimer: NodeJS.Timeout | undefined;
-}
-
-interface Waiter {
-  resolve(slot: Slot): void;
-  reject(error: SandboxError): void;
 }
 
 /** The bundled worker, shipped beside the build (`worker/worker.mjs`). */
@@ -74,8 +84,11 @@ const silent: SandboxLogger = { info() {}, warn() {}, error() {} };
 
 /**
  * A pool of persistent worker processes. A call takes an idle worker (or waits in a bounded queue),
- * is sent over the line protocol, and must answer within the timeout: a hung worker is killed and
- * replaced, a crashed one is replaced with backoff, and only the call in flight on it fails.
+ * is sent over the line protocol, and must answer within the timeout. Idle workers are pinged on an
+ * interval. A worker that misses a ping or a call's timeout is hung: its process group is killed and
+ * it is replaced; a crashed one is replaced with backoff; only the call in flight on it fails. A worker
+ * is never handed out while a call or a ping is in flight on it; its slot waits until a replacement
+ * has answered a first ping.
  */
 export class SandboxPool extends EventEmitter<{ restart: [{ index: number; reason: string }] }> {
   readonly size: number;
@@ -84,10 +97,12 @@ export class SandboxPool extends EventEmitter<{ restart: [{ index: number; reaso
   readonly #options: SandboxPoolOptions;
   readonly #workerPath: string;
   readonly #maxQueue: number;
+  readonly #queue: WaitQueue<Slot>;
   readonly #logger: SandboxLogger;
   readonly #slots: Slot[];
-  readonly #waiters: Waiter[] = [];
   readonly #scratchRoot: string;
+  readonly #pingTimeoutMs: number;
+  readonly #pinger: NodeJS.Timeout;
   #restarts = 0;
   #closed = false;
 
@@ -97,24 +112,36 @@ export class SandboxPool extends EventEmitter<{ restart: [{ index: number; reaso
     this.size = options.size ?? 2;
     this.timeoutMs = options.timeoutMs ?? 5000;
     this.#maxQueue = options.maxQueue ?? 100;
+    this.#queue = new WaitQueue(this.#maxQueue, options.queueTimeoutMs ?? 30_000);
     this.#workerPath = resolve(options.workerPath ?? BUNDLED_WORKER_PATH);
     this.#logger = options.logger ?? silent;
     this.isolation = isolation;
     this.#scratchRoot = scratchRoot;
+    this.#pingTimeoutMs = options.pingTimeoutMs ?? 1000;
     this.#slots = Array.from({ length: this.size }, (_, index) => ({
       index,
       worker: undefined,
       scratch: undefined,
       busy: false,
+      starting: false,
+      ping: undefined,
       crashes: 0,
       restartTimer: undefined,
     }));
+    this.#pinger = setInterval(() => {
+      for (const slot of this.#slots) if (!slot.busy) void this.#ping(slot);
+    }, options.pingIntervalMs ?? 5000);
+    this.#pinger.unref();
   }
 
   /** Starts the workers. Isolation is detected here, once. */
   static async start(options: SandboxPoolOptions = {}): Promise<SandboxPool> {
     const size = options.size ?? 2;
     if (!Number.isInteger(size) || size < 1) throw new RangeError(`pool size must be a positive integer, got ${size}`);
+    for (const key of ['pingIntervalMs', 'pingTimeoutMs', 'startTimeoutMs', 'queueTimeoutMs'] as const) {
+      const value = options[key];
+      if (value !== undefined && !(Number.isInteger(value) && value > 0 && value < 2 ** 31)) throw new RangeError(`${key} must be a positive integer of ms, got ${value}`);
+    }
     const mode = options.isolation ?? 'auto';
     const bwrap = mode === 'none' ? { usable: false, reason: 'disabled' } : detectBwrap();
     if (mode === 'bwrap' && !bwrap.usable) throw new SandboxError('sandbox_unavailable', `bubblewrap required but ${bwrap.reason}`);
@@ -123,11 +150,17 @@ export class SandboxPool extends EventEmitter<{ restart: [{ index: number; reaso
       permissionModel: !isPython,
       bwrap: bwrap.usable,
       ...(bwrap.usable ? {} : { bwrapReason: bwrap.reason }),
+      dieWithParent: bwrap.usable || detectParentDeathSignal(),
       heapLimitMb: isPython ? undefined : (options.heapLimitMb ?? 128),
     };
     const scratchRoot = await mkdtemp(join(options.scratchRoot ?? tmpdir(), 'agent-gateway-sandbox-'));
     const pool = new SandboxPool(options, isolation, scratchRoot);
-    await Promise.all(pool.#slots.map((slot) => pool.#spawn(slot)));
+    try {
+      await Promise.all(pool.#slots.map((slot) => pool.#spawn(slot)));
+    } catch (error) {
+      await pool.close();
+      throw error;
+    }
     return pool;
   }
 
@@ -136,56 +169,35 @@ export class SandboxPool extends EventEmitter<{ restart: [{ index: number; reaso
     const slot = await this.#checkout(options.signal);
     const worker = slot.worker;
     if (worker === undefined) {
-      this.#release(slot);
+      slot.busy = false;
       throw new SandboxError('sandbox_unavailable', 'no worker is running');
     }
-    const timeoutMs = options.timeoutMs ?? this.timeoutMs;
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new SandboxError('sandbox_timeout', `worker did not answer within ${timeoutMs} ms`)), timeoutMs);
-    });
     try {
-      const result = await Promise.race([worker.request(action, params), timedOut]);
+      const result = await worker.request(action, params, options.timeoutMs ?? this.timeoutMs);
       slot.crashes = 0;
       return result;
     } catch (error) {
       const failure = error instanceof SandboxError ? error : new SandboxError('sandbox_crashed', String(error), { cause: error });
       if (failure.code === 'sandbox_timeout') {
-        this.#logger.error('SandboxError: worker timed out; killing and replacing it', { worker: slot.index, pid: worker.pid });
-        await worker.kill();
+        this.#logger.error('SandboxError: worker timed out; killed its process group, replacing it', { worker: slot.index, pid: worker.pid });
       } else if (failure.code !== 'worker_error' && failure.code !== 'sandbox_request_too_large') {
         this.#logger.error(`SandboxError: ${failure.message}`, { worker: slot.index, code: failure.code });
       }
       throw failure;
     } finally {
-      clearTimeout(timer);
-      this.#release(slot);
+      this.#release(slot, worker);
     }
   }
 
-  /** Pings every idle worker; busy ones count as alive. Never throws. */
+  /** Pings every idle worker (one missing its ping is killed and replaced); busy ones count as alive. Never throws. */
   async health(): Promise<SandboxHealth> {
-    const checks = await Promise.all(
-      this.#slots.map(async (slot) => {
-        if (slot.worker === undefined || !slot.worker.alive) return false;
-        if (slot.busy) return true;
-        slot.busy = true;
-        try {
-          await Promise.race([slot.worker.request('ping', {}), new Promise((_, reject) => setTimeout(reject, 1000).unref())]);
-          return true;
-        } catch {
-          return false;
-        } finally {
-          this.#release(slot);
-        }
-      }),
-    );
+    const checks = await Promise.all(this.#slots.map((slot) => this.#ping(slot)));
     const alive = checks.filter(Boolean).length;
     return {
       healthy: !this.#closed && alive === this.size,
       alive,
       size: this.size,
-      details: { isolation: this.isolation, restarts: this.#restarts, queued: this.#waiters.length },
+      details: { isolation: this.isolation, restarts: this.#restarts, queued: this.#queue.length },
     };
   }
 
@@ -198,7 +210,8 @@ export class SandboxPool extends EventEmitter<{ restart: [{ index: number; reaso
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    for (const waiter of this.#waiters.splice(0)) waiter.reject(new SandboxError('sandbox_closed', 'the sandbox pool is closing'));
+    clearInterval(this.#pinger);
+    this.#queue.rejectAll(new SandboxError('sandbox_closed', 'the sandbox pool is closing'));
     for (let i = 0; i < 100 && this.#slots.some((slot) => slot.busy); i += 1) await new Promise((r) => setTimeout(r, 20));
     await Promise.all(
       this.#slots.map(async (slot) => {
@@ -209,54 +222,83 @@ export class SandboxPool extends EventEmitter<{ restart: [{ index: number; reaso
     await rm(this.#scratchRoot, { recursive: true, force: true });
   }
 
+  /**
+   * Whether the slot's worker answers a ping in time. A slot held by a call counts as alive (the call's
+   * own timeout catches a hang); a ping already in flight is shared. The slot is held until the answer
+   * or the worker's death: a ping that times out kills the worker rather than freeing the slot early.
+   */
+  #ping(slot: Slot): Promise<boolean> {
+    const worker = slot.worker;
+    if (worker === undefined || !worker.alive || slot.starting) return Promise.resolve(false);
+    if (slot.ping?.worker === worker) return slot.ping.answered;
+    if (slot.busy) return Promise.resolve(true);
+    slot.busy = true;
+    const answered = this.#answersPing(slot, worker, this.#pingTimeoutMs, 'missed its ping').then((alive) => {
+      if (slot.ping?.worker === worker) slot.ping = undefined;
+      this.#release(slot, worker);
+      return alive;
+    });
+    slot.ping = { worker, answered };
+    return answered;
+  }
+
+  /** Sends a ping on a slot the caller holds. Past the timeout the worker is killed (by its request). */
+  async #answersPing(slot: Slot, worker: WorkerProcess, timeoutMs: number, missed: string): Promise<boolean> {
+    try {
+      await worker.request('ping', {}, timeoutMs);
+    } catch (error) {
+      if (error instanceof SandboxError && error.code === 'sandbox_timeout') {
+        this.#logger.error(`SandboxError: worker ${missed}; killed its process group, replacing it`, { worker: slot.index, pid: worker.pid, timeout_ms: timeoutMs });
+      }
+      // An error answer is still an answer: the worker is alive.
+      if (!(error instanceof SandboxError && error.code === 'worker_error')) return false;
+    }
+    slot.crashes = 0;
+    return true;
+  }
+
   #checkout(signal: AbortSignal | undefined): Promise<Slot> {
     if (this.#closed) return Promise.reject(new SandboxError('sandbox_closed', 'the sandbox pool is closed'));
-    const idle = this.#slots.find((slot) => !slot.busy && slot.worker?.alive === true);
+    const idle = this.#slots.find((slot) => !slot.busy && slot.worker?.alive === true && !slot.worker.busy);
     if (idle !== undefined) {
       idle.busy = true;
       return Promise.resolve(idle);
     }
-    if (this.#waiters.length >= this.#maxQueue) {
-      return Promise.reject(new SandboxError('sandbox_busy', `all ${this.size} workers are busy and ${this.#maxQueue} calls are waiting`));
-    }
-    return new Promise<Slot>((resolveSlot, reject) => {
-      const waiter: Waiter = {
-        resolve: (slot) => {
-          signal?.removeEventListener('abort', onAbort);
-          resolveSlot(slot);
-        },
-        reject,
-      };
-      const onAbort = (): void => {
-        const index = this.#waiters.indexOf(waiter);
-        if (index !== -1) this.#waiters.splice(index, 1);
-        reject(new SandboxError('sandbox_closed', 'the caller went away while waiting for a worker'));
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.#waiters.push(waiter);
-    });
+    return this.#queue.wait(signal, `all ${this.size} workers are busy and ${this.#maxQueue} calls are waiting`);
   }
 
-  /** Hands a slot back: to the next waiter if its worker lives, else it waits for its replacement. */
-  #release(slot: Slot): void {
+  /**
+   * Hands a slot back once `worker`'s request is over. A no-op when the slot already holds a newer
+   * worker (that one's state is not ours to clear). A dead worker's slot waits for its replacement.
+   */
+  #release(slot: Slot, worker: WorkerProcess): void {
+    if (slot.worker !== worker) return;
     slot.busy = false;
-    if (slot.worker?.alive !== true) return;
-    const waiter = this.#waiters.shift();
-    if (waiter !== undefined) {
-      slot.busy = true;
-      waiter.resolve(slot);
-    }
+    this.#offer(slot);
+  }
+
+  /** Gives an idle slot with a live worker to the next waiter, if any. */
+  #offer(slot: Slot): void {
+    if (slot.busy || slot.worker?.alive !== true || slot.worker.busy) return;
+    slot.busy = true;
+    if (!this.#queue.handOff(slot)) slot.busy = false;
   }
 
   async #spawn(slot: Slot): Promise<void> {
     if (this.#closed) return;
     const scratch = await mkdtemp(join(this.#scratchRoot, `worker-${slot.index}-`));
+    // close() may have begun meanwhile: a worker started now would outlive it.
+    if (this.#closed) {
+      await rm(scratch, { recursive: true, force: true });
+      return;
+    }
     const { command, args } = workerCommand({
       workerPath: this.#workerPath,
       scratchDir: scratch,
       toolsDir: this.#options.toolsDir === undefined ? undefined : resolve(this.#options.toolsDir),
       heapLimitMb: this.#options.heapLimitMb ?? 128,
       bwrap: this.isolation.bwrap,
+      parentDeathSignal: this.isolation.dieWithParent,
     });
     const env = scrubbedEnvironment(scratch, {
       ...(this.#options.toolsDir === undefined ? {} : { SANDBOX_TOOLS_DIR: resolve(this.#options.toolsDir) }),
@@ -271,15 +313,25 @@ export class SandboxPool extends EventEmitter<{ restart: [{ index: number; reaso
     });
     slot.worker = worker;
     slot.scratch = scratch;
+    // A fresh worker: whoever held the slot held the dead one, and #release ignores them from now on.
+    // The slot stays held until the worker has answered a first ping, so no call waits on its start-up.
+    slot.busy = true;
+    slot.starting = true;
     void worker.exited.then(() => this.#onExit(slot, worker, scratch));
-    this.#release(slot);
+    await this.#answersPing(slot, worker, this.#options.startTimeoutMs ?? 10_000, 'did not start in time');
+    if (slot.worker === worker) slot.starting = false;
+    this.#release(slot, worker);
   }
 
   /** A worker is gone: unless the pool is closing, start a fresh one (with backoff after crashes). */
   #onExit(slot: Slot, worker: WorkerProcess, scratch: string): void {
     void rm(scratch, { recursive: true, force: true });
-    if (this.#closed || slot.worker !== worker) return;
+    if (slot.worker !== worker) return;
+    // Whatever held the slot held this worker: the slot is free, and empty until a replacement answers.
     slot.worker = undefined;
+    slot.busy = false;
+    slot.starting = false;
+    if (this.#closed) return;
     slot.crashes += 1;
     const delay = Math.min(this.#options.maxRestartDelayMs ?? 5000, (this.#options.restartDelayMs ?? 100) * 2 ** (slot.crashes - 1));
     this.#restarts += 1;

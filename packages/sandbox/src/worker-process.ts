@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { LineSplitter } from './line-splitter.js';
+import { killProcessGroup, trackProcessGroup, untrackProcessGroup } from './process-group.js';
 import { MAX_WORKER_REQUEST_BYTES, MAX_WORKER_RESPONSE_BYTES, parseWorkerResponse } from './protocol.js';
 import { SandboxError } from './sandbox-error.js';
 
@@ -9,7 +10,7 @@ export interface WorkerProcessOptions {
   readonly args: readonly string[];
   readonly env: Readonly<Record<string, string>>;
   readonly cwd: string;
-  /** Between SIGTERM and SIGKILL when stopping. Default 500 ms. */
+  /** Between SIGTERM and SIGKILL (to the whole process group) when stopping. Default 500 ms. */
   readonly killGraceMs?: number;
   readonly maxResponseBytes?: number;
 }
@@ -24,8 +25,10 @@ const STDERR_TAIL_BYTES = 4096;
 
 /**
  * One worker process speaking the line protocol, one request at a time. Anything it prints that is
- * not the answer to the request in flight, or a line past the size limit, means it is broken: it is
- * killed and the request fails. `exited` settles when the process is gone.
+ * not the answer to the request in flight, a line past the size limit, or no answer within the
+ * request's timeout means it is broken: it is killed and the request fails. A request stays in flight
+ * until its answer or the worker's death, never less. The worker leads its own process group and is
+ * always killed as a group, so whatever it started dies with it. `exited` settles when it is gone.
  */
 export class WorkerProcess {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
@@ -41,7 +44,10 @@ export class WorkerProcess {
       cwd: options.cwd,
       env: options.env,
       stdio: ['pipe', 'pipe', 'pipe'],
+      // Its own process group (and session, so no controlling terminal): see process-group.ts.
+      detached: true,
     });
+    trackProcessGroup(this.#child.pid);
     const splitter = new LineSplitter(options.maxResponseBytes ?? MAX_WORKER_RESPONSE_BYTES);
     this.#child.stdout?.on('data', (chunk: Buffer) => {
       let lines: string[];
@@ -59,10 +65,14 @@ export class WorkerProcess {
     this.#child.stdin?.on('error', () => undefined);
     this.exited = new Promise((resolve) => {
       this.#child.once('exit', (code, signal) => {
+        // The leader is gone; whatever it started may not be. Done at once, before its pid can be reused.
+        killProcessGroup(this.#child.pid, 'SIGKILL');
+        untrackProcessGroup(this.#child.pid);
         this.#fail(new SandboxError('sandbox_crashed', `worker exited (${signal ?? `code ${code}`}) ${this.#stderrHint()}`.trim()));
         resolve({ code, signal });
       });
       this.#child.once('error', (error) => {
+        untrackProcessGroup(this.#child.pid);
         this.#fail(new SandboxError('sandbox_unavailable', `worker could not start: ${error.message}`, { cause: error }));
         resolve({ code: null, signal: null });
       });
@@ -82,8 +92,16 @@ export class WorkerProcess {
     return this.#stderrTail;
   }
 
-  /** Sends one request; resolves with `result`, rejects with a SandboxError. One at a time. */
-  request(action: string, params: unknown): Promise<unknown> {
+  /** Whether a request is in flight (sent, neither answered nor failed by the worker's death). */
+  get busy(): boolean {
+    return this.#inFlight !== undefined;
+  }
+
+  /**
+   * Sends one request; resolves with `result`, rejects with a SandboxError. One at a time. Past
+   * `timeoutMs` the worker counts as hung: it is killed and the request fails with `sandbox_timeout`.
+   */
+  request(action: string, params: unknown, timeoutMs?: number): Promise<unknown> {
     if (this.#dead !== undefined) return Promise.reject(this.#dead);
     if (this.#inFlight !== undefined) return Promise.reject(new Error('WorkerProcess takes one request at a time'));
     const id = randomUUID();
@@ -97,27 +115,46 @@ export class WorkerProcess {
       return Promise.reject(new SandboxError('sandbox_request_too_large', `request over ${MAX_WORKER_REQUEST_BYTES} bytes`));
     }
     return new Promise((resolve, reject) => {
-      this.#inFlight = { id, resolve, reject };
+      const timer =
+        timeoutMs === undefined
+          ? undefined
+          : setTimeout(() => this.#fail(new SandboxError('sandbox_timeout', `worker did not answer within ${timeoutMs} ms`)), timeoutMs);
+      const settle = (): void => clearTimeout(timer);
+      this.#inFlight = {
+        id,
+        resolve: (result) => {
+          settle();
+          resolve(result);
+        },
+        reject: (error) => {
+          settle();
+          reject(error);
+        },
+      };
       this.#child.stdin?.write(line);
     });
   }
 
-  /** Stops the worker: SIGTERM, then SIGKILL after the grace period. Resolves when it is gone. */
+  /** Stops the worker's group: SIGTERM, then SIGKILL after the grace period. Resolves when it is gone. */
   async stop(): Promise<void> {
     this.#fail(new SandboxError('sandbox_closed', 'worker stopped'));
-    if (this.#child.exitCode === null && this.#child.signalCode === null) {
-      this.#child.kill('SIGTERM');
-      const timer = setTimeout(() => this.#child.kill('SIGKILL'), this.#killGraceMs);
+    if (this.#running()) {
+      killProcessGroup(this.#child.pid, 'SIGTERM');
+      const timer = setTimeout(() => killProcessGroup(this.#child.pid, 'SIGKILL'), this.#killGraceMs);
       await this.exited;
       clearTimeout(timer);
     }
   }
 
-  /** Kills at once (a hung worker gets no grace). */
+  /** Kills the group at once (a hung worker gets no grace). Resolves when it is gone. */
   async kill(): Promise<void> {
     this.#fail(new SandboxError('sandbox_closed', 'worker killed'));
-    if (this.#child.exitCode === null && this.#child.signalCode === null) this.#child.kill('SIGKILL');
+    if (this.#running()) killProcessGroup(this.#child.pid, 'SIGKILL');
     await this.exited;
+  }
+
+  #running(): boolean {
+    return this.#child.exitCode === null && this.#child.signalCode === null;
   }
 
   #onLine(line: string): void {
@@ -136,7 +173,7 @@ export class WorkerProcess {
   #fail(error: SandboxError): void {
     if (this.#dead === undefined) {
       this.#dead = error;
-      if (this.#child.exitCode === null && this.#child.signalCode === null && error.code !== 'sandbox_closed') this.#child.kill('SIGKILL');
+      if (this.#running() && error.code !== 'sandbox_closed') killProcessGroup(this.#child.pid, 'SIGKILL');
     }
     const inFlight = this.#inFlight;
     this.#inFlight = undefined;

@@ -30,6 +30,9 @@ function reply(message) {
 }
 
 const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
+// stdin closes when the pool is gone (even a gateway killed outright): stop at once, even mid-tool,
+// rather than live on as an orphan nobody can reach.
+lines.once('close', () => process.exit(0));
 for await (const line of lines) {
   let request;
   try {
