@@ -29,11 +29,6 @@ export class HashSlots {
     if (!Number.isInteger(this.maxQueued) || this.maxQueued < 0) throw new RangeError('maxQueued must be a whole number of at least 0');
   }
 
-  /** Hashes running and waiting now. */
-  get load(): { readonly running: number; readonly waiting: number } {
-    return { running: this.#running, waiting: this.#waiting.length };
-  }
-
   /** Runs `task` in a slot; rejects with AuthBusyError at once when the queue is full. */
   async run<T>(task: () => Promise<T>): Promise<T> {
     if (this.#running < this.maxConcurrent) this.#running += 1;
