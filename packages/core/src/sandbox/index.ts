@@ -6,6 +6,7 @@ export {
   detectBwrap,
   DockerRunner,
   type DockerRunnerOptions,
+  killProcessGroup,
   SandboxError,
   SandboxPool,
   type IsolationReport,
