@@ -10,6 +10,8 @@ import { AuditLog } from '../../src/index.js';
 // `agent-gateway audit verify`, run as a real process (node with tsx's loader on the source, as the
 // crash-safety test runs its appender), against copies of one log in different states.
 const cli = resolve(__dirname, '../../src/cli.ts');
+/** Starting node with tsx takes seconds on a loaded machine: a bound on a hang, not a measurement. */
+const SPAWN_TIMEOUT_MS = 60_000;
 
 interface Run {
   readonly status: number;
@@ -60,14 +62,14 @@ describe('agent-gateway audit verify', () => {
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/^OK .*audit\.log: 10 entries up to seq 10 in 2 file\(s\); reaches its checkpoint \(seq 10/);
-  });
+  }, SPAWN_TIMEOUT_MS);
 
   it('exits 1 on a log with lines cut from the end', async () => {
     const truncated = await variant('truncated', async (path) => writeFile(path, `${(await lines(path)).slice(0, -1).join('\n')}\n`));
     const result = await run('audit', 'verify', truncated, '--key', key);
     expect(result.status).toBe(1);
     expect(result.stdout).toMatch(/^TAMPERED .*: entry 10 is missing \(cut from the end\)/);
-  });
+  }, SPAWN_TIMEOUT_MS);
 
   it('exits 1 on a log with an edited line, naming the file and line', async () => {
     const edited = await variant('edited', async (path) => {
@@ -78,7 +80,7 @@ describe('agent-gateway audit verify', () => {
     const result = await run('audit', 'verify', edited, '--key', key);
     expect(result.status).toBe(1);
     expect(result.stdout).toMatch(/TAMPERED .*audit\.log\.\S+ line 4 \(seq 4\): hash does not match the entry \(it was edited\)/);
-  });
+  }, SPAWN_TIMEOUT_MS);
 
   it('exits 1 when the checkpoint is not signed by the given key', async () => {
     const wrong = join(dir, 'wrong.pem');
@@ -86,13 +88,13 @@ describe('agent-gateway audit verify', () => {
     const result = await run('audit', 'verify', good, '--key', wrong);
     expect(result.status).toBe(1);
     expect(result.stdout).toMatch(/not the trusted key/);
-  });
+  }, SPAWN_TIMEOUT_MS);
 
   it('exits 2 on a usage error, with the usage', async () => {
     const result = await run('audit', 'verify');
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(/^agent-gateway: no log file given\n\nusage: agent-gateway audit verify/);
-  });
+  }, SPAWN_TIMEOUT_MS);
 
   describe('in process (the same command, without a process per case)', () => {
     const inProcess = async (...args: string[]): Promise<Run> => {

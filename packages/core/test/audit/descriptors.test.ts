@@ -28,6 +28,8 @@ const openDescriptors = (): number => readdirSync(FD_DIR).length;
 /** Room for what a warm process may open once (a lazily loaded module, a keep-alive socket). */
 const SLACK = 8;
 const ROUNDS = 300;
+/** Hundreds of requests each, on a shared two-core machine: a bound on a hang, not a measurement. */
+const CALLS_TIMEOUT_MS = 120_000;
 const admin = { username: 'root', password: 'root-password', role: 'admin' } as const;
 
 describe.runIf(hasFdDir)('file descriptors stay flat across file-reading and file-writing routes', () => {
@@ -94,7 +96,7 @@ describe.runIf(hasFdDir)('file descriptors stay flat across file-reading and fil
       expect((await call('GET', '/admin/audit?event=login')).status).toBe(200);
     });
     expect(grew).toBeLessThanOrEqual(SLACK);
-  });
+  }, CALLS_TIMEOUT_MS);
 
   it('GET /admin/audit/verify across several chain files, and POST /admin/audit/rotate', async () => {
     const rotations = await growth(10, async () => {
@@ -108,7 +110,7 @@ describe.runIf(hasFdDir)('file descriptors stay flat across file-reading and fil
       expect((json as VerifyReport).files.length).toBeGreaterThan(5);
     });
     expect(grew).toBeLessThanOrEqual(SLACK);
-  });
+  }, CALLS_TIMEOUT_MS);
 
   it('GET /admin/audit/verify on a damaged chain (the walk stops early)', async () => {
     // Edit a rotated file in place, same length, so only the hash walk can notice.
@@ -128,7 +130,7 @@ describe.runIf(hasFdDir)('file descriptors stay flat across file-reading and fil
       expect(json).toMatchObject({ ok: false, first_broken: { file: rotated } });
     });
     expect(grew).toBeLessThanOrEqual(SLACK);
-  });
+  }, CALLS_TIMEOUT_MS);
 
   it('routes that persist state: kill switch, content filter, redaction rules, users, schedule', async () => {
     const grew = await growth(40, async (i) => {
@@ -144,5 +146,5 @@ describe.runIf(hasFdDir)('file descriptors stay flat across file-reading and fil
       expect((await call('GET', '/admin/schedule')).status).toBe(200);
     });
     expect(grew).toBeLessThanOrEqual(SLACK);
-  });
+  }, CALLS_TIMEOUT_MS);
 });
