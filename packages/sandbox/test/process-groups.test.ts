@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { detectBwrap, detectParentDeathSignal, killProcessGroup, SandboxPool, type IsolationMode } from '../src/index.js';
+import { BUNDLED_WORKER_PATH, detectBwrap, detectParentDeathSignal, killProcessGroup, SandboxPool, type IsolationMode } from '../src/index.js';
 import { commandOf, descendants, isGone, waitFor, workerLeaf } from './support/processes.js';
 
 // Issue 14, item 7: workers were killed one process at a time, so whatever a worker had started lived
@@ -111,6 +111,20 @@ describe('a gateway killed outright (SIGKILL)', () => {
     host.kill();
     await host.exited;
     await waitFor(() => isGone(worker), 'the spinning worker to die with its gateway');
+  });
+});
+
+describe('the bundled worker', () => {
+  it('exits when its stdin closes (its pool is gone), even with a tool still waiting', async () => {
+    const worker = spawn(process.execPath, [BUNDLED_WORKER_PATH], {
+      env: { SANDBOX_TOOLS_DIR: resolve(__dirname, 'fixtures/tools') },
+      stdio: ['pipe', 'ignore', 'ignore'],
+      detached: true,
+    });
+    leftovers.push(worker.pid ?? 0);
+    const exited = new Promise<number | null>((r) => worker.once('exit', (code) => r(code)));
+    worker.stdin.end(`${JSON.stringify({ id: '1', action: 'run', params: { tool: 'wait', args: {} } })}\n`);
+    expect(await exited).toBe(0);
   });
 });
 

@@ -30,9 +30,9 @@ function reply(message) {
 }
 
 const lines = createInterface({ input: process.stdin, crlfDelay: Infinity });
-// stdin closes when the pool is gone (even a gateway killed outright): stop at once, even mid-tool,
-// rather than live on as an orphan nobody can reach.
-lines.once('close', () => process.exit(0));
+// stdin closes when the pool is gone (even a gateway killed outright). The requests already read are
+// answered, but a tool still waiting a second later is abandoned: nobody is left to read its answer.
+lines.once('close', () => setTimeout(() => process.exit(0), 1000).unref());
 for await (const line of lines) {
   let request;
   try {
