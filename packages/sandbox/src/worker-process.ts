@@ -44,8 +44,9 @@ export class WorkerProcess {
       cwd: options.cwd,
       env: options.env,
       stdio: ['pipe', 'pipe', 'pipe'],
-      // Its own process group (and session, so no controlling terminal): see process-group.ts.
-      detached: true,
+      // Its own process group (and session, so no controlling terminal): see process-group.ts. On
+      // Windows `detached` means a console of its own instead, and killProcessGroup kills the process.
+      detached: process.platform !== 'win32',
     });
     trackProcessGroup(this.#child.pid);
     const splitter = new LineSplitter(options.maxResponseBytes ?? MAX_WORKER_RESPONSE_BYTES);
