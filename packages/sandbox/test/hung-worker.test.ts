@@ -20,9 +20,9 @@ if (!bwrap.usable) console.warn(`skipped: hung-worker tests under bubblewrap (${
 const modes: IsolationMode[] = bwrap.usable ? ['none', 'bwrap'] : ['none'];
 
 describe.each(modes)('a hung worker (isolation: %s)', (isolation) => {
-  async function startPool(): Promise<SandboxPool> {
-    // Short ping settings so that a hang is found within a few intervals.
-    const pool = await SandboxPool.start({ size: 2, isolation, toolsDir, timeoutMs: 1000, pingIntervalMs: 50, pingTimeoutMs: 200, restartDelayMs: 10 });
+  async function startPool(pingIntervalMs = 50): Promise<SandboxPool> {
+    // A short interval, so that a hang is found within a few; a timeout a healthy worker meets on a busy machine.
+    const pool = await SandboxPool.start({ size: 2, isolation, toolsDir, timeoutMs: 1000, pingIntervalMs, pingTimeoutMs: 1000, restartDelayMs: 10 });
     pools.push(pool);
     return pool;
   }
@@ -54,6 +54,8 @@ describe.each(modes)('a hung worker (isolation: %s)', (isolation) => {
     stop(pool.pids[0] ?? 0);
     const outcomes: PromiseSettledResult<unknown>[] = [];
     let health = await pool.health();
+    // (A ping answered just before the stop may still count once; the next one cannot.)
+    await waitFor(async () => !(health = await pool.health()).healthy, 'health() to see the stopped worker');
     expect(health).toMatchObject({ healthy: false, alive: 1 });
     // Calls and health checks side by side while the worker is killed and replaced.
     await waitFor(async () => {
@@ -73,7 +75,8 @@ describe.each(modes)('a hung worker (isolation: %s)', (isolation) => {
   });
 
   it('a worker stopped under a call fails that call with sandbox_timeout, is killed and replaced', async () => {
-    const pool = await startPool();
+    // No interval pings here: the call's own timeout is what must catch the stopped worker.
+    const pool = await startPool(60_000);
     const [victim] = pool.pids;
     const leaf = stop(victim ?? 0);
     const restarted = once(pool, 'restart');
