@@ -20,7 +20,7 @@ describe('examples/embed-in-existing-app', () => {
         AGENT_GATEWAY_STATE_DIR: join(workDir, 'state'),
         SANDBOX_POOL_SIZE: '1',
       },
-      'src/app.ts',
+      'src/server.ts',
     );
     base = await app.url;
   });

@@ -1,19 +1,16 @@
 import type { AddressInfo } from 'node:net';
 import { runExampleServer } from '@agent-gateway-examples/demo-tools/server';
-import { answerClientError } from '@agent-gateway/core';
-import { gatewayRouter } from '@agent-gateway/express';
-import express from 'express';
+import { buildApp, createAppServer } from './app.js';
 
 await runExampleServer('express', async (gateway, port, host) => {
-  const app = express();
-  app.disable('x-powered-by');
-  // This server is only the gateway, so unknown paths get the gateway's JSON 404.
-  app.use(gatewayRouter(gateway, { fallthrough: false }));
-  const server = await new Promise<ReturnType<typeof app.listen>>((resolve, reject) => {
-    const listening = app.listen(port, host, (error?: Error) => (error ? reject(error) : resolve(listening)));
+  const server = createAppServer(buildApp(gateway));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
-  // Requests Node cannot parse (headers too large, malformed) get the gateway's JSON error too.
-  server.on('clientError', answerClientError);
   return {
     port: (server.address() as AddressInfo).port,
     close: () =>
