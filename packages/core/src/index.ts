@@ -1,5 +1,6 @@
 export { Gateway } from './gateway.js';
 export type { GatewayOptions } from './gateway.js';
+export type { GatewayServices } from './services.js';
 export { createGatewayFromConfig } from './create-gateway.js';
 export type { CreateGatewayOptions } from './create-gateway.js';
 export * from './approvals/index.js';
@@ -13,6 +14,7 @@ export * from './http/index.js';
 export * from './logging/index.js';
 export * from './metrics/index.js';
 export * from './pipeline/index.js';
+export * from './plugins/index.js';
 export * from './redaction/index.js';
 export * from './sandbox/index.js';
 export * from './scheduler/index.js';

@@ -110,7 +110,8 @@ describe('RouteTable', () => {
     if (match.kind !== 'route') throw new Error('no match');
     const run = (search: string) =>
       match.route.run({
-        gateway,
+        services: gateway,
+        routes: table.routes,
         request: { method: 'GET', url: `/q?${search}`, headers: {}, body: { kind: 'none' } },
         params: {},
         searchParams: new URLSearchParams(search),

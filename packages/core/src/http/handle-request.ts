@@ -1,6 +1,5 @@
 import { BadRequestError } from '../errors/index.js';
-import type { Gateway } from '../gateway.js';
-import type { Logger } from '../logging/logger.js';
+import type { GatewayServices } from '../services.js';
 import { errorResponse } from './responses.js';
 import { routeNotFound, type RouteTable } from './route-table.js';
 import type { GatewayRequest, GatewayResponse, HandleOptions } from './types.js';
@@ -19,12 +18,13 @@ function parseUrl(url: string): URL {
 /**
  * Serves one request from the route table. Resolves to `undefined` only when no route matches
  * and the adapter asked to pass such requests on to its host app; otherwise every outcome,
- * errors included, is a response. Never rejects.
+ * errors included, is a response. Never rejects. `ready` settles once the gateway's plugins have
+ * started; a request that arrives earlier waits for it.
  */
 export async function handleRequest(
-  gateway: Gateway,
+  services: GatewayServices,
   table: RouteTable,
-  logger: Logger,
+  ready: Promise<void>,
   request: GatewayRequest,
   options: HandleOptions = {},
 ): Promise<GatewayResponse | undefined> {
@@ -37,14 +37,16 @@ export async function handleRequest(
       throw routeNotFound(method, url.pathname);
     }
     if (match.kind === 'method-not-allowed') throw match.error;
+    await ready;
     return await match.route.run({
-      gateway,
+      services,
+      routes: table.routes,
       request,
       params: match.params,
       searchParams: url.searchParams,
       signal: request.signal ?? NEVER_ABORTED,
     });
   } catch (error) {
-    return errorResponse(error, logger);
+    return errorResponse(error, services.logger);
   }
 }

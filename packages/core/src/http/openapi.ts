@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Gateway } from '../gateway.js';
+import type { GatewayServices } from '../services.js';
 import type { Route } from './route.js';
 
 type JsonObject = Record<string, unknown>;
@@ -55,10 +55,10 @@ function security(route: Route): JsonObject[] | undefined {
  * The OpenAPI 3.1 document of a gateway, generated from its route table and zod schemas: every route,
  * its parameters, body and auth, and each registered tool's args schema (`components.schemas`).
  */
-export function openApiDocument(gateway: Gateway, routes: readonly Route[], info: { title: string; version: string }): JsonObject {
+export function openApiDocument(services: GatewayServices, routes: readonly Route[], info: { title: string; version: string }): JsonObject {
   const paths: Record<string, Record<string, JsonObject>> = {};
   for (const route of routes) {
-    const body = route.describeBody?.(gateway) ?? (route.bodySchema === undefined ? undefined : jsonSchemaOf(route.bodySchema));
+    const body = route.describeBody?.(services) ?? (route.bodySchema === undefined ? undefined : jsonSchemaOf(route.bodySchema));
     const auth = security(route);
     const roles = Array.isArray(route.auth) ? ` Roles: ${route.auth.join(', ')}.` : '';
     const operation: JsonObject = {
@@ -76,7 +76,7 @@ export function openApiDocument(gateway: Gateway, routes: readonly Route[], info
     const key = openApiPath(route.path);
     paths[key] = { ...paths[key], [route.method.toLowerCase()]: operation };
   }
-  const toolSchemas = Object.fromEntries(gateway.tools.list().map((tool) => [toolSchemaName(tool.name), withoutDialect(tool.args_schema)]));
+  const toolSchemas = Object.fromEntries(services.tools.list().map((tool) => [toolSchemaName(tool.name), withoutDialect(tool.args_schema)]));
   return {
     openapi: '3.1.0',
     info: { title: info.title, version: info.version },
@@ -99,8 +99,8 @@ function withoutDialect(schema: Readonly<Record<string, unknown>>): JsonObject {
 }
 
 /** `{tool, args, ...extra}` with one alternative per registered tool, each `args` referencing its schema. */
-export function toolCallBodySchema(gateway: Gateway, extra: Record<string, JsonObject> = {}): JsonObject {
-  const tools = gateway.tools.list();
+export function toolCallBodySchema(services: GatewayServices, extra: Record<string, JsonObject> = {}): JsonObject {
+  const tools = services.tools.list();
   return {
     type: 'object',
     required: ['tool'],

@@ -3,7 +3,7 @@ import type { Role } from '../auth/roles.js';
 import { BadRequestError, ForbiddenError } from '../errors/index.js';
 import { checkInput } from '../errors/zod-issues.js';
 import { ANONYMOUS_CALLER, type Caller } from '../pipeline/caller.js';
-import type { Gateway } from '../gateway.js';
+import type { GatewayServices } from '../services.js';
 import { readJsonBody } from './json-body.js';
 import type { GatewayRequest, GatewayResponse } from './types.js';
 
@@ -18,7 +18,9 @@ export type RouteAuth = 'none' | 'optional' | 'bearer' | readonly Role[];
 
 /** What a route's handler gets: the request already checked against the route's schemas. */
 export interface RouteContext<Body, Query> {
-  readonly gateway: Gateway;
+  readonly services: GatewayServices;
+  /** Every route the gateway serves (core's and its plugins'), e.g. for a generated document. */
+  readonly routes: readonly Route[];
   readonly request: GatewayRequest;
   readonly params: Readonly<Record<string, string>>;
   readonly query: Query;
@@ -36,12 +38,15 @@ export interface RouteSpec<Body, Query> {
   /** One line for the OpenAPI document and the README. */
   readonly summary: string;
   readonly auth: RouteAuth;
-  /** A JSON body is read and checked only for routes that declare one. */
+  /**
+   * A JSON body is read and checked only for routes that declare one. A route without one finds
+   * the body unread in `context.request.body` (a plugin speaking `fetch` passes it to `toWebRequest`).
+   */
   readonly body?: z.ZodType<Body>;
   /** The body may be left out entirely (then `body` is `undefined`). */
   readonly bodyOptional?: boolean;
   /** The body's JSON Schema for the OpenAPI document when it depends on the gateway (the tools); default: from `body`. */
-  readonly describeBody?: (gateway: Gateway) => Record<string, unknown>;
+  readonly describeBody?: (services: GatewayServices) => Record<string, unknown>;
   /** The success response's media type, for the OpenAPI document. Default `application/json`. */
   readonly produces?: string;
   readonly query?: z.ZodType<Query>;
@@ -50,7 +55,8 @@ export interface RouteSpec<Body, Query> {
 
 /** What the route table passes to a matched route. */
 export interface RouteInput {
-  readonly gateway: Gateway;
+  readonly services: GatewayServices;
+  readonly routes: readonly Route[];
   readonly request: GatewayRequest;
   readonly params: Readonly<Record<string, string>>;
   readonly searchParams: URLSearchParams;
@@ -65,7 +71,7 @@ export interface Route {
   readonly auth: RouteAuth;
   readonly bodySchema: z.ZodType | undefined;
   readonly bodyOptional: boolean;
-  readonly describeBody: ((gateway: Gateway) => Record<string, unknown>) | undefined;
+  readonly describeBody: ((services: GatewayServices) => Record<string, unknown>) | undefined;
   readonly produces: string;
   readonly querySchema: z.ZodType | undefined;
   run(input: RouteInput): Promise<GatewayResponse>;
@@ -85,7 +91,7 @@ async function authenticate(auth: RouteAuth, input: RouteInput): Promise<Caller>
   if (auth === 'none') return ANONYMOUS_CALLER;
   const header = headerValue(input.request.headers.authorization);
   if (auth === 'optional' && header === undefined) return ANONYMOUS_CALLER;
-  const caller = await input.gateway.auth.authenticateHeader(header);
+  const caller = await input.services.auth.authenticateHeader(header);
   if (auth !== 'bearer' && auth !== 'optional' && (caller.role === undefined || !auth.includes(caller.role))) {
     throw new ForbiddenError(`this needs the ${auth.join(' or ')} role`);
   }
@@ -130,11 +136,12 @@ export function defineRoute<Body = undefined, Query = undefined>(spec: RouteSpec
           ? undefined
           : parseOrThrow(
               spec.body,
-              await readJsonBody(input.request, { maxBytes: input.gateway.bodyLimitBytes }),
+              await readJsonBody(input.request, { maxBytes: input.services.bodyLimitBytes }),
               'request body',
             );
       return spec.handle({
-        gateway: input.gateway,
+        services: input.services,
+        routes: input.routes,
         request: input.request,
         params: input.params,
         // Without a schema the value is `undefined`, which is what the default type parameter says.

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { auditActorOf } from '../audit/audit-entry.js';
 import { scrubSecrets } from '../audit/secret-scrubber.js';
 import { failureOf, GatewayError, NotFoundError } from '../errors/index.js';
-import type { Gateway } from '../gateway.js';
+import type { GatewayServices } from '../services.js';
 import { systemCaller } from '../pipeline/caller.js';
 import { JsonFileState } from '../storage/json-file-state.js';
 import { setLongTimeout, type LongTimeout } from '../timers/long-timeout.js';
@@ -82,14 +82,14 @@ function keepable(run: TaskRun): TaskRun {
  * chained, so a yearly task fires once a year.
  */
 export class Scheduler {
-  readonly #gateway: Gateway;
+  readonly #services: GatewayServices;
   readonly #file: JsonFileState<z.infer<typeof fileSchema>> | undefined;
   readonly #historySize: number;
   readonly #tasks = new Map<string, TaskState>();
   #started = false;
 
-  constructor(gateway: Gateway, options: SchedulerOptions = {}) {
-    this.#gateway = gateway;
+  constructor(services: GatewayServices, options: SchedulerOptions = {}) {
+    this.#services = services;
     this.#file = options.path === undefined ? undefined : new JsonFileState(options.path, fileSchema);
     this.#historySize = options.historySize ?? 20;
   }
@@ -114,7 +114,7 @@ export class Scheduler {
         this.#put(definition);
       }
     }
-    this.#gateway.metrics.schedulerTasks.set(this.#tasks.size);
+    this.#services.metrics.schedulerTasks.set(this.#tasks.size);
     if (scrubbed) await this.#persist();
   }
 
@@ -132,10 +132,10 @@ export class Scheduler {
     const parsed = taskInputSchema.safeParse(input);
     if (!parsed.success) throw new GatewayError(400, 'bad_request', `invalid task: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
     const schedule = parseSchedule(parsed.data.every);
-    await assertRunnable(this.#gateway, parsed.data);
+    await assertRunnable(this.#services, parsed.data);
     const state = this.#put(parsed.data, undefined, schedule);
     await this.#persist();
-    await this.#gateway.audit?.append('schedule_set', auditActorOf(actor), { task: parsed.data.name, tool: parsed.data.tool, every: parsed.data.every, run_as: parsed.data.runAs, enabled: parsed.data.enabled });
+    await this.#services.audit?.append('schedule_set', auditActorOf(actor), { task: parsed.data.name, tool: parsed.data.tool, every: parsed.data.every, run_as: parsed.data.runAs, enabled: parsed.data.enabled });
     return this.#view(state);
   }
 
@@ -143,7 +143,7 @@ export class Scheduler {
     const state = this.#get(name);
     state.timer?.clear();
     this.#tasks.delete(name);
-    this.#gateway.metrics.schedulerTasks.set(this.#tasks.size);
+    this.#services.metrics.schedulerTasks.set(this.#tasks.size);
     await this.#persist();
   }
 
@@ -193,7 +193,7 @@ export class Scheduler {
         reason ??= failureOf(error).message;
       }
     }
-    if (reason !== undefined) this.#gateway.logger.error('a stored scheduled task is not run', { task: definition.name, problem: reason });
+    if (reason !== undefined) this.#services.logger.error('a stored scheduled task is not run', { task: definition.name, problem: reason });
     const existing = this.#tasks.get(definition.name);
     if (existing !== undefined) this.#disarm(existing);
     const state: TaskState = existing ?? { definition, schedule, problem: reason, timer: undefined, nextAt: undefined, running: undefined, runs: 0, errors: 0, skipped: 0, history: [] };
@@ -201,7 +201,7 @@ export class Scheduler {
     state.schedule = reason === undefined ? schedule : undefined;
     state.problem = reason;
     this.#tasks.set(definition.name, state);
-    this.#gateway.metrics.schedulerTasks.set(this.#tasks.size);
+    this.#services.metrics.schedulerTasks.set(this.#tasks.size);
     this.#arm(state);
     return state;
   }
@@ -227,7 +227,7 @@ export class Scheduler {
       // A cron that has run out of dates: the task stops, visibly, instead of throwing from a timer.
       state.schedule = undefined;
       state.problem = `its schedule has no next run (${(error as Error).message})`;
-      this.#gateway.logger.error('a scheduled task has no next run', { task: state.definition.name });
+      this.#services.logger.error('a scheduled task has no next run', { task: state.definition.name });
       return;
     }
     const jitter = state.definition.jitterMs > 0 ? Math.floor(Math.random() * state.definition.jitterMs) : 0;
@@ -258,15 +258,15 @@ export class Scheduler {
   async #run(state: TaskState): Promise<TaskRun> {
     const { name, tool, args, runAs } = state.definition;
     const started = Date.now();
-    const stopTimer = this.#gateway.metrics.schedulerRunDuration.startTimer({ task: name });
+    const stopTimer = this.#services.metrics.schedulerRunDuration.startTimer({ task: name });
     const run = (async (): Promise<TaskRun> => {
-      this.#gateway.metrics.schedulerRuns.inc({ task: name });
+      this.#services.metrics.schedulerRuns.inc({ task: name });
       state.runs += 1;
       let record: TaskRun;
       try {
         // As the task's user, looked up now: a user deleted or stripped of the tool since is refused.
-        const caller = await this.#gateway.auth.callerFor(runAs);
-        const outcome = await this.#gateway.callTool({ tool, args: args ?? {} }, { caller });
+        const caller = await this.#services.auth.callerFor(runAs);
+        const outcome = await this.#services.callTool({ tool, args: args ?? {} }, { caller });
         record =
           outcome.status === 'executed'
             ? { started_at: new Date(started).toISOString(), duration_ms: Date.now() - started, outcome: 'ok', result: outcome.result }
@@ -274,14 +274,14 @@ export class Scheduler {
       } catch (error) {
         const { code, message } = failureOf(error);
         state.errors += 1;
-        this.#gateway.metrics.schedulerErrors.inc({ task: name });
+        this.#services.metrics.schedulerErrors.inc({ task: name });
         record = { started_at: new Date(started).toISOString(), duration_ms: Date.now() - started, outcome: 'error', error: { code, message } };
       }
       stopTimer();
       // A tool's result is caller data: what is kept and shown has passed through the scrubber.
       record = keepable(scrubSecrets(record) as TaskRun);
       state.history = [...state.history, record].slice(-this.#historySize);
-      await this.#gateway.audit
+      await this.#services.audit
         ?.append('scheduled_run', auditActorOf(actor), { task: name, tool, run_as: runAs, outcome: record.outcome, ...(record.error === undefined ? {} : { code: record.error.code }) })
         .catch(() => undefined);
       return record;

@@ -1,6 +1,6 @@
 import { REDACTED, scrubSecrets } from '../audit/secret-scrubber.js';
 import { formatIssuePath, GatewayError, ToolNotAllowedError } from '../errors/index.js';
-import type { Gateway } from '../gateway.js';
+import type { GatewayServices } from '../services.js';
 import type { Caller } from '../pipeline/caller.js';
 import { authorizeTool } from '../pipeline/authorize-tool.js';
 import { findTool } from '../pipeline/find-tool.js';
@@ -43,9 +43,9 @@ export function assertNoSecrets(args: unknown): void {
   );
 }
 
-async function runAsCaller(gateway: Gateway, runAs: string): Promise<Caller> {
+async function runAsCaller(services: GatewayServices, runAs: string): Promise<Caller> {
   try {
-    return await gateway.auth.callerFor(runAs);
+    return await services.auth.callerFor(runAs);
   } catch (error) {
     // The user store's "no such user" is a 401 for a token; here it is a bad field of the task.
     if (error instanceof GatewayError && error.status === 401) throw new InvalidTaskError(`runAs: no user named ${JSON.stringify(runAs)}`, 'runAs');
@@ -58,10 +58,10 @@ async function runAsCaller(gateway: Gateway, runAs: string): Promise<Caller> {
  * an unknown tool (404, as for a call), a `runAs` user who does not exist or may not call the tool
  * (422), args the tool's schema rejects (422 `invalid_args`, the pipeline's own check).
  */
-export async function assertRunnable(gateway: Gateway, task: TaskDefinition): Promise<void> {
+export async function assertRunnable(services: GatewayServices, task: TaskDefinition): Promise<void> {
   assertNoSecrets(task.args);
-  const tool = findTool(gateway.tools, task.tool);
-  const caller = await runAsCaller(gateway, task.runAs);
+  const tool = findTool(services.tools, task.tool);
+  const caller = await runAsCaller(services, task.runAs);
   try {
     authorizeTool(caller, tool);
   } catch (error) {

@@ -123,12 +123,20 @@ describe('PasswordHasher', () => {
 
 describe('bootstrap and createGatewayFromConfig', () => {
   let dir: string;
+  const opened: Gateway[] = [];
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'bootstrap-'));
   });
   afterEach(async () => {
+    // Closed first: an open audit log may still be signing its checkpoint into the folder.
+    await Promise.all(opened.splice(0).map((gateway) => gateway.close()));
     await rm(dir, { recursive: true, force: true });
   });
+  const open = async (...args: Parameters<typeof createGatewayFromConfig>): Promise<Gateway> => {
+    const gateway = await createGatewayFromConfig(...args);
+    opened.push(gateway);
+    return gateway;
+  };
 
   const config = (env: Record<string, string>) =>
     configFromEnv({
@@ -143,7 +151,7 @@ describe('bootstrap and createGatewayFromConfig', () => {
   });
 
   it('creates the admin once, in a 0600 file, and leaves a later re-password alone on restart', async () => {
-    const first = await createGatewayFromConfig(config({ AGENT_GATEWAY_ADMIN_PASS: 'initial-pass', AGENT_GATEWAY_ADMIN_USER: 'boss' }), { logger: silentLogger, workerPool: noPool });
+    const first = await open(config({ AGENT_GATEWAY_ADMIN_PASS: 'initial-pass', AGENT_GATEWAY_ADMIN_USER: 'boss' }), { logger: silentLogger, workerPool: noPool });
     const file = join(dir, 'state', 'users.json');
     expect((await stat(file)).mode & 0o777).toBe(0o600);
     expect((await stat(join(dir, 'state'))).mode & 0o777).toBe(0o700);
@@ -151,7 +159,7 @@ describe('bootstrap and createGatewayFromConfig', () => {
     await first.auth.login('boss', 'initial-pass', { address: 'a' });
     await first.auth.createUser({ username: 'boss', password: 'rotated-pass', role: 'admin' }, system);
 
-    const restarted = await createGatewayFromConfig(config({ AGENT_GATEWAY_ADMIN_PASS: 'initial-pass', AGENT_GATEWAY_ADMIN_USER: 'boss' }), { logger: silentLogger, workerPool: noPool });
+    const restarted = await open(config({ AGENT_GATEWAY_ADMIN_PASS: 'initial-pass', AGENT_GATEWAY_ADMIN_USER: 'boss' }), { logger: silentLogger, workerPool: noPool });
     await expect(restarted.auth.login('boss', 'initial-pass', { address: 'a' })).rejects.toMatchObject({ status: 401 });
     await expect(restarted.auth.login('boss', 'rotated-pass', { address: 'a' })).resolves.toBeDefined();
   });
@@ -159,28 +167,28 @@ describe('bootstrap and createGatewayFromConfig', () => {
   it('with AGENT_GATEWAY_JWT_SECRET, tokens survive a restart; without it, a restart invalidates them', async () => {
     const secret = 'a-secret-of-at-least-thirty-two-bytes!!';
     const withSecret = config({ AGENT_GATEWAY_ADMIN_PASS: 'pw', AGENT_GATEWAY_JWT_SECRET: secret });
-    const a = await createGatewayFromConfig(withSecret, { logger: silentLogger, workerPool: noPool });
+    const a = await open(withSecret, { logger: silentLogger, workerPool: noPool });
     const token = (await a.auth.login('admin', 'pw', { address: 'x' })).accessToken;
-    const b = await createGatewayFromConfig(withSecret, { logger: silentLogger, workerPool: noPool });
+    const b = await open(withSecret, { logger: silentLogger, workerPool: noPool });
     await expect(b.auth.authenticate(token)).resolves.toMatchObject({ id: 'admin', role: 'admin' });
 
     const random = config({ AGENT_GATEWAY_ADMIN_PASS: 'pw' });
-    const c = await createGatewayFromConfig(random, { logger: silentLogger, workerPool: noPool });
+    const c = await open(random, { logger: silentLogger, workerPool: noPool });
     const token2 = (await c.auth.login('admin', 'pw', { address: 'x' })).accessToken;
-    const d = await createGatewayFromConfig(random, { logger: silentLogger, workerPool: noPool });
+    const d = await open(random, { logger: silentLogger, workerPool: noPool });
     await expect(d.auth.authenticate(token2)).rejects.toBeInstanceOf(InvalidTokenError);
   });
 
   it('with a fixed secret, revocations survive a restart too', async () => {
     const withSecret = config({ AGENT_GATEWAY_ADMIN_PASS: 'pw', AGENT_GATEWAY_JWT_SECRET: 'a-secret-of-at-least-thirty-two-bytes!!' });
-    const first = await createGatewayFromConfig(withSecret, { logger: silentLogger, workerPool: noPool });
+    const first = await open(withSecret, { logger: silentLogger, workerPool: noPool });
     const revoked = await first.auth.login('admin', 'pw', { address: 'x' });
     const used = await first.auth.login('admin', 'pw', { address: 'x' });
     await first.auth.revoke({ token: revoked.accessToken }, system);
     await first.auth.refresh(used.refreshToken);
     await first.close();
 
-    const second = await createGatewayFromConfig(withSecret, { logger: silentLogger, workerPool: noPool });
+    const second = await open(withSecret, { logger: silentLogger, workerPool: noPool });
     await expect(second.auth.authenticate(revoked.accessToken)).rejects.toMatchObject({ message: 'token revoked' });
     // The refresh token used before the restart is still recognised as used: a replay kills its family.
     await expect(second.auth.refresh(used.refreshToken)).rejects.toMatchObject({ code: 'invalid_token' });
@@ -188,14 +196,14 @@ describe('bootstrap and createGatewayFromConfig', () => {
     await second.auth.revokeAll(system);
     await second.close();
 
-    const third = await createGatewayFromConfig(withSecret, { logger: silentLogger, workerPool: noPool });
+    const third = await open(withSecret, { logger: silentLogger, workerPool: noPool });
     await expect(third.auth.authenticate(fresh.accessToken)).rejects.toMatchObject({ message: 'token revoked' });
     await expect(third.auth.authenticate((await third.auth.login('admin', 'pw', { address: 'x' })).accessToken)).resolves.toMatchObject({ id: 'admin' });
     await third.close();
   });
 
   it('takes the login queue and the refresh grace from AGENT_GATEWAY_LOGIN_* and AGENT_GATEWAY_REFRESH_GRACE', async () => {
-    const gateway = await createGatewayFromConfig(
+    const gateway = await open(
       config({ AGENT_GATEWAY_ADMIN_PASS: 'pw', AGENT_GATEWAY_LOGIN_CONCURRENCY: '1', AGENT_GATEWAY_LOGIN_QUEUE: '0', AGENT_GATEWAY_REFRESH_GRACE: '0' }),
       { logger: silentLogger, workerPool: noPool, auth: { passwordHashing: FAST } },
     );
@@ -220,7 +228,7 @@ describe('bootstrap and createGatewayFromConfig', () => {
 
   it('stops at start on a users file it cannot read, and does not overwrite it', async () => {
     const file = join(dir, 'state', 'users.json');
-    await createGatewayFromConfig(config({ AGENT_GATEWAY_ADMIN_PASS: 'pw' }), { logger: silentLogger, workerPool: noPool });
+    await open(config({ AGENT_GATEWAY_ADMIN_PASS: 'pw' }), { logger: silentLogger, workerPool: noPool });
     await writeFile(file, '{"version":1,"users":[{"username":"x"}]}');
     await expect(createGatewayFromConfig(config({ AGENT_GATEWAY_ADMIN_PASS: 'pw' }), { logger: silentLogger, workerPool: noPool })).rejects.toThrow(
       /users file .* is not a valid users file/,

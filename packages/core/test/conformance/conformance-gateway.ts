@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { conformancePlugin, type PluginProbe } from './conformance-plugin.js';
 import { AuditLog, Gateway, MemoryApprovalStore, silentLogger, ToolError, type SigningKey } from '../../src/index.js';
 
 /** Small enough that the 413 cases need only a few KiB. */
@@ -27,6 +28,8 @@ export interface ToolProbe {
 export interface ConformanceGateway {
   readonly gateway: Gateway;
   readonly probe: ToolProbe;
+  /** What the conformance plugin saw of its lifecycle. */
+  readonly pluginProbe: PluginProbe;
   readonly auditPath: string;
   /** The approvals' store, for tests that tamper with a held call. */
   readonly approvalStore: MemoryApprovalStore;
@@ -39,6 +42,7 @@ export interface ConformanceGateway {
 /** The gateway every adapter is tested with: the same tools, users, keys, limits and a real audit log. */
 export async function createConformanceGateway(signingKey?: SigningKey): Promise<ConformanceGateway> {
   const probe: ToolProbe = { approvalToolRuns: 0 };
+  const pluginProbe: PluginProbe = { initialised: false, closed: false };
   const dir = await mkdtemp(join(tmpdir(), 'conformance-'));
   const auditPath = join(dir, 'audit.log');
   const approvalStore = new MemoryApprovalStore();
@@ -47,6 +51,7 @@ export async function createConformanceGateway(signingKey?: SigningKey): Promise
     approvals: { store: approvalStore, timeoutMs: 60_000, now: () => Date.now() + approvalClockOffset },
     bodyLimitBytes: CONFORMANCE_BODY_LIMIT,
     logger: silentLogger,
+    plugins: [conformancePlugin(pluginProbe)],
     audit: await AuditLog.open(auditPath),
     rateLimits: { perTool: { limited: { perMinute: 2 } } },
     auth: {
@@ -123,6 +128,7 @@ export async function createConformanceGateway(signingKey?: SigningKey): Promise
   return {
     gateway,
     probe,
+    pluginProbe,
     auditPath,
     approvalStore,
     advanceApprovalClock(ms) {

@@ -5,6 +5,7 @@ import { describeApprovalsConformance } from './approvals-suite.js';
 import { describeAuditConformance } from './audit-suite.js';
 import { describeGuardsConformance } from './guards-suite.js';
 import { describeSecretsConformance } from './secrets-suite.js';
+import { describePluginsConformance } from './plugins-suite.js';
 import { describeAuthConformance } from './auth-suite.js';
 import { CONFORMANCE_BODY_LIMIT, createConformanceGateway, USERS, type ConformanceGateway, type ToolProbe } from './conformance-gateway.js';
 import { login, type Session } from './sessions.js';
@@ -106,7 +107,7 @@ export function describeConformance(name: string, start: StartServer): void {
         const response = await fetch(url('/tools'));
         expect(response.status).toBe(200);
         const body = (await response.json()) as { tools: Array<{ name: string; requires_approval: unknown; args_schema: Record<string, unknown> }> };
-        expect(body.tools.map((t) => t.name)).toEqual(['echo', 'fail.plain', 'fail.tool', 'form.fill', 'limited', 'math.add', 'record.keys', 'risky']);
+        expect(body.tools.map((t) => t.name)).toEqual(['echo', 'fail.plain', 'fail.tool', 'form.fill', 'limited', 'math.add', 'plugin.ping', 'record.keys', 'risky']);
         const echo = body.tools.find((t) => t.name === 'echo');
         expect(echo?.args_schema).toMatchObject({
           type: 'object',
@@ -326,4 +327,5 @@ export function describeConformance(name: string, start: StartServer): void {
   describeApprovalsConformance(name, start);
   describeGuardsConformance(name, start);
   describeSecretsConformance(name, start);
+  describePluginsConformance(name, start);
 }

@@ -24,7 +24,7 @@ describe('kill switch', () => {
       .registerTool({ name: 'slow', description: 's', args: z.object({}), run: async () => gate.then(() => 'finished') })
       .registerTool({ name: 'quick', description: 'q', args: z.object({}), run: () => 'ok' });
     const inFlight = gateway.callTool({ tool: 'slow', args: {} });
-    await gateway.setKillSwitch(true, 'incident 42', admin);
+    await gateway.guards.setKillSwitch(true, 'incident 42', admin);
     // The reason is internal: an agent learns only that the switch is on, an admin also reads why.
     const refusal = await gateway.callTool({ tool: 'quick', args: {} }, { caller: agent }).catch((error: unknown) => error);
     expect(refusal).toMatchObject({ status: 423, code: 'kill_switch_on', details: undefined });
@@ -36,7 +36,7 @@ describe('kill switch', () => {
     release();
     await expect(inFlight).resolves.toMatchObject({ result: 'finished' });
     expect((await gateway.metrics.render()).body).toMatch(/^kill_switch_enabled 1$/m);
-    await gateway.setKillSwitch(false, undefined, admin);
+    await gateway.guards.setKillSwitch(false, undefined, admin);
     await expect(gateway.callTool({ tool: 'quick', args: {} })).resolves.toMatchObject({ result: 'ok' });
     expect((await gateway.metrics.render()).body).toMatch(/^kill_switch_enabled 0$/m);
   });
@@ -56,7 +56,7 @@ describe('kill switch', () => {
     gateway.registerTool({ name: 'risky', description: 'r', args: z.object({}), requiresApproval: true, run: () => 'ran' });
     const held = await gateway.callTool({ tool: 'risky', args: {} }, { caller: systemCaller('job') });
     if (held.status !== 'pending') throw new Error('not held');
-    await gateway.setKillSwitch(true, undefined, admin);
+    await gateway.guards.setKillSwitch(true, undefined, admin);
     await expect(gateway.approvals.approve(held.approvalId, systemCaller('reviewer'))).resolves.toMatchObject({
       state: 'failed',
       error: { code: 'kill_switch_on' },

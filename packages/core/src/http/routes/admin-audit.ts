@@ -2,7 +2,7 @@ import { basename } from 'node:path';
 import { z } from 'zod';
 import type { AuditLog } from '../../audit/audit-log.js';
 import { ServiceUnavailableError } from '../../errors/index.js';
-import type { Gateway } from '../../gateway.js';
+import type { GatewayServices } from '../../services.js';
 import { defineRoute } from '../route.js';
 import { jsonResponse } from '../responses.js';
 
@@ -18,9 +18,9 @@ const auditQuery = z
   })
   .strict();
 
-function auditLogOf(gateway: Gateway): AuditLog {
-  if (gateway.audit === undefined) throw new ServiceUnavailableError('audit_not_configured', 'this gateway has no audit log');
-  return gateway.audit;
+function auditLogOf(services: GatewayServices): AuditLog {
+  if (services.audit === undefined) throw new ServiceUnavailableError('audit_not_configured', 'this gateway has no audit log');
+  return services.audit;
 }
 
 export const adminAuditRoutes = [
@@ -30,8 +30,8 @@ export const adminAuditRoutes = [
     summary: 'The last audit entries (200, or ?tail=N up to 10000), optionally only one ?event=',
     auth: ['admin', 'approver'],
     query: auditQuery,
-    async handle({ gateway, query }) {
-      const entries = await auditLogOf(gateway).tail(query.tail ?? 200, query.event === undefined ? {} : { event: query.event });
+    async handle({ services, query }) {
+      const entries = await auditLogOf(services).tail(query.tail ?? 200, query.event === undefined ? {} : { event: query.event });
       return jsonResponse(200, entries);
     },
   }),
@@ -40,8 +40,8 @@ export const adminAuditRoutes = [
     path: '/admin/audit/verify',
     summary: 'Walk the hash chain and report the first broken entry',
     auth: ['admin', 'approver'],
-    async handle({ gateway }) {
-      return jsonResponse(200, await auditLogOf(gateway).verify());
+    async handle({ services }) {
+      return jsonResponse(200, await auditLogOf(services).verify());
     },
   }),
   defineRoute({
@@ -49,8 +49,8 @@ export const adminAuditRoutes = [
     path: '/admin/audit/checkpoint',
     summary: "The audit log's public key (PEM, for `agent-gateway audit verify --key`) and its latest signed checkpoint",
     auth: ['admin', 'approver'],
-    handle({ gateway }) {
-      const audit = auditLogOf(gateway);
+    handle({ services }) {
+      const audit = auditLogOf(services);
       return jsonResponse(200, { public_key: audit.publicKey(), checkpoint: audit.lastCheckpoint ?? null });
     },
   }),
@@ -59,8 +59,8 @@ export const adminAuditRoutes = [
     path: '/admin/audit/rotate',
     summary: 'Move the audit file aside and start a new one anchored to it (the chain stays verifiable)',
     auth: ['admin'],
-    async handle({ gateway }) {
-      const { rotatedTo } = await auditLogOf(gateway).rotate();
+    async handle({ services }) {
+      const { rotatedTo } = await auditLogOf(services).rotate();
       return jsonResponse(200, { rotated_to: basename(rotatedTo) });
     },
   }),

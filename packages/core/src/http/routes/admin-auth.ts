@@ -27,9 +27,9 @@ export const adminAuthRoutes = [
     summary: 'Log in with username and password; returns an access and a refresh token',
     auth: 'none',
     body: loginBody,
-    async handle({ gateway, body, request }) {
+    async handle({ services, body, request }) {
       const address = request.remoteAddress ?? 'unknown';
-      return tokenResponse(await gateway.auth.login(body.username, body.password, { address }));
+      return tokenResponse(await services.auth.login(body.username, body.password, { address }));
     },
   }),
   defineRoute({
@@ -38,8 +38,8 @@ export const adminAuthRoutes = [
     summary: 'Exchange a refresh token for new tokens; the old refresh token is retired',
     auth: 'none',
     body: refreshBody,
-    async handle({ gateway, body }) {
-      return tokenResponse(await gateway.auth.refresh(body.refresh_token));
+    async handle({ services, body }) {
+      return tokenResponse(await services.auth.refresh(body.refresh_token));
     },
   }),
   defineRoute({
@@ -48,12 +48,12 @@ export const adminAuthRoutes = [
     summary: "Revoke a token and its session ({token}), one token by id ({jti}), or every token ({all:true})",
     auth: ['admin'],
     body: revokeBody,
-    async handle({ gateway, body, caller }) {
+    async handle({ services, body, caller }) {
       if ('all' in body) {
-        await gateway.auth.revokeAll({ actor: caller });
+        await services.auth.revokeAll({ actor: caller });
         return jsonResponse(200, { revoked: 'all' });
       }
-      const { tokenId } = await gateway.auth.revoke(body, { actor: caller });
+      const { tokenId } = await services.auth.revoke(body, { actor: caller });
       return jsonResponse(200, { revoked: 'jti' in body ? 'token' : 'session', jti: tokenId });
     },
   }),
@@ -62,8 +62,8 @@ export const adminAuthRoutes = [
     path: '/.well-known/jwks.json',
     summary: 'The public key that signs tokens, when keys are asymmetric (empty for HS256)',
     auth: 'none',
-    async handle({ gateway }) {
-      return jsonResponse(200, await gateway.auth.jwks());
+    async handle({ services }) {
+      return jsonResponse(200, await services.auth.jwks());
     },
   }),
 ];

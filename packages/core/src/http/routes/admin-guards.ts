@@ -11,7 +11,7 @@ export const adminGuardRoutes = [
     path: '/admin/kill-switch',
     summary: 'Whether the kill switch is on, why, since when and who threw it',
     auth: ['admin', 'approver'],
-    handle: ({ gateway }) => jsonResponse(200, gateway.killSwitch.state),
+    handle: ({ services }) => jsonResponse(200, services.killSwitch.state),
   }),
   defineRoute({
     method: 'POST',
@@ -19,8 +19,8 @@ export const adminGuardRoutes = [
     summary: 'Turn the kill switch on (every tool call refused with 423) or off; persisted and audited',
     auth: ['admin'],
     body: killSwitchBody,
-    async handle({ gateway, body, caller }) {
-      return jsonResponse(200, await gateway.setKillSwitch(body.enabled, body.reason, caller));
+    async handle({ services, body, caller }) {
+      return jsonResponse(200, await services.guards.setKillSwitch(body.enabled, body.reason, caller));
     },
   }),
   defineRoute({
@@ -28,7 +28,7 @@ export const adminGuardRoutes = [
     path: '/admin/content-filter',
     summary: 'The content-filter deny rules',
     auth: ['admin'],
-    handle: ({ gateway }) => jsonResponse(200, { rules: gateway.contentFilter.list() }),
+    handle: ({ services }) => jsonResponse(200, { rules: services.contentFilter.list() }),
   }),
   defineRoute({
     method: 'POST',
@@ -36,8 +36,8 @@ export const adminGuardRoutes = [
     summary: 'Add a literal or regex deny rule (regexes that can backtrack catastrophically are refused)',
     auth: ['admin'],
     body: contentRuleInputSchema,
-    async handle({ gateway, body, caller }) {
-      return jsonResponse(201, { rule: await gateway.addContentRule(body, caller) });
+    async handle({ services, body, caller }) {
+      return jsonResponse(201, { rule: await services.guards.addContentRule(body, caller) });
     },
   }),
   defineRoute({
@@ -45,8 +45,8 @@ export const adminGuardRoutes = [
     path: '/admin/content-filter/:id',
     summary: 'Remove a content-filter rule',
     auth: ['admin'],
-    async handle({ gateway, params, caller }) {
-      await gateway.removeContentRule(params.id ?? '', caller);
+    async handle({ services, params, caller }) {
+      await services.guards.removeContentRule(params.id ?? '', caller);
       return jsonResponse(200, { removed: params.id });
     },
   }),

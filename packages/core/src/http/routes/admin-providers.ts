@@ -7,8 +7,8 @@ export const adminProvidersRoutes = [
     path: '/admin/providers',
     summary: 'Provider keys with their source, version and expiry (never their values)',
     auth: ['admin'],
-    async handle({ gateway }) {
-      const providers = await gateway.secrets.list();
+    async handle({ services }) {
+      const providers = await services.secrets.list();
       return jsonResponse(200, {
         providers: providers.map((p) => ({
           name: p.name,

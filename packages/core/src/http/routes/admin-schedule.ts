@@ -8,7 +8,7 @@ export const adminScheduleRoutes = [
     path: '/admin/schedule',
     summary: 'Scheduled tasks with their next run, counts and recent runs',
     auth: ['admin'],
-    handle: ({ gateway }) => jsonResponse(200, { tasks: gateway.scheduler.list() }),
+    handle: ({ services }) => jsonResponse(200, { tasks: services.scheduler.list() }),
   }),
   defineRoute({
     method: 'POST',
@@ -18,8 +18,8 @@ export const adminScheduleRoutes = [
       '422 for a task that could never run as given (its user, its args) or whose args hold a secret',
     auth: ['admin'],
     body: taskInputSchema,
-    async handle({ gateway, body }) {
-      return jsonResponse(200, await gateway.scheduler.upsert(body));
+    async handle({ services, body }) {
+      return jsonResponse(200, await services.scheduler.upsert(body));
     },
   }),
   defineRoute({
@@ -27,8 +27,8 @@ export const adminScheduleRoutes = [
     path: '/admin/schedule/:name/run',
     summary: 'Run a task now; answers with the run',
     auth: ['admin'],
-    async handle({ gateway, params }) {
-      return jsonResponse(200, await gateway.scheduler.runNow(params.name ?? ''));
+    async handle({ services, params }) {
+      return jsonResponse(200, await services.scheduler.runNow(params.name ?? ''));
     },
   }),
   ...([true, false] as const).map((enabled) =>
@@ -37,8 +37,8 @@ export const adminScheduleRoutes = [
       path: `/admin/schedule/:name/${enabled ? 'enable' : 'disable'}`,
       summary: enabled ? 'Enable a task' : 'Disable a task (it keeps its history)',
       auth: ['admin'],
-      async handle({ gateway, params }) {
-        return jsonResponse(200, await gateway.scheduler.setEnabled(params.name ?? '', enabled));
+      async handle({ services, params }) {
+        return jsonResponse(200, await services.scheduler.setEnabled(params.name ?? '', enabled));
       },
     }),
   ),
@@ -47,8 +47,8 @@ export const adminScheduleRoutes = [
     path: '/admin/schedule/:name',
     summary: 'Delete a task',
     auth: ['admin'],
-    async handle({ gateway, params }) {
-      await gateway.scheduler.remove(params.name ?? '');
+    async handle({ services, params }) {
+      await services.scheduler.remove(params.name ?? '');
       return jsonResponse(200, { deleted: params.name });
     },
   }),

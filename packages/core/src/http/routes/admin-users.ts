@@ -21,8 +21,8 @@ export const adminUsersRoutes = [
     summary: "Create a user, or replace an existing user's password, role and tools (their tokens stop working); names ignore case (409 for another spelling of an existing name)",
     auth: ['admin'],
     body: newUserBody,
-    async handle({ gateway, body, caller }) {
-      const { user, created } = await gateway.auth.createUser(body, { actor: caller });
+    async handle({ services, body, caller }) {
+      const { user, created } = await services.auth.createUser(body, { actor: caller });
       return jsonResponse(created ? 201 : 200, { user, created });
     },
   }),
@@ -31,8 +31,8 @@ export const adminUsersRoutes = [
     path: '/admin/users',
     summary: 'List users (never their password hashes)',
     auth: ['admin'],
-    async handle({ gateway }) {
-      return jsonResponse(200, { users: await gateway.auth.listUsers() });
+    async handle({ services }) {
+      return jsonResponse(200, { users: await services.auth.listUsers() });
     },
   }),
   defineRoute({
@@ -40,8 +40,8 @@ export const adminUsersRoutes = [
     path: '/admin/users/:username',
     summary: 'Delete a user; their tokens stop working (the last admin cannot be deleted)',
     auth: ['admin'],
-    async handle({ gateway, params, caller }) {
-      const { username } = await gateway.auth.deleteUser(params.username ?? '', { actor: caller });
+    async handle({ services, params, caller }) {
+      const { username } = await services.auth.deleteUser(params.username ?? '', { actor: caller });
       return jsonResponse(200, { deleted: username });
     },
   }),

@@ -39,9 +39,9 @@ function decisionRoute(decision: 'approve' | 'reject', summary: string) {
     auth: ['admin', 'approver'],
     body: decisionBody,
     bodyOptional: true,
-    async handle({ gateway, caller, params, body }) {
-      const approval = await gateway.approvals[decision](params.id ?? '', caller, body?.reason);
-      return jsonResponse(200, gateway.approvalView(approval));
+    async handle({ services, caller, params, body }) {
+      const approval = await services.approvals[decision](params.id ?? '', caller, body?.reason);
+      return jsonResponse(200, services.approvalView(approval));
     },
   });
 }
@@ -52,10 +52,10 @@ export const approvalsRoutes = [
     path: '/approvals',
     summary: 'Pending approvals: a summary for anyone, the full view (args, caller) for admins and approvers',
     auth: 'optional',
-    async handle({ gateway, caller }) {
-      const pending = await gateway.approvals.list({ state: 'pending' });
+    async handle({ services, caller }) {
+      const pending = await services.approvals.list({ state: 'pending' });
       const full = isApprover(caller);
-      return jsonResponse(200, { approvals: pending.map((a) => (full ? gateway.approvalView(a) : summaryOf(a))) });
+      return jsonResponse(200, { approvals: pending.map((a) => (full ? services.approvalView(a) : summaryOf(a))) });
     },
   }),
   defineRoute({
@@ -64,12 +64,12 @@ export const approvalsRoutes = [
     summary: 'Server-Sent Events of every approval change, with ids and Last-Event-ID replay',
     auth: 'optional',
     produces: 'text/event-stream',
-    handle({ gateway, caller, request }) {
+    handle({ services, caller, request }) {
       const full = isApprover(caller);
-      const present = (change: ApprovalChange) => (full ? gateway.approvalView(change.approval) : summaryOf(change.approval));
+      const present = (change: ApprovalChange) => (full ? services.approvalView(change.approval) : summaryOf(change.approval));
       const from = lastEventId(request.headers['last-event-id']);
       return eventStreamResponse((signal) =>
-        approvalEventStream(gateway.approvals, signal, { present, ...(from === undefined ? {} : { lastEventId: from }) }),
+        approvalEventStream(services.approvals, signal, { present, ...(from === undefined ? {} : { lastEventId: from }) }),
       );
     },
   }),
@@ -79,13 +79,13 @@ export const approvalsRoutes = [
     summary: 'One approval with its state and, once run, its result; ?wait=SECONDS long-polls for a decision',
     auth: 'bearer',
     query: waitQuery,
-    async handle({ gateway, caller, params, query, signal }) {
+    async handle({ services, caller, params, query, signal }) {
       const id = params.id ?? '';
-      const approval = await gateway.approvals.get(id);
+      const approval = await services.approvals.get(id);
       // Only its caller and the people who decide may see a held call; to others it does not exist.
       if (!isApprover(caller) && !(approval.caller.kind === 'user' && sameUsername(approval.caller.id, caller.id))) throw new NotFoundError(`no approval ${JSON.stringify(id)}`);
-      const current = query.wait === undefined ? approval : await gateway.approvals.wait(id, query.wait * 1000, signal);
-      return jsonResponse(200, gateway.approvalView(current));
+      const current = query.wait === undefined ? approval : await services.approvals.wait(id, query.wait * 1000, signal);
+      return jsonResponse(200, services.approvalView(current));
     },
   }),
   decisionRoute('approve', 'Approve a pending call; it runs once, as its caller, and the answer carries its outcome'),

@@ -7,8 +7,8 @@ export const healthRoutes = [
     path: '/health',
     summary: 'Gateway liveness (and `vault: ok|unreachable` when Vault is configured)',
     auth: 'none',
-    async handle({ gateway }) {
-      const stores = (await gateway.secrets.health?.().catch(() => ({ secrets: 'unreachable' }))) ?? {};
+    async handle({ services }) {
+      const stores = (await services.secrets.health?.().catch(() => ({ secrets: 'unreachable' }))) ?? {};
       return jsonResponse(200, { status: 'ok', ...stores });
     },
   }),
@@ -17,11 +17,11 @@ export const healthRoutes = [
     path: '/health/worker',
     summary: 'Sandbox worker pool health; 503 when it fails its check',
     auth: 'none',
-    async handle({ gateway }) {
-      const status = await gateway.workerHealth();
+    async handle({ services }) {
+      const status = await services.workerHealth();
       return jsonResponse(status.healthy ? 200 : 503, {
         worker_healthy: status.healthy,
-        pool: { mode: gateway.hasWorkerPool ? 'sandbox' : 'in-process', size: status.size, alive: status.alive, ...status.details },
+        pool: { mode: services.hasWorkerPool ? 'sandbox' : 'in-process', size: status.size, alive: status.alive, ...status.details },
       });
     },
   }),

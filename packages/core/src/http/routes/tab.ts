@@ -23,8 +23,8 @@ export const tabRoutes = [
     summary: "Set an origin's redaction fields (replacing its list); persisted",
     auth: ['admin'],
     body: rulesBody,
-    async handle({ gateway, body, caller }) {
-      return jsonResponse(200, await gateway.setRedactionRules(body.origin, body.fields, caller));
+    async handle({ services, body, caller }) {
+      return jsonResponse(200, await services.tabs.setRules(body.origin, body.fields, caller));
     },
   }),
   defineRoute({
@@ -33,11 +33,11 @@ export const tabRoutes = [
     summary: '?origin=: that origin\'s fields (anyone; empty when never set). Without it: every origin (admin)',
     auth: 'optional',
     query: rulesQuery,
-    async handle({ gateway, query, caller }) {
-      if (query.origin !== undefined) return jsonResponse(200, await gateway.redaction.get(query.origin));
+    async handle({ services, query, caller }) {
+      if (query.origin !== undefined) return jsonResponse(200, await services.redaction.get(query.origin));
       if (caller.kind === 'anonymous') throw new UnauthorizedError('listing every origin needs an admin token; or ask for one ?origin=');
       if (caller.role !== 'admin') throw new ForbiddenError('listing every origin needs the admin role');
-      return jsonResponse(200, { rules: await gateway.redaction.list() });
+      return jsonResponse(200, { rules: await services.redaction.list() });
     },
   }),
   defineRoute({
@@ -46,8 +46,8 @@ export const tabRoutes = [
     summary: "Share the current tab with agents: stored redacted by its origin's rules, audited as consent",
     auth: ['admin', 'approver'],
     body: snapshotBody,
-    async handle({ gateway, body, caller }) {
-      return jsonResponse(200, await gateway.shareTabSnapshot(body, caller));
+    async handle({ services, body, caller }) {
+      return jsonResponse(200, await services.tabs.share(body, caller));
     },
   }),
   defineRoute({
@@ -55,8 +55,8 @@ export const tabRoutes = [
     path: '/tab/snapshot',
     summary: 'The tab snapshot the user last shared (redacted)',
     auth: 'bearer',
-    handle({ gateway }) {
-      const snapshot = gateway.tabSnapshot;
+    handle({ services }) {
+      const snapshot = services.tabs.current;
       if (snapshot === undefined) throw new NotFoundError('no tab has been shared');
       return jsonResponse(200, snapshot);
     },

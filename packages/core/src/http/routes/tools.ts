@@ -34,7 +34,7 @@ export const toolsRoutes = [
     path: '/tools',
     summary: 'The registered tools with the JSON Schema of their args',
     auth: 'none',
-    handle: ({ gateway }) => jsonResponse(200, { tools: gateway.tools.list() }),
+    handle: ({ services }) => jsonResponse(200, { tools: services.tools.list() }),
   }),
   defineRoute({
     method: 'POST',
@@ -42,9 +42,9 @@ export const toolsRoutes = [
     summary: "Check args against a tool's schema without running it",
     auth: 'none',
     body: toolCallBody,
-    describeBody: (gateway) => toolCallBodySchema(gateway),
-    handle({ gateway, body }) {
-      const issues = scrubIssues(gateway.checkArgs(body.tool, body.args ?? {}));
+    describeBody: (services) => toolCallBodySchema(services),
+    handle({ services, body }) {
+      const issues = scrubIssues(services.checkArgs(body.tool, body.args ?? {}));
       return jsonResponse(200, issues.length === 0 ? { valid: true, tool: body.tool } : { valid: false, tool: body.tool, issues });
     },
   }),
@@ -54,18 +54,18 @@ export const toolsRoutes = [
     summary: 'Call a tool through the full pipeline; 202 with an approval id when it needs approval',
     auth: 'bearer',
     body: callBody,
-    describeBody: (gateway) =>
-      toolCallBodySchema(gateway, {
+    describeBody: (services) =>
+      toolCallBodySchema(services, {
         wait: { type: 'number', minimum: 0, maximum: MAX_WAIT_SECONDS, description: 'Seconds to wait for an approval decision' },
         origin: { type: 'string', description: 'The web origin the args came from; its redaction rules apply' },
       }),
-    async handle({ gateway, body, caller, signal }) {
+    async handle({ services, body, caller, signal }) {
       const request = { tool: body.tool, args: body.args ?? {}, ...(body.origin === undefined ? {} : { origin: body.origin }) };
-      const outcome = await gateway.callTool(request, { caller, signal });
+      const outcome = await services.callTool(request, { caller, signal });
       if (outcome.status === 'executed') {
         return jsonResponse(200, { call_id: outcome.callId, tool: outcome.tool, result: outcome.result });
       }
-      const waited = body.wait === undefined ? undefined : await gateway.approvals.wait(outcome.approvalId, body.wait * 1000, signal);
+      const waited = body.wait === undefined ? undefined : await services.approvals.wait(outcome.approvalId, body.wait * 1000, signal);
       const settled = waited === undefined ? undefined : settledResult(waited);
       if (settled !== undefined) {
         return jsonResponse(200, { call_id: outcome.callId, tool: outcome.tool, result: settled.result, approval_id: outcome.approvalId });

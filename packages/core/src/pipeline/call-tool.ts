@@ -1,0 +1,78 @@
+import { randomUUID } from 'node:crypto';
+import { AuditUnavailableError, failureOf, ServiceUnavailableError } from '../errors/index.js';
+import { needsApproval } from './approval-gate.js';
+import { authorizeTool } from './authorize-tool.js';
+import { ANONYMOUS_CALLER } from './caller.js';
+import { execute } from './execute.js';
+import { findTool } from './find-tool.js';
+import { auditCall, killSwitchErrorFor, type PipelineDeps } from './pipeline-deps.js';
+import type { ToolCallOptions, ToolCallOutcome, ToolCallRequest } from './tool-call.js';
+import { validateArgs } from './validate-args.js';
+
+/**
+ * The tool-call pipeline, in the design's order. Each step is a small function that throws a
+ * GatewayError to stop the call; later parts slot in where their comment stands. Every outcome,
+ * refusals included, is audited before the caller hears of it. The JSON API, MCP, the scheduler
+ * and hosts all come through here: there is no second pipeline.
+ */
+export async function callTool(deps: PipelineDeps, request: ToolCallRequest, options: ToolCallOptions = {}): Promise<ToolCallOutcome> {
+  if (deps.closing.aborted) throw new ServiceUnavailableError('gateway_closed', 'the gateway is shutting down');
+  const caller = options.caller ?? ANONYMOUS_CALLER;
+  const callId = randomUUID();
+  const started = performance.now();
+  const signals = options.signal === undefined ? [deps.closing] : [options.signal, deps.closing];
+  let toolName: string | undefined;
+  let ran = false;
+  const run = (async (): Promise<ToolCallOutcome> => {
+    try {
+      // authenticate: done before this point (the route's bearer token, or the host names the caller).
+      if (deps.killSwitch.enabled) throw killSwitchErrorFor(deps.killSwitch, caller);
+      await deps.rateLimiter.check(caller, request.tool);
+      const tool = findTool(deps.tools, request.tool);
+      toolName = tool.name;
+      deps.metrics.toolCalls.inc({ tool: tool.name });
+      authorizeTool(caller, tool);
+      let args: unknown;
+      try {
+        args = validateArgs(tool, request.args);
+      } catch (error) {
+        deps.metrics.toolValidationErrors.inc({ tool: tool.name });
+        throw error;
+      }
+      deps.contentFilter.check(args);
+      // redact: done where the args are shown (audit entries, approval views), by the call's origin.
+      // An action that cannot be audited must not happen.
+      if (deps.audit?.failure !== undefined) throw new AuditUnavailableError({ cause: deps.audit.failure });
+      if (needsApproval(tool, args, caller)) {
+        const approval = await deps.approvals.request({ callId, tool: tool.name, args, caller, ...(request.origin === undefined ? {} : { origin: request.origin }) });
+        deps.metrics.approvalsQueued.inc();
+        await auditCall(deps, callId, request, caller, started, { outcome: 'queued', status: 202, approval_id: approval.id });
+        return { status: 'pending', callId, tool: tool.name, approvalId: approval.id, expiresAt: approval.expiresAt };
+      }
+      ran = true;
+      const result = await execute(tool, args, { callId, caller, signals }, deps.execution, deps.logger);
+      await auditCall(deps, callId, request, caller, started, { outcome: 'ok', status: 200 });
+      deps.events.emitSafely('tool.succeeded', { callId, tool: tool.name, caller, durationMs: performance.now() - started });
+      return { status: 'executed', callId, tool: tool.name, result };
+    } catch (error) {
+      const { code, status } = failureOf(error);
+      if (!(error instanceof AuditUnavailableError)) {
+        await auditCall(deps, callId, request, caller, started, { outcome: ran ? 'failed' : 'refused', status, code });
+      }
+      if (toolName !== undefined) {
+        deps.events.emitSafely('tool.failed', { callId, tool: toolName, caller, durationMs: performance.now() - started, code, status });
+      }
+      throw error;
+    } finally {
+      if (toolName !== undefined) {
+        deps.metrics.toolCallDuration.observe({ tool: toolName }, (performance.now() - started) / 1000);
+      }
+    }
+  })();
+  deps.inFlight.add(run);
+  try {
+    return await run;
+  } finally {
+    deps.inFlight.delete(run);
+  }
+}

@@ -1,0 +1,75 @@
+import type { ApprovalQueue } from '../approvals/approval-queue.js';
+import { auditActorOf } from '../audit/audit-entry.js';
+import type { AuditLog } from '../audit/audit-log.js';
+import type { TokenService } from '../auth/token-service.js';
+import type { GatewayEvents } from '../events/gateway-events.js';
+import type { ContentFilter } from '../guards/content-filter.js';
+import { KillSwitchOnError } from '../guards/guard-errors.js';
+import type { KillSwitch } from '../guards/kill-switch.js';
+import type { RateLimiter } from '../guards/rate-limiter.js';
+import type { Logger } from '../logging/logger.js';
+import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
+import type { RedactionRules } from '../redaction/redaction-rules.js';
+import type { ToolRegistry } from '../tools/tool-registry.js';
+import type { Caller } from './caller.js';
+import type { ExecutionDeps } from './execute.js';
+import type { ToolCallRequest } from './tool-call.js';
+
+/** Everything the tool-call pipeline reads or writes: the parts, never the gateway that holds them. */
+export interface PipelineDeps {
+  readonly tools: ToolRegistry;
+  readonly auth: TokenService;
+  readonly killSwitch: KillSwitch;
+  readonly rateLimiter: RateLimiter;
+  readonly contentFilter: ContentFilter;
+  readonly approvals: ApprovalQueue;
+  readonly redaction: RedactionRules;
+  readonly audit: AuditLog | undefined;
+  readonly metrics: GatewayMetrics;
+  readonly events: GatewayEvents;
+  readonly logger: Logger;
+  readonly execution: ExecutionDeps;
+  /** Aborts when the gateway closes: new calls are refused and running ones see their signal fire. */
+  readonly closing: AbortSignal;
+  /** Calls still running, so that closing can wait for them. */
+  readonly inFlight: Set<Promise<unknown>>;
+}
+
+export type CallAuditOutcome = {
+  readonly outcome: 'ok' | 'refused' | 'failed' | 'queued';
+  readonly status: number;
+  readonly code?: string;
+  readonly approval_id?: string;
+  readonly approved_by?: string;
+};
+
+/** Args with the call's origin's fields redacted (the audit log scrubs secrets itself). */
+export function originRedacted(redaction: RedactionRules, args: unknown, origin: string | undefined): unknown {
+  return origin === undefined ? args : redaction.redact(origin, args);
+}
+
+/** Writes one `tool_call` entry and waits until it is durable. */
+export async function auditCall(
+  deps: PipelineDeps,
+  callId: string,
+  request: ToolCallRequest,
+  caller: Caller,
+  started: number,
+  outcome: CallAuditOutcome,
+): Promise<void> {
+  if (deps.audit === undefined) return;
+  await deps.audit.append('tool_call', auditActorOf(caller), {
+    call_id: callId,
+    tool: request.tool,
+    args: originRedacted(deps.redaction, request.args, request.origin),
+    ...(request.origin === undefined ? {} : { origin: request.origin }),
+    ...outcome,
+    duration_ms: Math.round((performance.now() - started) * 1000) / 1000,
+  });
+}
+
+/** Agents learn only that the switch is on; the operator's reason is for admins and the host itself. */
+export function killSwitchErrorFor(killSwitch: KillSwitch, caller: Caller): KillSwitchOnError {
+  const trusted = caller.role === 'admin' || caller.kind === 'system';
+  return new KillSwitchOnError(trusted ? killSwitch.state.reason : undefined);
+}

@@ -1,0 +1,38 @@
+import type { Approval } from '../approvals/approval.js';
+import { failureOf } from '../errors/index.js';
+import { authorizeTool } from './authorize-tool.js';
+import { execute } from './execute.js';
+import { findTool } from './find-tool.js';
+import { auditCall, killSwitchErrorFor, type PipelineDeps } from './pipeline-deps.js';
+
+/**
+ * Runs a call a person approved, as its original caller: that caller is looked up again, so a
+ * user deleted (or re-created as someone else) or stripped of the tool since asking does not get
+ * it run. Audited like any call.
+ */
+export async function runApproved(deps: PipelineDeps, approval: Approval): Promise<unknown> {
+  const started = performance.now();
+  const request = { tool: approval.tool, args: approval.args, ...(approval.origin === undefined ? {} : { origin: approval.origin }) };
+  const approvedBy = approval.decision?.by;
+  const decided = { approval_id: approval.id, ...(approvedBy === undefined ? {} : { approved_by: approvedBy }) };
+  let caller = approval.caller;
+  try {
+    if (caller.kind === 'user') {
+      const current = await deps.auth.callerFor(caller.id, caller.userId);
+      caller = { ...current, ...(approval.caller.tokenId === undefined ? {} : { tokenId: approval.caller.tokenId }) };
+    }
+    // The switch may have been thrown while the call waited for its approval.
+    if (deps.killSwitch.enabled) throw killSwitchErrorFor(deps.killSwitch, caller);
+    const tool = findTool(deps.tools, approval.tool);
+    authorizeTool(caller, tool);
+    const result = await execute(tool, approval.args, { callId: approval.callId, caller, signals: [deps.closing] }, deps.execution, deps.logger);
+    await auditCall(deps, approval.callId, request, caller, started, { outcome: 'ok', status: 200, ...decided });
+    return result;
+  } catch (error) {
+    const { code, status } = failureOf(error);
+    await auditCall(deps, approval.callId, request, caller, started, { outcome: 'failed', status, code, ...decided }).catch((auditError: unknown) =>
+      deps.logger.error('could not audit a failed approved call', { error: auditError }),
+    );
+    throw error;
+  }
+}

@@ -1,0 +1,2 @@
+export { definePlugin } from './plugin.js';
+export type { GatewayPlugin } from './plugin.js';
