@@ -14,6 +14,7 @@ const alias = {
   '@agent-gateway/vault': fromRoot('./packages/vault/src/index.ts'),
   '@agent-gateway/express': fromRoot('./packages/adapter-express/src/index.ts'),
   '@agent-gateway/fastify': fromRoot('./packages/adapter-fastify/src/index.ts'),
+  '@agent-gateway/conformance': fromRoot('./packages/conformance/src/index.ts'),
 };
 
 const project = (name: string, root: string) => ({

@@ -1,6 +1,6 @@
 // `npm start` builds the packages first, but only when a build is missing or older than its sources.
 import { execSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 function newestMtime(path) {
@@ -9,8 +9,12 @@ function newestMtime(path) {
   return Math.max(0, ...readdirSync(path).map((entry) => newestMtime(join(path, entry))));
 }
 
+/** Private packages that run from source (the conformance suite) have nothing to build. */
+const builds = (dir) => JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).scripts?.build !== undefined;
+
 const stale = readdirSync('packages').filter((name) => {
   const dir = join('packages', name);
+  if (!builds(dir)) return false;
   const built = join(dir, 'dist', 'index.js');
   if (!existsSync(built)) return true;
   const sources = Math.max(newestMtime(join(dir, 'src')), newestMtime(join(dir, 'package.json')));

@@ -2,8 +2,7 @@ import express, { type ErrorRequestHandler } from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { Gateway, silentLogger, systemCaller } from '@agent-gateway/core';
-import { listenOnLoopback } from '../../core/test/conformance/listen.js';
-import type { RunningServer } from '../../core/test/conformance/suite.js';
+import { listenOnLoopback, type RunningServer } from '@agent-gateway/conformance';
 import { gatewayRouter } from '../src/index.js';
 
 describe('gatewayRouter inside a host app', () => {

@@ -1,6 +1,5 @@
 import express from 'express';
-import { describeConformance } from '../../core/test/conformance/suite.js';
-import { listenOnLoopback } from '../../core/test/conformance/listen.js';
+import { describeConformance, listenOnLoopback } from '@agent-gateway/conformance';
 import { gatewayRouter } from '../src/index.js';
 
 describeConformance('express (gatewayRouter at the root)', (gateway) => {

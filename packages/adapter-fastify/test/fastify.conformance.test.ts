@@ -1,7 +1,7 @@
 import Fastify from 'fastify';
 import type { AddressInfo } from 'node:net';
 import type { Gateway } from '@agent-gateway/core';
-import { describeConformance, type RunningServer } from '../../core/test/conformance/suite.js';
+import { describeConformance, type RunningServer } from '@agent-gateway/conformance';
 import { gatewayPlugin } from '../src/index.js';
 
 async function serve(gateway: Gateway, prefix?: string): Promise<RunningServer> {

@@ -1,7 +1,7 @@
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gatewayRoutes, type Gateway } from '../src/index.js';
-import { createConformanceGateway, type ConformanceGateway } from './conformance/conformance-gateway.js';
+import { createConformanceGateway, type ConformanceGateway } from '@agent-gateway/conformance';
 
 describe('GET /openapi.json', () => {
   let conformance: ConformanceGateway;

@@ -64,4 +64,22 @@ describe('built packages', () => {
     ]);
     expect(JSON.parse(out)).toEqual({ router: 'function', gatewayError: true, notFound: true, status: 404 });
   });
+
+  it('an error from the CJS build is a GatewayError to the ESM build, and back (one process, two copies)', () => {
+    const out = node([
+      '--input-type=module',
+      '-e',
+      `import { createRequire } from 'node:module';
+       import * as esm from '@agent-gateway/core';
+       const cjs = createRequire(process.cwd() + '/package.json')('@agent-gateway/core');
+       const fromCjs = new cjs.ConflictError('taken');
+       const fromEsm = new esm.ToolError('full', { code: 'scratch_full', status: 507 });
+       console.log(JSON.stringify({
+         twoCopies: cjs.GatewayError !== esm.GatewayError,
+         esmSeesCjs: [esm.isGatewayError(fromCjs), fromCjs instanceof esm.GatewayError, esm.failureOf(fromCjs).status],
+         cjsSeesEsm: [cjs.isGatewayError(fromEsm), fromEsm instanceof cjs.GatewayError, cjs.failureOf(fromEsm).code],
+       }));`,
+    ]);
+    expect(JSON.parse(out)).toEqual({ twoCopies: true, esmSeesCjs: [true, true, 409], cjsSeesEsm: [true, true, 'scratch_full'] });
+  });
 });

@@ -15,8 +15,7 @@ import {
   silentLogger,
   type VerifyReport,
 } from '../../src/index.js';
-import { listenOnLoopback } from '../conformance/listen.js';
-import type { RunningServer } from '../conformance/suite.js';
+import { listenOnLoopback, type RunningServer } from '@agent-gateway/conformance';
 
 // Regression for issue 14 (3): GET /admin/audit/verify kept one descriptor open per chain file per
 // call until the process hit EMFILE. Every route that reads or writes a file is called many times

@@ -1,9 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { Gateway, silentLogger } from '../../src/index.js';
-import { getJson, postJson, type RawResponse } from '../conformance/http-client.js';
-import { listenOnLoopback } from '../conformance/listen.js';
-import type { RunningServer } from '../conformance/suite.js';
+import { getJson, listenOnLoopback, postJson, type RawResponse, type RunningServer } from '@agent-gateway/conformance';
 
 /**
  * Found by the property suite (issue 14): zod 4 runs a string's or array's length checks on any

@@ -1,11 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gatewayRoutes } from '../../src/http/routes/index.js';
-import { createConformanceGateway, USERS, type ConformanceGateway } from '../conformance/conformance-gateway.js';
-import { getJson, postJson, rawRequest, type RawResponse } from '../conformance/http-client.js';
-import { listenOnLoopback } from '../conformance/listen.js';
-import { login, type Session } from '../conformance/sessions.js';
-import type { RunningServer } from '../conformance/suite.js';
+import { type ConformanceGateway, createConformanceGateway, getJson, listenOnLoopback, login, postJson, rawRequest, type RawResponse, type RunningServer, type Session, USERS } from '@agent-gateway/conformance';
 import { contentTypes, encode, encodings, pathParams, payloads, senders, VALID_BODIES, type Encoding, type Sender } from './http-cases.js';
 import { serialise, type JsonTree } from './json-arbitraries.js';
 

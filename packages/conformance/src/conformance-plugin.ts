@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineRoute, definePlugin, fromWebResponse, toWebRequest, type GatewayPlugin } from '../../src/index.js';
+import { defineRoute, definePlugin, fromWebResponse, toWebRequest, type GatewayPlugin } from '@agent-gateway/core';
 
 /** What the plugin saw, so the suite can prove its lifecycle ran. */
 export interface PluginProbe {

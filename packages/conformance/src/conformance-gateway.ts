@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { conformancePlugin, type PluginProbe } from './conformance-plugin.js';
-import { AuditLog, Gateway, MemoryApprovalStore, silentLogger, ToolError, type SigningKey } from '../../src/index.js';
+import { AuditLog, Gateway, MemoryApprovalStore, silentLogger, ToolError, type SigningKey } from '@agent-gateway/core';
 
 /** Small enough that the 413 cases need only a few KiB. */
 export const CONFORMANCE_BODY_LIMIT = 4096;

@@ -1,6 +1,6 @@
 import { decodeJwt, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Gateway } from '../../src/index.js';
+import type { Gateway } from '@agent-gateway/core';
 import {
   CONFORMANCE_FREE_LOGIN_ATTEMPTS,
   CONFORMANCE_ISSUER,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Gateway } from '../../src/index.js';
-import { GATEWAY_METRIC_NAMES, RUNBOOK_METRIC_NAMES } from '../../src/index.js';
+import type { Gateway } from '@agent-gateway/core';
+import { GATEWAY_METRIC_NAMES, RUNBOOK_METRIC_NAMES } from '@agent-gateway/core';
 import { describeApprovalsConformance } from './approvals-suite.js';
 import { describeAuditConformance } from './audit-suite.js';
 import { describeGuardsConformance } from './guards-suite.js';

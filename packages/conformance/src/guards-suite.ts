@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ApprovalView, AuditEntry } from '../../src/index.js';
+import type { ApprovalView, AuditEntry } from '@agent-gateway/core';
 import { createConformanceGateway, USERS, type ConformanceGateway } from './conformance-gateway.js';
 import { getJson, postJson, rawRequest } from './http-client.js';
 import { login, type Session } from './sessions.js';

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { verifyAuditLog, type AuditCheckpoint, type AuditEntry, type VerifyReport } from '../../src/index.js';
+import { verifyAuditLog, type AuditCheckpoint, type AuditEntry, type VerifyReport } from '@agent-gateway/core';
 import { createConformanceGateway, USERS, type ConformanceGateway } from './conformance-gateway.js';
 import { getJson, postJson } from './http-client.js';
 import { login, type Session } from './sessions.js';
