@@ -58,7 +58,7 @@ interface CacheEntry {
 function vaultFailure(error: unknown, what: string): GatewayError {
   const status = (error as { response?: { statusCode?: number } }).response?.statusCode;
   const code = (error as { code?: string }).code ?? '';
-  if (status === 403) return new GatewayError(502, 'vault_forbidden', `Vault refused ${what}: bad token or a policy that does not allow it`);
+  if (status === 403) return new GatewayError('vault_forbidden', `Vault refused ${what}: bad token or a policy that does not allow it`);
   if (status !== undefined && status >= 500) return new SecretUnavailableError(`Vault answered ${status} to ${what}`, 'vault_unreachable');
   if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EHOSTUNREACH' || code === 'ECONNRESET') {
     return new SecretUnavailableError(`Vault is unreachable (${code})`, 'vault_unreachable');
@@ -67,7 +67,7 @@ function vaultFailure(error: unknown, what: string): GatewayError {
     return new SecretUnavailableError(`Vault did not answer ${what} in time`, 'vault_unreachable');
   }
   if (/CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code)) return new SecretUnavailableError(`TLS with Vault failed (${code})`, 'vault_tls_error');
-  if (status !== undefined) return new GatewayError(502, 'vault_error', `Vault answered ${status} to ${what}`);
+  if (status !== undefined) return new GatewayError('vault_error', `Vault answered ${status} to ${what}`);
   return new SecretUnavailableError(`Vault request for ${what} failed`, 'vault_unreachable');
 }
 

@@ -6,7 +6,7 @@ export class ApprovalConflictError extends GatewayError {
   override readonly name = 'ApprovalConflictError';
   readonly state: ApprovalState;
   constructor(id: string, state: ApprovalState) {
-    super(409, 'approval_not_pending', `approval ${id} is ${state}, not pending`, { details: { state } });
+    super('approval_not_pending', `approval ${id} is ${state}, not pending`, { details: { state } });
     this.state = state;
   }
 }
@@ -15,7 +15,7 @@ export class ApprovalConflictError extends GatewayError {
 export class ApprovalDigestMismatchError extends GatewayError {
   override readonly name = 'ApprovalDigestMismatchError';
   constructor(id: string) {
-    super(409, 'digest_mismatch', `approval ${id} no longer matches the call that was requested; it will not run`, {
+    super('digest_mismatch', `approval ${id} no longer matches the call that was requested; it will not run`, {
       details: { state: 'failed' },
     });
   }
@@ -25,7 +25,7 @@ export class ApprovalDigestMismatchError extends GatewayError {
 export class SelfApprovalError extends GatewayError {
   override readonly name = 'SelfApprovalError';
   constructor() {
-    super(403, 'self_approval', 'a call must be approved by someone other than its caller');
+    super('self_approval', 'a call must be approved by someone other than its caller');
   }
 }
 
@@ -33,7 +33,7 @@ export class SelfApprovalError extends GatewayError {
 export class ApprovalRejectedError extends GatewayError {
   override readonly name = 'ApprovalRejectedError';
   constructor(id: string, reason: string | undefined) {
-    super(403, 'approval_rejected', `approval ${id} was rejected${reason === undefined ? '' : `: ${reason}`}`, {
+    super('approval_rejected', `approval ${id} was rejected${reason === undefined ? '' : `: ${reason}`}`, {
       details: { state: 'rejected', approval_id: id },
     });
   }
@@ -43,6 +43,6 @@ export class ApprovalRejectedError extends GatewayError {
 export class ApprovalExpiredError extends GatewayError {
   override readonly name = 'ApprovalExpiredError';
   constructor(id: string) {
-    super(409, 'approval_expired', `approval ${id} expired before anyone decided`, { details: { state: 'expired', approval_id: id } });
+    super('approval_expired', `approval ${id} expired before anyone decided`, { details: { state: 'expired', approval_id: id } });
   }
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'eventemitter3';
-import { GatewayError, NotFoundError, ToolFailedError } from '../errors/index.js';
+import { ERROR_STATUS, GatewayError, NotFoundError, ToolFailedError } from '../errors/index.js';
 import type { Logger } from '../logging/logger.js';
 import type { Caller } from '../pipeline/caller.js';
 import { sameUsername } from '../auth/username.js';
@@ -139,7 +139,7 @@ export class ApprovalQueue extends EventEmitter<ApprovalQueueEvents> {
     if (digestOf(approved.tool, approved.args) !== pending.digest || approved.digest !== pending.digest) {
       await this.#transition(id, ['approved'], {
         state: 'failed',
-        error: { code: 'digest_mismatch', message: 'the held call changed after it was requested', status: 409 },
+        error: { code: 'digest_mismatch', message: 'the held call changed after it was requested', status: ERROR_STATUS.digest_mismatch },
       });
       throw new ApprovalDigestMismatchError(id);
     }

@@ -1,4 +1,4 @@
-import { GatewayError } from '../errors/index.js';
+import { ERROR_STATUS, GatewayError } from '../errors/index.js';
 import type { Approval } from './approval.js';
 import { ApprovalExpiredError, ApprovalRejectedError } from './approval-errors.js';
 
@@ -16,7 +16,8 @@ export function settledResult(approval: Approval): { result: unknown } | undefin
     case 'expired':
       throw new ApprovalExpiredError(approval.id);
     case 'failed': {
-      const error = approval.error ?? { status: 500, code: 'tool_failed', message: 'the approved call failed' };
+      const error = approval.error ?? { status: ERROR_STATUS.tool_failed, code: 'tool_failed', message: 'the approved call failed' };
+      // The stored status, as the run answered it: the code may be a tool's own, outside the table.
       throw new GatewayError(error.status, error.code, error.message, { details: { state: 'failed', approval_id: approval.id } });
     }
     default:

@@ -4,7 +4,7 @@ import { GatewayError } from './gateway-error.js';
 export class InvalidCredentialsError extends GatewayError {
   override readonly name = 'InvalidCredentialsError';
   constructor() {
-    super(401, 'invalid_credentials', 'invalid username or password');
+    super('invalid_credentials', 'invalid username or password');
   }
 }
 
@@ -12,7 +12,7 @@ export class InvalidCredentialsError extends GatewayError {
 export class InvalidTokenError extends GatewayError {
   override readonly name = 'InvalidTokenError';
   constructor(message = 'invalid token') {
-    super(401, 'invalid_token', message, { headers: { 'www-authenticate': 'Bearer error="invalid_token"' } });
+    super('invalid_token', message, { headers: { 'www-authenticate': 'Bearer error="invalid_token"' } });
   }
 }
 
@@ -21,7 +21,7 @@ export class TooManyAttemptsError extends GatewayError {
   override readonly name = 'TooManyAttemptsError';
   readonly retryAfterSeconds: number;
   constructor(retryAfterSeconds: number, message = 'too many failed login attempts; try again later') {
-    super(429, 'too_many_attempts', message, { headers: { 'retry-after': String(retryAfterSeconds) } });
+    super('too_many_attempts', message, { headers: { 'retry-after': String(retryAfterSeconds) } });
     this.retryAfterSeconds = retryAfterSeconds;
   }
 }
@@ -35,7 +35,7 @@ export class AuthBusyError extends GatewayError {
   override readonly name = 'AuthBusyError';
   readonly retryAfterSeconds: number;
   constructor(retryAfterSeconds = 1) {
-    super(503, 'auth_busy', 'too many logins are being checked right now; try again shortly', {
+    super('auth_busy', 'too many logins are being checked right now; try again shortly', {
       headers: { 'retry-after': String(retryAfterSeconds) },
     });
     this.retryAfterSeconds = retryAfterSeconds;
@@ -47,7 +47,7 @@ export class ToolNotAllowedError extends GatewayError {
   override readonly name = 'ToolNotAllowedError';
   readonly tool: string;
   constructor(tool: string, reason: string) {
-    super(403, 'tool_not_allowed', `not allowed to call tool ${JSON.stringify(tool)}: ${reason}`);
+    super('tool_not_allowed', `not allowed to call tool ${JSON.stringify(tool)}: ${reason}`);
     this.tool = tool;
   }
 }

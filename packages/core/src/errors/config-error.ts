@@ -8,6 +8,6 @@ export class ConfigError extends GatewayError {
   override readonly name = 'ConfigError';
   constructor(issues: readonly ErrorIssue[]) {
     const lines = issues.map((issue) => `  - ${issue.path}: ${issue.message}`);
-    super(500, 'invalid_config', `invalid configuration:\n${lines.join('\n')}`, { issues });
+    super('invalid_config', `invalid configuration:\n${lines.join('\n')}`, { issues });
   }
 }

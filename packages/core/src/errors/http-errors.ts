@@ -1,3 +1,4 @@
+import type { GatewayErrorCodeWithStatus } from './error-codes.js';
 import { GatewayError, type ErrorIssue, type GatewayErrorOptions } from './gateway-error.js';
 
 type Options = GatewayErrorOptions;
@@ -6,7 +7,7 @@ type Options = GatewayErrorOptions;
 export class BadRequestError extends GatewayError {
   override readonly name = 'BadRequestError';
   constructor(message: string, options?: Options) {
-    super(400, 'bad_request', message, options);
+    super('bad_request', message, options);
   }
 }
 
@@ -14,7 +15,7 @@ export class BadRequestError extends GatewayError {
 export class InvalidJsonError extends GatewayError {
   override readonly name = 'InvalidJsonError';
   constructor(message: string, options?: Options) {
-    super(400, 'invalid_json', message, options);
+    super('invalid_json', message, options);
   }
 }
 
@@ -22,7 +23,7 @@ export class InvalidJsonError extends GatewayError {
 export class UnauthorizedError extends GatewayError {
   override readonly name = 'UnauthorizedError';
   constructor(message = 'authentication required', options?: Options) {
-    super(401, 'unauthorized', message, {
+    super('unauthorized', message, {
       ...options,
       headers: { 'www-authenticate': 'Bearer', ...options?.headers },
     });
@@ -33,7 +34,7 @@ export class UnauthorizedError extends GatewayError {
 export class ForbiddenError extends GatewayError {
   override readonly name = 'ForbiddenError';
   constructor(message = 'not allowed', options?: Options) {
-    super(403, 'forbidden', message, options);
+    super('forbidden', message, options);
   }
 }
 
@@ -41,7 +42,7 @@ export class ForbiddenError extends GatewayError {
 export class NotFoundError extends GatewayError {
   override readonly name = 'NotFoundError';
   constructor(message = 'not found', options?: Options) {
-    super(404, 'not_found', message, options);
+    super('not_found', message, options);
   }
 }
 
@@ -50,7 +51,7 @@ export class ToolNotFoundError extends GatewayError {
   override readonly name = 'ToolNotFoundError';
   readonly tool: string;
   constructor(tool: string) {
-    super(404, 'tool_not_found', `no tool named ${JSON.stringify(tool)} is registered`);
+    super('tool_not_found', `no tool named ${JSON.stringify(tool)} is registered`);
     this.tool = tool;
   }
 }
@@ -59,7 +60,7 @@ export class ToolNotFoundError extends GatewayError {
 export class MethodNotAllowedError extends GatewayError {
   override readonly name = 'MethodNotAllowedError';
   constructor(method: string, allowed: readonly string[]) {
-    super(405, 'method_not_allowed', `method ${method} is not allowed here; use ${allowed.join(', ')}`, {
+    super('method_not_allowed', `method ${method} is not allowed here; use ${allowed.join(', ')}`, {
       headers: { allow: allowed.join(', ') },
     });
   }
@@ -69,7 +70,7 @@ export class MethodNotAllowedError extends GatewayError {
 export class ConflictError extends GatewayError {
   override readonly name = 'ConflictError';
   constructor(message: string, options?: Options) {
-    super(409, 'conflict', message, options);
+    super('conflict', message, options);
   }
 }
 
@@ -78,7 +79,7 @@ export class PayloadTooLargeError extends GatewayError {
   override readonly name = 'PayloadTooLargeError';
   readonly limitBytes: number;
   constructor(limitBytes: number) {
-    super(413, 'payload_too_large', `request body exceeds the limit of ${limitBytes} bytes`, {
+    super('payload_too_large', `request body exceeds the limit of ${limitBytes} bytes`, {
       headers: { connection: 'close' },
     });
     this.limitBytes = limitBytes;
@@ -90,7 +91,6 @@ export class UnsupportedMediaTypeError extends GatewayError {
   override readonly name = 'UnsupportedMediaTypeError';
   constructor(contentType: string | undefined) {
     super(
-      415,
       'unsupported_media_type',
       contentType === undefined
         ? 'a request body needs content-type: application/json'
@@ -105,7 +105,7 @@ export class InvalidArgsError extends GatewayError {
   readonly tool: string;
   constructor(tool: string, issues: readonly ErrorIssue[]) {
     const summary = issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ');
-    super(422, 'invalid_args', `invalid args for tool ${JSON.stringify(tool)}: ${summary}`, { issues });
+    super('invalid_args', `invalid args for tool ${JSON.stringify(tool)}: ${summary}`, { issues });
     this.tool = tool;
   }
 }
@@ -113,8 +113,8 @@ export class InvalidArgsError extends GatewayError {
 /** 503: a part the request needs is not available (closing gateway, missing approval queue, ...). */
 export class ServiceUnavailableError extends GatewayError {
   override readonly name = 'ServiceUnavailableError';
-  constructor(code: string, message: string, options?: Options) {
-    super(503, code, message, options);
+  constructor(code: GatewayErrorCodeWithStatus<503>, message: string, options?: Options) {
+    super(code, message, options);
   }
 }
 
@@ -122,7 +122,7 @@ export class ServiceUnavailableError extends GatewayError {
 export class InternalError extends GatewayError {
   override readonly name = 'InternalError';
   constructor(options?: Options) {
-    super(500, 'internal_error', 'internal error', options);
+    super('internal_error', 'internal error', options);
   }
 }
 
@@ -130,6 +130,6 @@ export class InternalError extends GatewayError {
 export class AuditUnavailableError extends GatewayError {
   override readonly name = 'AuditUnavailableError';
   constructor(options?: Options) {
-    super(503, 'audit_unavailable', 'the audit log cannot be written; refusing actions that must be audited', options);
+    super('audit_unavailable', 'the audit log cannot be written; refusing actions that must be audited', options);
   }
 }

@@ -1,3 +1,5 @@
+export { ERROR_STATUS, isGatewayErrorCode } from './error-codes.js';
+export type { GatewayErrorCode, GatewayErrorCodeWithStatus } from './error-codes.js';
 export { failureOf, GatewayError, isGatewayError } from './gateway-error.js';
 export type { ErrorBody, ErrorIssue, GatewayErrorOptions } from './gateway-error.js';
 export {

@@ -8,7 +8,6 @@ export class KillSwitchOnError extends GatewayError {
   override readonly name = 'KillSwitchOnError';
   constructor(reasonForAdmins?: string) {
     super(
-      423,
       'kill_switch_on',
       'the kill switch is on; tool calls are refused',
       reasonForAdmins === undefined || reasonForAdmins === '' ? {} : { details: { reason: reasonForAdmins } },
@@ -20,7 +19,7 @@ export class KillSwitchOnError extends GatewayError {
 export class RateLimitedError extends GatewayError {
   override readonly name = 'RateLimitedError';
   constructor(scope: string, retryAfterSeconds: number) {
-    super(429, 'rate_limited', `rate limit reached (${scope}); retry after ${retryAfterSeconds} s`, {
+    super('rate_limited', `rate limit reached (${scope}); retry after ${retryAfterSeconds} s`, {
       headers: { 'retry-after': String(retryAfterSeconds) },
       details: { scope },
     });
@@ -33,7 +32,6 @@ export class ContentBlockedError extends GatewayError {
   readonly ruleId: string;
   constructor(ruleId: string, reason: 'match' | 'timeout') {
     super(
-      403,
       'content_blocked',
       reason === 'match'
         ? `the call was blocked by content-filter rule ${ruleId}`

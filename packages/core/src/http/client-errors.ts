@@ -5,7 +5,7 @@ import { BadRequestError, GatewayError } from '../errors/index.js';
 export class HeadersTooLargeError extends GatewayError {
   override readonly name = 'HeadersTooLargeError';
   constructor() {
-    super(431, 'headers_too_large', 'the request headers are too large');
+    super('headers_too_large', 'the request headers are too large');
   }
 }
 
@@ -13,7 +13,7 @@ export class HeadersTooLargeError extends GatewayError {
 export class RequestTimeoutError extends GatewayError {
   override readonly name = 'RequestTimeoutError';
   constructor() {
-    super(408, 'request_timeout', 'the request was not received in time');
+    super('request_timeout', 'the request was not received in time');
   }
 }
 

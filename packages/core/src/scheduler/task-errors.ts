@@ -7,6 +7,6 @@ import { GatewayError } from '../errors/index.js';
 export class InvalidTaskError extends GatewayError {
   override readonly name = 'InvalidTaskError';
   constructor(message: string, path: string) {
-    super(422, 'invalid_task', message, { issues: [{ path, message }] });
+    super('invalid_task', message, { issues: [{ path, message }] });
   }
 }

@@ -1,4 +1,5 @@
 import type { SecretValue } from '../config/secret-value.js';
+import type { GatewayErrorCodeWithStatus } from '../errors/error-codes.js';
 import { GatewayError } from '../errors/gateway-error.js';
 
 /** A provider's key with what is known about it. The value prints as `[REDACTED]`. */
@@ -46,15 +47,15 @@ export interface SecretAccessor {
 export class SecretNotFoundError extends GatewayError {
   override readonly name = 'SecretNotFoundError';
   constructor(secret: string) {
-    super(404, 'secret_not_found', `no secret for provider ${JSON.stringify(secret)}`);
+    super('secret_not_found', `no secret for provider ${JSON.stringify(secret)}`);
   }
 }
 
 /** 503: the store cannot answer (and is set to fail closed). */
 export class SecretUnavailableError extends GatewayError {
   override readonly name = 'SecretUnavailableError';
-  constructor(message: string, code = 'secret_unavailable', options: { cause?: unknown } = {}) {
-    super(503, code, message, options);
+  constructor(message: string, code: GatewayErrorCodeWithStatus<503> = 'secret_unavailable', options: { cause?: unknown } = {}) {
+    super(code, message, options);
   }
 }
 
@@ -62,7 +63,7 @@ export class SecretUnavailableError extends GatewayError {
 export class SecretNotAllowedError extends GatewayError {
   override readonly name = 'SecretNotAllowedError';
   constructor(tool: string, secret: string) {
-    super(403, 'secret_not_allowed', `tool ${JSON.stringify(tool)} did not declare the secret ${JSON.stringify(secret)}`);
+    super('secret_not_allowed', `tool ${JSON.stringify(tool)} did not declare the secret ${JSON.stringify(secret)}`);
   }
 }
 
