@@ -9,6 +9,8 @@ const fromRoot = (path: string): string => fileURLToPath(new URL(path, import.me
  * packaging test and the example smoke tests exercise the built `dist/` on purpose.
  */
 const alias = {
+  // Before the package itself: a key also matches the paths beneath it.
+  '@agent-gateway/core/http': fromRoot('./packages/core/src/http/public.ts'),
   '@agent-gateway/core': fromRoot('./packages/core/src/index.ts'),
   '@agent-gateway/sandbox': fromRoot('./packages/sandbox/src/index.ts'),
   '@agent-gateway/vault': fromRoot('./packages/vault/src/index.ts'),

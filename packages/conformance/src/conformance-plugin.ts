@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { defineRoute, definePlugin, fromWebResponse, toWebRequest, type GatewayPlugin } from '@agent-gateway/core';
+import { type GatewayPlugin } from '@agent-gateway/core';
+import { defineRoute, definePlugin, fromWebResponse, toWebRequest } from '@agent-gateway/core/http';
 
 /** What the plugin saw, so the suite can prove its lifecycle ran. */
 export interface PluginProbe {

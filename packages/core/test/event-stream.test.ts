@@ -1,7 +1,8 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { eventStreamResponse, formatServerSentEvent, sendNodeResponse, silentLogger } from '../src/index.js';
+import { silentLogger } from '../src/index.js';
+import { eventStreamResponse, formatServerSentEvent, sendNodeResponse } from '../src/http/public.js';
 
 describe('event stream responses over node:http', () => {
   const servers: Array<ReturnType<typeof createServer>> = [];

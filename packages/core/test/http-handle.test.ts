@@ -1,6 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { assertSafeJsonValue, defineRoute, Gateway, jsonResponse, RouteTable, silentLogger, systemCaller, type GatewayRequest } from '../src/index.js';
+import { Gateway, silentLogger, systemCaller, type GatewayRequest } from '../src/index.js';
+import { assertSafeJsonValue, defineRoute, jsonResponse } from '../src/http/public.js';
+import { RouteTable } from '../src/http/route-table.js';
 
 function jsonRequest(url: string, text: string, token?: string): GatewayRequest {
   return {

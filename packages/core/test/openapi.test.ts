@@ -1,6 +1,7 @@
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { gatewayRoutes, type Gateway } from '../src/index.js';
+import { type Gateway } from '../src/index.js';
+import { gatewayRoutes } from '../src/http/routes/index.js';
 import { createConformanceGateway, type ConformanceGateway } from '@agent-gateway/conformance';
 
 describe('GET /openapi.json', () => {

@@ -48,6 +48,14 @@ describe('built packages', () => {
     expect(JSON.parse(out)).toEqual({ router: 'function', gatewayError: true, notFound: true, status: 404 });
   });
 
+  it('core/http, the subpath for route, plugin and adapter authors, loads both ways and shares core\'s classes', () => {
+    const probe = (load: string): unknown =>
+      JSON.parse(node(['--input-type=module', '-e', `${load} console.log(JSON.stringify({ defineRoute: typeof http.defineRoute, toWebRequest: typeof http.toWebRequest, oneClass: new http.HeadersTooLargeError() instanceof core.GatewayError && http.HeadersTooLargeError === core.HeadersTooLargeError }));`]));
+    const expected = { defineRoute: 'function', toWebRequest: 'function', oneClass: true };
+    expect(probe(`import * as http from '@agent-gateway/core/http'; import * as core from '@agent-gateway/core';`)).toEqual(expected);
+    expect(probe(`import { createRequire } from 'node:module'; const require = createRequire(process.cwd() + '/package.json'); const http = require('@agent-gateway/core/http'); const core = require('@agent-gateway/core');`)).toEqual(expected);
+  });
+
   it('core ships the agent-gateway command (package.json "bin")', () => {
     const dir = resolve(root, 'packages', 'core');
     const manifest = JSON.parse(readFileSync(resolve(dir, 'package.json'), 'utf8')) as { bin: Record<string, string> };

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ConfigError, defineRoute, definePlugin, Gateway, jsonResponse, silentLogger, type GatewayRequest } from '../src/index.js';
+import { ConfigError, Gateway, silentLogger, type GatewayRequest } from '../src/index.js';
+import { defineRoute, definePlugin, jsonResponse } from '../src/http/public.js';
 
 const get = (url: string): GatewayRequest => ({ method: 'GET', url, headers: {}, body: { kind: 'none' } });
 

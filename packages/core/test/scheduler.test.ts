@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
-import { AuditLog, Gateway, parseSchedule, silentLogger, systemCaller, type AuditEntry } from '../src/index.js';
+import { AuditLog, Gateway, silentLogger, systemCaller, type AuditEntry } from '../src/index.js';
+import { parseSchedule } from '../src/scheduler/schedule.js';
 
 const system = { actor: systemCaller('test') };
 

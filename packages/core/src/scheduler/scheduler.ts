@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { auditActorOf } from '../audit/audit-entry.js';
 import { scrubSecrets } from '../audit/secret-scrubber.js';
-import { failureOf, GatewayError, NotFoundError } from '../errors/index.js';
+import { BadRequestError, failureOf, NotFoundError } from '../errors/index.js';
 import type { GatewayServices } from '../services.js';
 import { systemCaller } from '../pipeline/caller.js';
 import { JsonFileState } from '../storage/json-file-state.js';
@@ -130,7 +130,7 @@ export class Scheduler {
    */
   async upsert(input: TaskInput): Promise<TaskView> {
     const parsed = taskInputSchema.safeParse(input);
-    if (!parsed.success) throw new GatewayError(400, 'bad_request', `invalid task: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    if (!parsed.success) throw new BadRequestError(`invalid task: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
     const schedule = parseSchedule(parsed.data.every);
     await assertRunnable(this.#services, parsed.data);
     const state = this.#put(parsed.data, undefined, schedule);

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ApprovalQueue, approvalEventStream, systemCaller, type ApprovalChange, type Caller } from '../../src/index.js';
+import { ApprovalQueue, systemCaller, type ApprovalChange, type Caller } from '../../src/index.js';
+import { approvalEventStream } from '../../src/approvals/approval-stream.js';
 
 const alice: Caller = { kind: 'user', id: 'alice', role: 'agent' };
 const bob: Caller = { kind: 'user', id: 'bob', role: 'approver' };

@@ -2,7 +2,8 @@ import { appendFile, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, symlin
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AuditLog, AuditUnavailableError, readLastLines, verifyChain, type AuditEntry, type AuditSink } from '../../src/index.js';
+import { AuditLog, AuditUnavailableError, verifyChain, type AuditEntry, type AuditSink } from '../../src/index.js';
+import { readLastLines } from '../../src/audit/read-last-lines.js';
 
 const system = { type: 'system', name: 'test' } as const;
 

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { Gateway, PasswordHasher, silentLogger, systemCaller, type TokenServiceOptions } from '../../src/index.js';
+import { Gateway, silentLogger, systemCaller, type TokenServiceOptions } from '../../src/index.js';
+import { PasswordHasher } from '../../src/auth/password-hashing.js';
 
 const FAST = { logN: 10, r: 8, p: 1 };
 const system = { actor: systemCaller('test') };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LoginThrottle } from '../../src/index.js';
+import { LoginThrottle } from '../../src/auth/login-throttle.js';
 
 describe('LoginThrottle', () => {
   const make = (clock: { now: number }) =>

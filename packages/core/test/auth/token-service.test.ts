@@ -2,17 +2,8 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, onTestFinished, vi } from 'vitest';
-import {
-  configFromEnv,
-  createGatewayFromConfig,
-  FileUserStore,
-  Gateway,
-  InvalidTokenError,
-  PasswordHasher,
-  silentLogger,
-  systemCaller,
-  type GatewayEventMap,
-} from '../../src/index.js';
+import { configFromEnv, createGatewayFromConfig, FileUserStore, Gateway, InvalidTokenError, silentLogger, systemCaller, type GatewayEventMap } from '../../src/index.js';
+import { PasswordHasher } from '../../src/auth/password-hashing.js';
 
 const FAST = { logN: 10, r: 8, p: 1 };
 /** These tests are about auth: no sandbox worker processes. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isToolAllowed, toolPatternSchema } from '../../src/index.js';
+import { isToolAllowed, toolPatternSchema } from '../../src/auth/tool-allow-list.js';
 
 describe('tool allow-lists', () => {
   it.each([

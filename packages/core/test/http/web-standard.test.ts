@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { fromWebResponse, isEventStream, PayloadTooLargeError, toWebRequest, type GatewayRequest } from '../../src/index.js';
+import { PayloadTooLargeError, type GatewayRequest } from '../../src/index.js';
+import { fromWebResponse, isEventStream, toWebRequest } from '../../src/http/public.js';
 
 function streamed(method: string, text: string, headers: Record<string, string> = {}): GatewayRequest {
   return {

@@ -2,19 +2,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import {
-  createJsonLogger,
-  Gateway,
-  GatewayError,
-  scrubbingLogger,
-  silentLogger,
-  systemCaller,
-  viewOf,
-  type Approval,
-  type GatewayRequest,
-  type LogFields,
-  type Logger,
-} from '../../src/index.js';
+import { createJsonLogger, Gateway, GatewayError, scrubbingLogger, silentLogger, systemCaller, type Approval, type GatewayRequest, type LogFields, type Logger } from '../../src/index.js';
+import { viewOf } from '../../src/approvals/approval.js';
 
 /** Every place below must show these scrubbed. */
 const JWT = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJsb2cifQ.c2lnbmVkLWJ5LW1l';

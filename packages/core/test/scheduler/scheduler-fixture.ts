@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { Gateway, isEventStream, silentLogger, systemCaller, type GatewayOptions } from '../../src/index.js';
+import { Gateway, silentLogger, systemCaller, type GatewayOptions } from '../../src/index.js';
+import { isEventStream } from '../../src/http/public.js';
 
 const system = { actor: systemCaller('test') };
 

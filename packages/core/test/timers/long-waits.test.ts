@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
-import { ApprovalQueue, Gateway, MAX_TIMER_DELAY_MS, sendApprovalWebhooks, silentLogger, systemCaller, type ContainerRunner, type WorkerPool } from '../../src/index.js';
+import { ApprovalQueue, Gateway, MAX_TIMER_DELAY_MS, silentLogger, systemCaller, type ContainerRunner, type WorkerPool } from '../../src/index.js';
+import { sendApprovalWebhooks } from '../../src/approvals/approval-webhooks.js';
 
 // Issue 14.1, the class: every timer whose delay comes from configuration survives a delay past
 // Node's maximum (2^31-1 ms), which Node otherwise turns into 1 ms.
