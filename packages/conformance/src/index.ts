@@ -19,6 +19,8 @@ export type { PluginProbe } from './conformance-plugin.js';
 export { getJson, postJson, rawRequest } from './http-client.js';
 export type { RawRequest, RawResponse } from './http-client.js';
 export { listenOnLoopback } from './listen.js';
+export { serveConformanceGateway } from './served-gateway.js';
+export type { ServedGateway } from './served-gateway.js';
 export { login } from './sessions.js';
 export type { Session } from './sessions.js';
 export { connectSse } from './sse-client.js';

@@ -1,33 +1,23 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createConformanceGateway, CONFORMANCE_BODY_LIMIT, USERS, type ConformanceGateway } from './conformance-gateway.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CONFORMANCE_BODY_LIMIT } from './conformance-gateway.js';
 import { getJson, postJson, rawRequest } from './http-client.js';
-import { login, type Session } from './sessions.js';
-import type { RunningServer, StartServer } from './suite.js';
+import { serveConformanceGateway } from './served-gateway.js';
+import type { StartServer } from './suite.js';
 import { expectError } from './suite.js';
 
 /** Issue 15: a plugin's routes are served by every adapter exactly as core's are. */
 export function describePluginsConformance(name: string, start: StartServer): void {
   describe(`HTTP conformance (plugins): ${name}`, () => {
-    let conformance: ConformanceGateway;
-    let server: RunningServer;
-    let agent: Session;
-    const url = (path: string): string => `${server.baseUrl}${path}`;
-
-    beforeAll(async () => {
-      conformance = await createConformanceGateway();
-      server = await start(conformance.gateway);
-      agent = await login(server.baseUrl, USERS.agent);
-    });
-    afterAll(async () => {
-      await server.close();
-      await conformance.dispose();
-      expect(conformance.pluginProbe.closed).toBe(true);
+    const served = serveConformanceGateway(start);
+    const { url } = served;
+    afterAll(() => {
+      expect(served.conformance.pluginProbe.closed).toBe(true);
     });
 
     it('serves a fetch-style plugin route: method, path, headers and body reach it; its status and headers come back', async () => {
       const response = await rawRequest(url('/plugin/echo'), {
         method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${agent.token}`, 'x-probe': 'p1' },
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${served.agent.token}`, 'x-probe': 'p1' },
         body: JSON.stringify({ hello: 'plugin' }),
       });
       expect(response.status, response.text).toBe(201);
@@ -38,7 +28,7 @@ export function describePluginsConformance(name: string, start: StartServer): vo
 
     it('applies the route auth and the body limit to plugin routes', async () => {
       expectError(await postJson(url('/plugin/echo'), { hello: 'x' }), 401, 'unauthorized');
-      expectError(await postJson(url('/plugin/echo'), { pad: 'x'.repeat(CONFORMANCE_BODY_LIMIT) }, agent.token), 413, 'payload_too_large');
+      expectError(await postJson(url('/plugin/echo'), { pad: 'x'.repeat(CONFORMANCE_BODY_LIMIT) }, served.agent.token), 413, 'payload_too_large');
     });
 
     it('streams a plugin event stream as it is produced', async () => {
@@ -52,12 +42,12 @@ export function describePluginsConformance(name: string, start: StartServer): vo
       expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(['/plugin/echo', '/plugin/ticks', '/tools/call']));
       const tools = (await getJson(url('/tools'))).json<{ tools: Array<{ name: string }> }>();
       expect(tools.tools.map((t) => t.name)).toContain('plugin.ping');
-      expect((await postJson(url('/tools/call'), { tool: 'plugin.ping', args: {} }, agent.token)).json()).toMatchObject({ result: 'pong' });
-      expect(conformance.pluginProbe.initialised).toBe(true);
+      expect((await postJson(url('/tools/call'), { tool: 'plugin.ping', args: {} }, served.agent.token)).json()).toMatchObject({ result: 'pong' });
+      expect(served.conformance.pluginProbe.initialised).toBe(true);
     });
 
     it('answers a wrong method on a plugin path with 405', async () => {
-      expectError(await getJson(url('/plugin/echo'), agent.token), 405, 'method_not_allowed');
+      expectError(await getJson(url('/plugin/echo'), served.agent.token), 405, 'method_not_allowed');
     });
   });
 }
