@@ -1,10 +1,10 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Gateway, silentLogger, systemCaller } from '@agent-gateway/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerDemoTools } from '../src/index.js';
+import { sendOversizedHeaders } from './raw-http.js';
 
 /** An app from an example's `buildApp`, listening on a loopback port the test chose. */
 export interface ListeningApp {
@@ -43,21 +43,6 @@ export async function testGateway(): Promise<TestGateway> {
       await rm(workDir, { recursive: true, force: true });
     },
   };
-}
-
-/** What Node's parser refuses never reaches the framework: the raw answer shows who wrote it. */
-function sendOversizedHeaders(baseUrl: string): Promise<string> {
-  const { hostname, port } = new URL(baseUrl);
-  return new Promise<string>((resolveRaw, reject) => {
-    const socket = connect(Number(port), hostname);
-    let received = '';
-    socket.on('data', (chunk: Buffer) => {
-      received += chunk.toString('utf8');
-    });
-    socket.on('error', reject);
-    socket.on('close', () => resolveRaw(received));
-    socket.write(`GET /health HTTP/1.1\r\nhost: x\r\nx-big: ${'a'.repeat(20_000)}\r\n\r\n`);
-  });
 }
 
 /**

@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sendOversizedHeaders } from './raw-http.js';
 
 const RUNBOOK_METRICS = [
   'process_uptime_seconds', 'tool_calls_total', 'tool_call_duration_seconds', 'tool_validation_errors_total',
@@ -197,17 +197,7 @@ describe(`examples/${framework}-server: the runbook`, () => {
   });
 
   it('answers oversized headers with a JSON 431, not Node\'s bare status line', async () => {
-    const { port } = new URL(base);
-    const raw = await new Promise<string>((resolveRaw, reject) => {
-      const socket = connect(Number(port), '127.0.0.1');
-      let received = '';
-      socket.on('data', (chunk: Buffer) => {
-        received += chunk.toString('utf8');
-      });
-      socket.on('error', reject);
-      socket.on('close', () => resolveRaw(received));
-      socket.write(`GET /health HTTP/1.1\r\nhost: x\r\nx-big: ${'a'.repeat(20_000)}\r\n\r\n`);
-    });
+    const raw = await sendOversizedHeaders(base);
     expect(raw).toMatch(/^HTTP\/1\.1 431 /);
     expect(raw.toLowerCase()).toContain('content-type: application/json');
     expect(JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4))).toMatchObject({ error: { code: 'headers_too_large' } });
