@@ -4,6 +4,7 @@ import type Docker from 'dockerode';
 import { DockerFrameReader } from './docker-frames.js';
 import { MAX_WORKER_REQUEST_BYTES, MAX_WORKER_RESPONSE_BYTES, parseWorkerResponse } from './protocol.js';
 import { SandboxError } from './sandbox-error.js';
+import { checkDelayOption, clampDelay } from './timer-delay.js';
 import type { SandboxLogger } from './sandbox-pool.js';
 
 export interface DockerRunnerOptions {
@@ -17,7 +18,7 @@ export interface DockerRunnerOptions {
   readonly cpus?: number;
   /** Default 64. */
   readonly pidsLimit?: number;
-  /** Wall clock per run; the container is killed at it. Default 10 s. */
+  /** Wall clock per run; the container is killed at it. Default 10 s; 1..2^31-1 ms, else a RangeError. */
   readonly timeoutMs?: number;
   /** stdout + stderr bytes kept; more kills the container. Default 1 MiB. */
   readonly maxOutputBytes?: number;
@@ -34,6 +35,7 @@ export interface DockerRunRequest {
   /** Sent as the request's `params`. */
   readonly input: unknown;
   readonly image?: string;
+  /** This run's timeout instead of the runner's; above 2^31-1 ms it is that (a timer's longest wait). */
   readonly timeoutMs?: number;
   readonly signal?: AbortSignal;
 }
@@ -59,6 +61,7 @@ export class DockerRunner {
   #client: Promise<Docker> | undefined;
 
   constructor(options: DockerRunnerOptions = {}) {
+    checkDelayOption('timeoutMs', options.timeoutMs, 1);
     this.#options = options;
     if (options.docker !== undefined) this.#client = Promise.resolve(options.docker);
   }
@@ -172,7 +175,7 @@ export class DockerRunner {
 
   /** The exit code, or a timeout after which the container is killed. */
   async #waitOrKill(container: Docker.Container, exited: Promise<{ StatusCode: number }>, request: DockerRunRequest): Promise<number> {
-    const timeoutMs = request.timeoutMs ?? this.#options.timeoutMs ?? 10_000;
+    const timeoutMs = clampDelay(request.timeoutMs ?? this.#options.timeoutMs ?? 10_000);
     let timer: NodeJS.Timeout | undefined;
     const onAbort = (): void => void container.kill().catch(() => undefined);
     request.signal?.addEventListener('abort', onAbort, { once: true });

@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { detectBwrap, detectParentDeathSignal, scrubbedEnvironment, workerCommand, type IsolationMode, type IsolationReport } from './isolation.js';
 import { SandboxError } from './sandbox-error.js';
+import { checkDelayOption, clampDelay } from './timer-delay.js';
 import { WaitQueue } from './wait-queue.js';
 import { WorkerProcess } from './worker-process.js';
 
@@ -15,6 +16,11 @@ export interface SandboxLogger {
   error(message: string, fields?: Readonly<Record<string, unknown>>): void;
 }
 
+/**
+ * Every `…Ms` option is at most MAX_TIMER_DELAY_MS (2^31-1 ms, about 24.8 days), finite, and not
+ * negative (the timeouts and the ping interval at least 1); `start` refuses any other with a
+ * RangeError naming it.
+ */
 export interface SandboxPoolOptions {
   /** Persistent workers (SANDBOX_POOL_SIZE). Default 2. */
   readonly size?: number;
@@ -51,6 +57,7 @@ export interface SandboxPoolOptions {
 }
 
 export interface CallOptions {
+  /** This call's timeout instead of the pool's; above 2^31-1 ms it is that (a timer's longest wait). */
   readonly timeoutMs?: number;
   readonly signal?: AbortSignal;
 }
@@ -138,10 +145,11 @@ export class SandboxPool extends EventEmitter<{ restart: [{ index: number; reaso
   static async start(options: SandboxPoolOptions = {}): Promise<SandboxPool> {
     const size = options.size ?? 2;
     if (!Number.isInteger(size) || size < 1) throw new RangeError(`pool size must be a positive integer, got ${size}`);
-    for (const key of ['pingIntervalMs', 'pingTimeoutMs', 'startTimeoutMs', 'queueTimeoutMs'] as const) {
-      const value = options[key];
-      if (value !== undefined && !(Number.isInteger(value) && value > 0 && value < 2 ** 31)) throw new RangeError(`${key} must be a positive integer of ms, got ${value}`);
-    }
+    // Checked before anything starts: past 2^31-1 ms Node fires a timer after 1 ms (a ping interval
+    // of a month would ping in a tight loop). A zero wait or interval is refused too; a grace or a
+    // restart delay of 0 means "at once" and is allowed.
+    for (const key of ['timeoutMs', 'queueTimeoutMs', 'pingIntervalMs', 'pingTimeoutMs', 'startTimeoutMs'] as const) checkDelayOption(key, options[key], 1);
+    for (const key of ['killGraceMs', 'restartDelayMs', 'maxRestartDelayMs'] as const) checkDelayOption(key, options[key]);
     const mode = options.isolation ?? 'auto';
     const bwrap = mode === 'none' ? { usable: false, reason: 'disabled' } : detectBwrap();
     if (mode === 'bwrap' && !bwrap.usable) throw new SandboxError('sandbox_unavailable', `bubblewrap required but ${bwrap.reason}`);
@@ -333,7 +341,8 @@ export class SandboxPool extends EventEmitter<{ restart: [{ index: number; reaso
     slot.starting = false;
     if (this.#closed) return;
     slot.crashes += 1;
-    const delay = Math.min(this.#options.maxRestartDelayMs ?? 5000, (this.#options.restartDelayMs ?? 100) * 2 ** (slot.crashes - 1));
+    // Clamped: a long run of crashes overflows the doubling (0 * Infinity is NaN).
+    const delay = clampDelay(Math.min(this.#options.maxRestartDelayMs ?? 5000, (this.#options.restartDelayMs ?? 100) * 2 ** (slot.crashes - 1)));
     this.#restarts += 1;
     const reason = worker.stderrTail.trim().split('\n').at(-1) ?? '';
     this.#logger.warn('WorkerProcess.restart', { worker: slot.index, pid: worker.pid, in_ms: delay, reason: reason.slice(0, 200) });

@@ -4,13 +4,14 @@ import { LineSplitter } from './line-splitter.js';
 import { killProcessGroup, trackProcessGroup, untrackProcessGroup } from './process-group.js';
 import { MAX_WORKER_REQUEST_BYTES, MAX_WORKER_RESPONSE_BYTES, parseWorkerResponse } from './protocol.js';
 import { SandboxError } from './sandbox-error.js';
+import { checkDelayOption, clampDelay } from './timer-delay.js';
 
 export interface WorkerProcessOptions {
   readonly command: string;
   readonly args: readonly string[];
   readonly env: Readonly<Record<string, string>>;
   readonly cwd: string;
-  /** Between SIGTERM and SIGKILL (to the whole process group) when stopping. Default 500 ms. */
+  /** Between SIGTERM and SIGKILL (to the whole process group) when stopping. Default 500 ms; 0..2^31-1, else a RangeError. */
   readonly killGraceMs?: number;
   readonly maxResponseBytes?: number;
 }
@@ -39,6 +40,8 @@ export class WorkerProcess {
   #stderrTail = '';
 
   constructor(options: WorkerProcessOptions) {
+    // Before spawning: a bad grace must not leave a process behind.
+    checkDelayOption('killGraceMs', options.killGraceMs);
     this.#killGraceMs = options.killGraceMs ?? 500;
     this.#child = spawn(options.command, [...options.args], {
       cwd: options.cwd,
@@ -101,6 +104,7 @@ export class WorkerProcess {
   /**
    * Sends one request; resolves with `result`, rejects with a SandboxError. One at a time. Past
    * `timeoutMs` the worker counts as hung: it is killed and the request fails with `sandbox_timeout`.
+   * A timeout above 2^31-1 ms is that long (Node would fire a longer one after 1 ms).
    */
   request(action: string, params: unknown, timeoutMs?: number): Promise<unknown> {
     if (this.#dead !== undefined) return Promise.reject(this.#dead);
@@ -115,11 +119,10 @@ export class WorkerProcess {
     if (Buffer.byteLength(line) > MAX_WORKER_REQUEST_BYTES) {
       return Promise.reject(new SandboxError('sandbox_request_too_large', `request over ${MAX_WORKER_REQUEST_BYTES} bytes`));
     }
+    const delay = timeoutMs === undefined ? undefined : clampDelay(timeoutMs);
     return new Promise((resolve, reject) => {
       const timer =
-        timeoutMs === undefined
-          ? undefined
-          : setTimeout(() => this.#fail(new SandboxError('sandbox_timeout', `worker did not answer within ${timeoutMs} ms`)), timeoutMs);
+        delay === undefined ? undefined : setTimeout(() => this.#fail(new SandboxError('sandbox_timeout', `worker did not answer within ${delay} ms`)), delay);
       const settle = (): void => clearTimeout(timer);
       this.#inFlight = {
         id,
