@@ -1,17 +1,18 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
-import { ApprovalQueue, type ApprovalQueueOptions } from './approvals/approval-queue.js';
-import { sendApprovalWebhooks, type WebhookOptions } from './approvals/approval-webhooks.js';
+import { ApprovalQueue } from './approvals/approval-queue.js';
+import { sendApprovalWebhooks } from './approvals/approval-webhooks.js';
 import { viewOf, type Approval, type ApprovalView } from './approvals/approval.js';
 import type { AuditLog } from './audit/audit-log.js';
 import { recordApprovalChanges, recordAuthEvents } from './audit/gateway-audit-trail.js';
-import { TokenService, type TokenServiceOptions } from './auth/token-service.js';
+import { TokenService } from './auth/token-service.js';
 import type { ErrorIssue } from './errors/index.js';
 import { GatewayEvents } from './events/index.js';
+import type { GatewayOptions } from './gateway-options.js';
 import { ContentFilter } from './guards/content-filter.js';
 import { GuardSettings } from './guards/guard-settings.js';
 import { KillSwitch } from './guards/kill-switch.js';
-import { RateLimiter, type RateLimitOptions } from './guards/rate-limiter.js';
+import { RateLimiter } from './guards/rate-limiter.js';
 import { createRequestHandler, type RequestHandler } from './http/request-handler.js';
 import { RouteTable } from './http/route-table.js';
 import { gatewayRoutes } from './http/routes/index.js';
@@ -26,66 +27,20 @@ import { runApproved } from './pipeline/run-approved.js';
 import type { ToolCallOptions, ToolCallOutcome, ToolCallRequest } from './pipeline/tool-call.js';
 import { checkToolArgs } from './pipeline/validate-args.js';
 import { PluginSet } from './plugins/plugin-set.js';
-import type { GatewayPlugin } from './plugins/plugin.js';
 import { RedactionRules } from './redaction/redaction-rules.js';
 import { scrubSecrets } from './redaction/scrub-secrets.js';
 import { TabSharing } from './redaction/tab-sharing.js';
-import { IN_PROCESS_STATUS, type ContainerRunner, type WorkerPool, type WorkerPoolStatus } from './sandbox/worker-pool.js';
-import { Scheduler, type SchedulerOptions } from './scheduler/scheduler.js';
+import { IN_PROCESS_STATUS, type WorkerPool, type WorkerPoolStatus } from './sandbox/worker-pool.js';
+import { Scheduler } from './scheduler/scheduler.js';
 import { EnvSecretStore } from './secrets/env-secret-store.js';
 import type { SecretStore } from './secrets/secret-store.js';
 import type { GatewayServices } from './services.js';
 import type { ToolDefinition } from './tools/tool-definition.js';
 import { ToolRegistry } from './tools/tool-registry.js';
 
-const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
+export type { GatewayOptions } from './gateway-options.js';
 
-export interface GatewayOptions {
-  /** Largest request body read, in bytes. Default 1 MiB. */
-  readonly bodyLimitBytes?: number;
-  /**
-   * The sandbox worker pool (`await SandboxPool.start(...)`): tools with `run: { sandbox: 'pool' }`
-   * run there, and `/health/worker` reports it. The gateway closes it on `close()`.
-   */
-  readonly workerPool?: WorkerPool;
-  /** Runs tools with `run: { sandbox: 'docker' }` (`DockerRunner`). */
-  readonly docker?: ContainerRunner;
-  /** Default: JSON lines on stderr. */
-  readonly logger?: Logger;
-  /**
-   * Users, tokens and login. Default: users in memory (none), a random HS256 key. Use
-   * `createGatewayFromConfig()` for the file-backed users and the bootstrap admin.
-   */
-  readonly auth?: TokenServiceOptions;
-  /**
-   * The tamper-evident audit log (`await AuditLog.open(path)`). Every tool call and auth event is
-   * written to it; the gateway closes it on `close()`. Without one nothing is audited.
-   */
-  readonly audit?: AuditLog;
-  /** The approval queue, or its options (timeout, store, self-approval). Default: in memory, 300 s. */
-  readonly approvals?: ApprovalQueue | ApprovalQueueOptions;
-  /** POST every approval change, HMAC-signed, to these URLs. */
-  readonly webhooks?: WebhookOptions;
-  /** Per-origin redaction rules (call `load()` first for a file store). Default: in memory. */
-  readonly redaction?: RedactionRules;
-  /** Default: off, in memory. `new KillSwitch(path)` keeps its state across restarts. */
-  readonly killSwitch?: KillSwitch;
-  /** Token buckets for tool calls. Default: 600/min per token, 6000/min in all. */
-  readonly rateLimits?: RateLimiter | RateLimitOptions;
-  /** Deny rules over tool-call args. Default: none, in memory. */
-  readonly contentFilter?: ContentFilter;
-  /** Where provider keys come from (`VaultSecretStore`). Default: `<NAME>_API_KEY` variables. */
-  readonly secrets?: SecretStore;
-  /** Where scheduled tasks are kept. Default: in memory. Call `gateway.scheduler.start()` to run them. */
-  readonly scheduler?: SchedulerOptions;
-  /** Serve `/metrics` to admins and approvers only (a bearer token). Default false: open, as scrapers expect. */
-  readonly protectMetrics?: boolean;
-  /**
-   * Features from other packages (the MCP endpoint, upstreams, the console): their routes join the
-   * route table, their `onInit` runs in order, their `close` in reverse. See `GatewayPlugin`.
-   */
-  readonly plugins?: readonly GatewayPlugin[];
-}
+const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
 
 
 /**
