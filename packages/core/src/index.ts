@@ -22,9 +22,9 @@ export type { Env, EnvVariableDoc, EnvVariableName, GatewayConfig } from './conf
 
 // Tools and the pipeline
 export { defineTool, ToolRegistry } from './tools/index.js';
-export type { ApprovalPolicy, InProcessRunner, JsonSchema, RegisteredTool, SandboxRunner, ToolContext, ToolDefinition, ToolListing } from './tools/index.js';
+export type { ApprovalPolicy, InProcessRunner, JsonSchema, RegisteredTool, SandboxRunner, ToolContext, ToolDefinition, ToolHints, ToolListing } from './tools/index.js';
 export { ANONYMOUS_CALLER, checkToolArgs, systemCaller } from './pipeline/index.js';
-export type { ArgsCheck, Caller, ToolCallExecuted, ToolCallOptions, ToolCallOutcome, ToolCallPending, ToolCallRequest } from './pipeline/index.js';
+export type { ArgsCheck, Caller, ToolCallContext, ToolCallExecuted, ToolCallOptions, ToolCallOutcome, ToolCallPending, ToolCallRequest } from './pipeline/index.js';
 
 // Errors
 export {

@@ -3,6 +3,7 @@ import { EventEmitter } from 'eventemitter3';
 import { ERROR_STATUS, GatewayError, NotFoundError, ToolFailedError } from '../errors/index.js';
 import type { Logger } from '../logging/logger.js';
 import type { Caller } from '../pipeline/caller.js';
+import type { ToolCallContext } from '../pipeline/tool-call.js';
 import { sameUsername } from '../auth/username.js';
 import { setLongTimeout, type LongTimeout } from '../timers/long-timeout.js';
 import { digestOf, FINAL_STATES, type Approval, type ApprovalState } from './approval.js';
@@ -96,7 +97,7 @@ export class ApprovalQueue extends EventEmitter<ApprovalQueueEvents> {
   }
 
   /** Holds a call. The digest binds the approval to exactly these args. */
-  async request(call: { callId: string; tool: string; args: unknown; caller: Caller; origin?: string }): Promise<Approval> {
+  async request(call: { callId: string; tool: string; args: unknown; caller: Caller; origin?: string; context?: ToolCallContext }): Promise<Approval> {
     await this.#pruneNow();
     const now = this.#now();
     const approval: Approval = {
@@ -107,6 +108,7 @@ export class ApprovalQueue extends EventEmitter<ApprovalQueueEvents> {
       digest: digestOf(call.tool, call.args),
       caller: call.caller,
       ...(call.origin === undefined ? {} : { origin: call.origin }),
+      ...(call.context === undefined ? {} : { context: call.context }),
       state: 'pending',
       createdAt: new Date(now).toISOString(),
       expiresAt: new Date(now + this.timeoutMs).toISOString(),

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../audit/canonical-json.js';
 import type { Caller } from '../pipeline/caller.js';
+import type { ToolCallContext } from '../pipeline/tool-call.js';
 import { scrubSecretText } from '../redaction/secret-text.js';
 
 /**
@@ -29,6 +30,8 @@ export interface Approval {
   readonly caller: Caller;
   /** The origin the args came from; its redaction rules apply to every view of them. */
   readonly origin?: string;
+  /** How the call came in (`via`, the MCP client), for the approved run's audit entry. */
+  readonly context?: ToolCallContext;
   readonly state: ApprovalState;
   readonly createdAt: string;
   readonly expiresAt: string;

@@ -8,6 +8,7 @@ export { definePlugin } from '../plugins/index.js';
 export type { GatewayPlugin } from '../plugins/index.js';
 export type { GatewayServices } from '../services.js';
 export type { Caller } from '../pipeline/caller.js';
+export { mayCallTool } from '../pipeline/authorize-tool.js';
 export { defineRoute } from './route.js';
 export type { Route, RouteAuth, RouteContext, RouteMethod, RouteSpec } from './route.js';
 export { errorResponse, eventStreamResponse, jsonResponse, textResponse } from './responses.js';

@@ -21,6 +21,7 @@ export async function callTool(deps: PipelineDeps, request: ToolCallRequest, opt
   const callId = randomUUID();
   const started = performance.now();
   const signals = options.signal === undefined ? [deps.closing] : [options.signal, deps.closing];
+  const { context } = options;
   let toolName: string | undefined;
   let ran = false;
   const run = (async (): Promise<ToolCallOutcome> => {
@@ -44,20 +45,27 @@ export async function callTool(deps: PipelineDeps, request: ToolCallRequest, opt
       // An action that cannot be audited must not happen.
       if (deps.audit?.failure !== undefined) throw new AuditUnavailableError({ cause: deps.audit.failure });
       if (needsApproval(tool, args, caller)) {
-        const approval = await deps.approvals.request({ callId, tool: tool.name, args, caller, ...(request.origin === undefined ? {} : { origin: request.origin }) });
+        const approval = await deps.approvals.request({
+          callId,
+          tool: tool.name,
+          args,
+          caller,
+          ...(request.origin === undefined ? {} : { origin: request.origin }),
+          ...(context === undefined ? {} : { context }),
+        });
         deps.metrics.approvalsQueued.inc();
-        await auditCall(deps, callId, request, caller, started, { outcome: 'queued', status: 202, approval_id: approval.id });
+        await auditCall(deps, callId, request, caller, started, { outcome: 'queued', status: 202, approval_id: approval.id }, context);
         return { status: 'pending', callId, tool: tool.name, approvalId: approval.id, expiresAt: approval.expiresAt };
       }
       ran = true;
       const result = await execute(tool, args, { callId, caller, signals }, deps.execution, deps.logger);
-      await auditCall(deps, callId, request, caller, started, { outcome: 'ok', status: 200 });
+      await auditCall(deps, callId, request, caller, started, { outcome: 'ok', status: 200 }, context);
       deps.events.emitSafely('tool.succeeded', { callId, tool: tool.name, caller, durationMs: performance.now() - started });
       return { status: 'executed', callId, tool: tool.name, result };
     } catch (error) {
       const { code, status } = failureOf(error);
       if (!(error instanceof AuditUnavailableError)) {
-        await auditCall(deps, callId, request, caller, started, { outcome: ran ? 'failed' : 'refused', status, code });
+        await auditCall(deps, callId, request, caller, started, { outcome: ran ? 'failed' : 'refused', status, code }, context);
       }
       if (toolName !== undefined) {
         deps.events.emitSafely('tool.failed', { callId, tool: toolName, caller, durationMs: performance.now() - started, code, status });

@@ -1,5 +1,5 @@
 export { ANONYMOUS_CALLER, systemCaller } from './caller.js';
 export type { Caller } from './caller.js';
-export type { ToolCallExecuted, ToolCallOptions, ToolCallOutcome, ToolCallPending, ToolCallRequest } from './tool-call.js';
+export type { ToolCallContext, ToolCallExecuted, ToolCallOptions, ToolCallOutcome, ToolCallPending, ToolCallRequest } from './tool-call.js';
 export { checkToolArgs } from './validate-args.js';
 export type { ArgsCheck } from './validate-args.js';

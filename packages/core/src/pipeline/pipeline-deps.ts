@@ -13,7 +13,7 @@ import type { RedactionRules } from '../redaction/redaction-rules.js';
 import type { ToolRegistry } from '../tools/tool-registry.js';
 import type { Caller } from './caller.js';
 import type { ExecutionDeps } from './execute.js';
-import type { ToolCallRequest } from './tool-call.js';
+import type { ToolCallContext, ToolCallRequest } from './tool-call.js';
 
 /** Everything the tool-call pipeline reads or writes: the parts, never the gateway that holds them. */
 export interface PipelineDeps {
@@ -48,6 +48,16 @@ export function originRedacted(redaction: RedactionRules, args: unknown, origin:
   return origin === undefined ? args : redaction.redact(origin, args);
 }
 
+/** Only what the context type names, so a host's extra properties never reach the log. */
+function contextFields(context: ToolCallContext | undefined): Record<string, unknown> {
+  if (context === undefined) return {};
+  const { via, client } = context;
+  return {
+    ...(typeof via === 'string' ? { via } : {}),
+    ...(client === undefined ? {} : { client: { name: String(client.name), version: String(client.version) } }),
+  };
+}
+
 /** Writes one `tool_call` entry and waits until it is durable. */
 export async function auditCall(
   deps: PipelineDeps,
@@ -56,6 +66,7 @@ export async function auditCall(
   caller: Caller,
   started: number,
   outcome: CallAuditOutcome,
+  context?: ToolCallContext,
 ): Promise<void> {
   if (deps.audit === undefined) return;
   await deps.audit.append('tool_call', auditActorOf(caller), {
@@ -63,6 +74,7 @@ export async function auditCall(
     tool: request.tool,
     args: originRedacted(deps.redaction, request.args, request.origin),
     ...(request.origin === undefined ? {} : { origin: request.origin }),
+    ...contextFields(context),
     ...outcome,
     duration_ms: Math.round((performance.now() - started) * 1000) / 1000,
   });

@@ -18,7 +18,7 @@ export async function runApproved(deps: PipelineDeps, approval: Approval): Promi
   let caller = approval.caller;
   try {
     if (caller.kind === 'user') {
-      const current = await deps.auth.callerFor(caller.id, caller.userId);
+      const current = await deps.auth.currentCaller(caller);
       caller = { ...current, ...(approval.caller.tokenId === undefined ? {} : { tokenId: approval.caller.tokenId }) };
     }
     // The switch may have been thrown while the call waited for its approval.
@@ -26,11 +26,11 @@ export async function runApproved(deps: PipelineDeps, approval: Approval): Promi
     const tool = findTool(deps.tools, approval.tool);
     authorizeTool(caller, tool);
     const result = await execute(tool, approval.args, { callId: approval.callId, caller, signals: [deps.closing] }, deps.execution, deps.logger);
-    await auditCall(deps, approval.callId, request, caller, started, { outcome: 'ok', status: 200, ...decided });
+    await auditCall(deps, approval.callId, request, caller, started, { outcome: 'ok', status: 200, ...decided }, approval.context);
     return result;
   } catch (error) {
     const { code, status } = failureOf(error);
-    await auditCall(deps, approval.callId, request, caller, started, { outcome: 'failed', status, code, ...decided }).catch((auditError: unknown) =>
+    await auditCall(deps, approval.callId, request, caller, started, { outcome: 'failed', status, code, ...decided }, approval.context).catch((auditError: unknown) =>
       deps.logger.error('could not audit a failed approved call', { error: auditError }),
     );
     throw error;

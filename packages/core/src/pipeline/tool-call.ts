@@ -8,11 +8,23 @@ export interface ToolCallRequest {
   readonly origin?: string;
 }
 
+/**
+ * How the call reached the gateway, for the audit log: the route (`http`, `mcp`, ...) and, for
+ * protocols whose clients name themselves (MCP's handshake), the client. Free text from the client
+ * is scrubbed like every audit field.
+ */
+export interface ToolCallContext {
+  readonly via?: string;
+  readonly client?: { readonly name: string; readonly version: string };
+}
+
 export interface ToolCallOptions {
   /** Default: anonymous. */
   readonly caller?: Caller;
   /** Aborts the run when the caller goes away. */
   readonly signal?: AbortSignal;
+  /** Written into the call's audit entries (the approved run's too). */
+  readonly context?: ToolCallContext;
 }
 
 /** The tool ran; `result` is what it returned. */

@@ -29,6 +29,22 @@ export type SandboxRunner =
 export type InProcessRunner<Args, Result> = (args: Args, context: ToolContext) => Result | Promise<Result>;
 
 /**
+ * Hints about what a tool does, for clients that decide what to show a person (the MCP endpoint
+ * publishes them as MCP tool annotations). They never change how the gateway runs the call: a tool
+ * is held for approval by `requiresApproval`, not by a hint.
+ */
+export interface ToolHints {
+  /** A short display name. */
+  readonly title?: string;
+  /** The tool only reads: it changes nothing anywhere. */
+  readonly readOnly?: boolean;
+  /** Calling it twice with the same args has no further effect. */
+  readonly idempotent?: boolean;
+  /** It reaches things outside the gateway's own world (the web, other services). */
+  readonly openWorld?: boolean;
+}
+
+/**
  * A tool as its author writes it. `args` is a zod schema: it validates every call, types `run`'s
  * args, and is published as JSON Schema by `GET /tools`.
  */
@@ -38,6 +54,13 @@ export interface ToolDefinition<Schema extends z.ZodType = z.ZodType, Result = u
   readonly description: string;
   readonly args: Schema;
   readonly requiresApproval?: ApprovalPolicy<z.output<Schema>>;
+  /**
+   * The shape of what `run` returns, when it is a JSON object: published as the tool's result schema
+   * (MCP `outputSchema`), so clients can read the result as structured data. It describes the
+   * result; it does not check it.
+   */
+  readonly output?: z.ZodType;
+  readonly hints?: ToolHints;
   /** Provider keys this tool may read through `context.secrets` (e.g. `['openai']`). */
   readonly secrets?: readonly string[];
   /**

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Caller } from '../pipeline/caller.js';
-import type { SandboxRunner, ToolContext, ToolDefinition } from './tool-definition.js';
+import type { SandboxRunner, ToolContext, ToolDefinition, ToolHints } from './tool-definition.js';
 
 /** A JSON Schema document as `z.toJSONSchema` produces it. */
 export type JsonSchema = Readonly<Record<string, unknown>>;
@@ -11,6 +11,10 @@ export interface ToolListing {
   readonly description: string;
   readonly requires_approval: boolean | 'per_call';
   readonly args_schema: JsonSchema;
+  /** The JSON Schema of the result, when the tool declares one (`output`). */
+  readonly result_schema?: JsonSchema;
+  /** What the tool says about itself (`hints`), when it says anything. */
+  readonly hints?: ToolHints;
 }
 
 /**
@@ -32,9 +36,21 @@ export interface RegisteredTool {
 const TOOL_NAME = /^[A-Za-z][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)*$/;
 const MAX_TOOL_NAME_LENGTH = 128;
 
-function jsonSchemaOf(schema: z.ZodType): JsonSchema {
-  // Input mode: the schema describes what a caller sends, before transforms and defaults.
-  return z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
+function jsonSchemaOf(schema: z.ZodType, io: 'input' | 'output' = 'input'): JsonSchema {
+  // Input mode for args: the schema describes what a caller sends, before transforms and defaults.
+  return z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as JsonSchema;
+}
+
+function hintsOf(hints: ToolHints | undefined): ToolHints | undefined {
+  if (hints === undefined) return undefined;
+  const { title, readOnly, idempotent, openWorld } = hints;
+  const copy = {
+    ...(title === undefined ? {} : { title: String(title) }),
+    ...(readOnly === undefined ? {} : { readOnly: readOnly === true }),
+    ...(idempotent === undefined ? {} : { idempotent: idempotent === true }),
+    ...(openWorld === undefined ? {} : { openWorld: openWorld === true }),
+  };
+  return Object.keys(copy).length === 0 ? undefined : Object.freeze(copy);
 }
 
 function runnerOf<Schema extends z.ZodType, Result>(definition: ToolDefinition<Schema, Result>): RegisteredTool['runner'] {
@@ -64,7 +80,11 @@ export class ToolRegistry {
       throw new TypeError(`tool ${JSON.stringify(name)}: args must be a zod schema`);
     }
 
+    if (definition.output !== undefined && !(definition.output instanceof z.ZodType)) {
+      throw new TypeError(`tool ${JSON.stringify(name)}: output must be a zod schema`);
+    }
     const policy = definition.requiresApproval ?? false;
+    const hints = hintsOf(definition.hints);
     const tool: RegisteredTool = {
       name,
       description: definition.description,
@@ -74,6 +94,9 @@ export class ToolRegistry {
         description: definition.description,
         requires_approval: typeof policy === 'function' ? 'per_call' : policy,
         args_schema: jsonSchemaOf(definition.args),
+        // Present only when declared, so the listing of a plain tool stays as it was.
+        ...(definition.output === undefined ? {} : { result_schema: jsonSchemaOf(definition.output, 'output') }),
+        ...(hints === undefined ? {} : { hints }),
       }),
       // The args reaching here have passed `definition.args`, so they have its output type.
       needsApproval: (args, caller) =>

@@ -61,7 +61,7 @@ export const toolsRoutes = [
       }),
     async handle({ services, body, caller, signal }) {
       const request = { tool: body.tool, args: body.args ?? {}, ...(body.origin === undefined ? {} : { origin: body.origin }) };
-      const outcome = await services.callTool(request, { caller, signal });
+      const outcome = await services.callTool(request, { caller, signal, context: { via: 'http' } });
       if (outcome.status === 'executed') {
         return jsonResponse(200, { call_id: outcome.callId, tool: outcome.tool, result: outcome.result });
       }
