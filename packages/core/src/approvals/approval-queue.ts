@@ -162,7 +162,8 @@ export class ApprovalQueue extends EventEmitter<ApprovalQueueEvents> {
    */
   async wait(id: string, timeoutMs: number, signal?: AbortSignal): Promise<Approval> {
     const current = await this.get(id);
-    if (FINAL_STATES.has(current.state) || timeoutMs <= 0) return current;
+    // An abort that came first fires no event: without this check the wait would run its whole length.
+    if (FINAL_STATES.has(current.state) || timeoutMs <= 0 || signal?.aborted === true) return current;
     return new Promise<Approval>((resolve) => {
       const finish = (): void => {
         timer.clear();

@@ -50,6 +50,23 @@ describe('ApprovalQueue', () => {
     queue.close();
   });
 
+  it('wait() with a signal aborted before the wait began answers at once, not at its timeout', async () => {
+    // Fake timers: if the wait relied on its timer, this await would never settle.
+    vi.useFakeTimers();
+    const { queue } = queueWithRunner();
+    const a = await queue.request({ callId: 'c', tool: 't', args: {}, caller: alice });
+    const controller = new AbortController();
+    controller.abort();
+    await expect(queue.wait(a.id, 600_000, controller.signal)).resolves.toMatchObject({ state: 'pending' });
+    // The same when the abort lands while the approval is being looked up (an HTTP client leaving early).
+    const racing = new AbortController();
+    const waiting = queue.wait(a.id, 600_000, racing.signal);
+    racing.abort();
+    await expect(waiting).resolves.toMatchObject({ state: 'pending' });
+    expect(queue.listenerCount('change')).toBe(0);
+    queue.close();
+  });
+
   it('a failing run is recorded as failed with its error, and the approval is still final', async () => {
     const queue = new ApprovalQueue();
     queue.setRunner(async () => {
