@@ -21,8 +21,8 @@ export interface CreateGatewayOptions extends Omit<GatewayOptions, 'auth' | 'bod
 /**
  * A gateway set up from `configFromEnv()`: users in the configured file, tokens signed with the
  * configured secret (or a random one), the audit log at its path, the sandbox worker pool
- * (SANDBOX_*), TTLs and body limit from the config, and the bootstrap admin created when that user
- * does not exist yet.
+ * (SANDBOX_*), TTLs and body limit from the config, the external identity provider when one is
+ * configured (AGENT_GATEWAY_OIDC_*), and the bootstrap admin created when that user does not exist yet.
  */
 export async function createGatewayFromConfig(config: GatewayConfig, options: CreateGatewayOptions = {}): Promise<Gateway> {
   // Processes starting together (cluster mode) take turns: the first brings the users file up to date
@@ -83,6 +83,7 @@ async function setUp(config: GatewayConfig, options: CreateGatewayOptions): Prom
       refreshGraceSeconds: config.tokens.refreshGraceSeconds,
       hashSlots: { maxConcurrent: config.login.maxConcurrentHashes, maxQueued: config.login.maxQueuedHashes },
       ...(secret === undefined ? {} : { signingKey: { algorithm: 'HS256', secret: secret.reveal() } }),
+      ...(config.oidc === undefined ? {} : { externalIssuers: [config.oidc] }),
       ...auth,
     },
   });

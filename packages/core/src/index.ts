@@ -18,7 +18,7 @@ export type { NodeRequestOptions } from './http/node.js';
 
 // Configuration
 export { configFromEnv, ENV_VARIABLES, SecretValue } from './config/index.js';
-export type { Env, EnvVariableDoc, EnvVariableName, GatewayConfig } from './config/index.js';
+export type { Env, EnvVariableDoc, EnvVariableName, GatewayConfig, OidcConfig } from './config/index.js';
 
 // Tools and the pipeline
 export { defineTool, ToolRegistry } from './tools/index.js';
@@ -37,6 +37,7 @@ export {
   failureOf,
   ForbiddenError,
   GatewayError,
+  IdentityProviderUnavailableError,
   InternalError,
   InvalidArgsError,
   InvalidCredentialsError,
@@ -62,6 +63,7 @@ export { HeadersTooLargeError, RequestTimeoutError } from './http/client-errors.
 // Users and tokens
 export {
   DEFAULT_ISSUER,
+  EXTERNAL_ALGORITHMS,
   FileRevocationStore,
   FileUserStore,
   mayCallTools,
@@ -77,6 +79,8 @@ export {
 } from './auth/index.js';
 export type {
   Actor,
+  ExternalAlgorithm,
+  ExternalIssuerOptions,
   HashSlotOptions,
   LoginThrottleOptions,
   NewUser,

@@ -3,7 +3,7 @@ import { JsonFileState } from '../storage/json-file-state.js';
 import { MemoryRevocationStore, type RevocationSnapshot, type RevocationStore } from './revocation-store.js';
 
 const expiries = z.record(z.string(), z.number());
-const fileSchema = z.object({ revoked: expiries, consumed: expiries, families: expiries, generation: z.number().int().nonnegative() });
+const fileSchema = z.object({ revoked: expiries, consumed: expiries, families: expiries, generation: z.number().int().nonnegative(), generationAt: z.number().optional() });
 
 /**
  * Revocations kept in a JSON file (atomic writes), so that with a fixed signing secret a restart does
@@ -52,6 +52,10 @@ export class FileRevocationStore implements RevocationStore {
 
   currentGeneration(): Promise<number> {
     return this.#memory.currentGeneration();
+  }
+
+  revokedAllAt(): Promise<number | undefined> {
+    return this.#memory.revokedAllAt();
   }
 
   async nextGeneration(): Promise<number> {

@@ -1,6 +1,8 @@
 export { TokenService, DEFAULT_ISSUER } from './token-service.js';
 export type { Actor, NewUser, RevokeTarget, TokenPair, TokenServiceOptions } from './token-service.js';
 export { JwtCodec, tokenClaimsSchema } from './jwt-codec.js';
+export { EXTERNAL_ALGORITHMS } from './external-issuer.js';
+export type { ExternalAlgorithm, ExternalIssuerOptions } from './external-issuer.js';
 export type { JwtCodecOptions, SignedToken, SigningKey, TokenClaims, TokenType } from './jwt-codec.js';
 export { PasswordHasher, OWASP_SCRYPT_PARAMS } from './password-hashing.js';
 export type { ScryptParams } from './password-hashing.js';

@@ -16,6 +16,12 @@ export interface RevocationStore {
   /** Tokens carry the generation they were issued in; `revokeAll` moves to the next one. */
   currentGeneration(): Promise<number>;
   nextGeneration(): Promise<number>;
+  /**
+   * When the last revoke-all happened (epoch seconds; undefined: never). Tokens of an external identity
+   * provider carry no generation, so a revoke-all ends those issued up to this moment. A store without
+   * it cannot end them: they then live until they expire or are revoked by `jti`.
+   */
+  revokedAllAt?(): Promise<number | undefined>;
 }
 
 const SWEEP_EVERY_MS = 60_000;
@@ -26,6 +32,8 @@ export interface RevocationSnapshot {
   readonly consumed: Record<string, number>;
   readonly families: Record<string, number>;
   readonly generation: number;
+  /** When `generation` was last raised (epoch seconds). */
+  readonly generationAt?: number;
 }
 
 export class MemoryRevocationStore implements RevocationStore {
@@ -34,6 +42,7 @@ export class MemoryRevocationStore implements RevocationStore {
   readonly #families = new Map<string, number>();
   readonly #now: () => number;
   #generation = 0;
+  #generationAt: number | undefined;
   #lastSweep = 0;
 
   constructor(options: { now?: () => number } = {}) {
@@ -71,7 +80,12 @@ export class MemoryRevocationStore implements RevocationStore {
 
   async nextGeneration(): Promise<number> {
     this.#generation += 1;
+    this.#generationAt = Math.floor(this.#now() / 1000);
     return this.#generation;
+  }
+
+  async revokedAllAt(): Promise<number | undefined> {
+    return this.#generationAt;
   }
 
   snapshot(): RevocationSnapshot {
@@ -81,6 +95,7 @@ export class MemoryRevocationStore implements RevocationStore {
       consumed: Object.fromEntries(this.#consumed),
       families: Object.fromEntries(this.#families),
       generation: this.#generation,
+      ...(this.#generationAt === undefined ? {} : { generationAt: this.#generationAt }),
     };
   }
 
@@ -89,6 +104,7 @@ export class MemoryRevocationStore implements RevocationStore {
     for (const [key, value] of Object.entries(snapshot.consumed)) this.#consumed.set(key, value);
     for (const [key, value] of Object.entries(snapshot.families)) this.#families.set(key, value);
     this.#generation = Math.max(this.#generation, snapshot.generation);
+    if (snapshot.generationAt !== undefined) this.#generationAt = Math.max(this.#generationAt ?? 0, snapshot.generationAt);
   }
 
   /** Drops entries whose tokens have expired: they would be refused for that reason alone. */

@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { AuthBusyError, BadRequestError, InvalidCredentialsError, InvalidTokenError, TooManyAttemptsError, UnauthorizedError } from '../errors/index.js';
 import type { GatewayEvents } from '../events/gateway-events.js';
 import type { Caller } from '../pipeline/caller.js';
+import type { ExternalIssuerOptions } from './external-issuer.js';
+import { ExternalIssuers } from './external-issuers.js';
 import { HashSlots, type HashSlotOptions } from './hash-slots.js';
 import { JwtCodec, type SigningKey, type TokenClaims } from './jwt-codec.js';
 import { LoginThrottle, type LoginThrottleOptions } from './login-throttle.js';
@@ -42,6 +44,11 @@ export interface TokenServiceOptions {
    */
   readonly hashSlots?: HashSlotOptions;
   readonly throttle?: LoginThrottleOptions;
+  /**
+   * Identity providers whose access tokens are accepted beside the gateway's own (AGENT_GATEWAY_OIDC_*).
+   * A token goes to the provider its `iss` names, and only to it. Default: none.
+   */
+  readonly externalIssuers?: readonly ExternalIssuerOptions[];
   readonly now?: () => number;
 }
 
@@ -75,7 +82,10 @@ export class TokenService {
   readonly #rotations: RefreshRotations<TokenPair>;
   readonly #admin: UserAdmin;
   readonly #events: GatewayEvents;
+  readonly #external: ExternalIssuers;
   readonly #now: () => number;
+  /** The issuer URLs of the configured external identity providers (`[]` when none), for RFC 9728 metadata. */
+  readonly authorizationServers: readonly string[];
   readonly accessTtlSeconds: number;
   readonly refreshTtlSeconds: number;
 
@@ -83,6 +93,12 @@ export class TokenService {
     this.#now = options.now ?? Date.now;
     this.#users = options.userStore ?? new MemoryUserStore();
     this.#revocations = options.revocationStore ?? new MemoryRevocationStore({ now: this.#now });
+    this.#external = new ExternalIssuers(options.externalIssuers ?? [], {
+      localIssuer: options.issuer ?? DEFAULT_ISSUER,
+      revocations: this.#revocations,
+      now: this.#now,
+    });
+    this.authorizationServers = this.#external.servers;
     this.#codec = new JwtCodec({
       ...(options.signingKey === undefined ? {} : { key: options.signingKey }),
       issuer: options.issuer ?? DEFAULT_ISSUER,
@@ -173,8 +189,14 @@ export class TokenService {
     return this.authenticate(match[1]);
   }
 
-  /** The caller an access token proves: signature, claims, revocation and the user's current state. */
+  /**
+   * The caller an access token proves: signature, claims, revocation and the user's current state.
+   * A token whose `iss` names a configured identity provider is verified with that provider's keys
+   * instead (401 if bad, 403 without a role here, 503 when its keys cannot be fetched).
+   */
   async authenticate(accessToken: string): Promise<Caller> {
+    const external = this.#external.issuerOf(accessToken);
+    if (external !== undefined) return this.#external.authenticate(external, accessToken);
     const claims = await this.#codec.verify(accessToken, 'access');
     await this.#assertNotRevoked(claims);
     const user = await this.#currentUser(claims);
@@ -193,22 +215,42 @@ export class TokenService {
   }
 
   /**
+   * The caller of a held call as they are now, when a person has approved it: a local user is looked
+   * up again (`callerFor`); an external one has no record here, so it keeps the role and allow-list its
+   * token gave, unless its provider is no longer configured or that token has been revoked.
+   */
+  async currentCaller(caller: Caller): Promise<Caller> {
+    if (caller.issuer === undefined) return this.callerFor(caller.id, caller.userId);
+    if (!this.#external.has(caller.issuer)) throw new InvalidTokenError('the identity provider of this caller is no longer configured');
+    if (caller.tokenId !== undefined && (await this.#revocations.isTokenRevoked(caller.tokenId))) throw new InvalidTokenError('token revoked');
+    return caller;
+  }
+
+  /**
    * Revokes a token and the session (refresh family) it belongs to. By `jti` (as the audit log shows
    * it) the token alone is revoked. A token this gateway did not sign is a 400; an expired one is
    * already useless and is accepted.
    */
-  async revoke(target: RevokeTarget, by: Actor): Promise<{ tokenId: string }> {
+  async revoke(target: RevokeTarget, by: Actor): Promise<{ tokenId: string; scope: 'token' | 'session' }> {
     const horizon = this.#nowSeconds() + Math.max(this.accessTtlSeconds, this.refreshTtlSeconds);
     if ('jti' in target) {
       await this.#revocations.revokeToken(target.jti, horizon);
       this.#events.emitSafely('auth.token_revoked', { by: by.actor, tokenId: target.jti, scope: 'token' });
-      return { tokenId: target.jti };
+      return { tokenId: target.jti, scope: 'token' };
+    }
+    // An identity provider's token has no session here: the token alone is revoked, until it expires.
+    const external = this.#externalForRevocation(target.token);
+    if (external !== undefined) {
+      const { tokenId, expiresAt } = await this.#external.forRevocation(external, target.token);
+      await this.#revocations.revokeToken(tokenId, expiresAt);
+      this.#events.emitSafely('auth.token_revoked', { by: by.actor, tokenId, scope: 'token' });
+      return { tokenId, scope: 'token' };
     }
     const claims = await this.#claimsForRevocation(target.token);
     await this.#revocations.revokeToken(claims.jti, claims.exp);
     await this.#revocations.revokeFamily(claims.fam, horizon);
     this.#events.emitSafely('auth.token_revoked', { by: by.actor, tokenId: claims.jti, scope: 'session' });
-    return { tokenId: claims.jti };
+    return { tokenId: claims.jti, scope: 'session' };
   }
 
   /** Every token issued before now stops working, the caller's own included (incident response). */
@@ -320,6 +362,14 @@ export class TokenService {
       }
     }
     throw new BadRequestError('that is not a valid token issued by this gateway');
+  }
+
+  #externalForRevocation(token: string): ReturnType<ExternalIssuers['issuerOf']> {
+    try {
+      return this.#external.issuerOf(token);
+    } catch {
+      throw new BadRequestError('that is not a valid token issued by this gateway');
+    }
   }
 
   #nowSeconds(): number {

@@ -2,6 +2,7 @@ import { ConfigError } from '../errors/config-error.js';
 import type { ErrorIssue } from '../errors/gateway-error.js';
 import { ENV_VARIABLES, envSchema, type EnvVariableName } from './env-variables.js';
 import type { SecretValue } from './secret-value.js';
+import { oidcConfigOf, type OidcConfig } from './oidc-env.js';
 import { scrubSecretText } from '../redaction/secret-text.js';
 
 /** The gateway's settings, parsed and checked. Secrets are `SecretValue`s, so printing this is safe. */
@@ -15,6 +16,8 @@ export interface GatewayConfig {
     /** Undefined: a random key per start. */
     readonly jwtSecret: SecretValue | undefined;
   };
+  /** An external identity provider whose access tokens are accepted too (AGENT_GATEWAY_OIDC_*); undefined: none. */
+  readonly oidc: OidcConfig | undefined;
   readonly users: { readonly path: string };
   /** Bounds on password hashing: how many run at once, how many logins may wait for one. */
   readonly login: { readonly maxConcurrentHashes: number; readonly maxQueuedHashes: number };
@@ -79,6 +82,7 @@ export function configFromEnv(env: Env = process.env): GatewayConfig {
       refreshGraceSeconds: v.AGENT_GATEWAY_REFRESH_GRACE,
       jwtSecret: v.AGENT_GATEWAY_JWT_SECRET,
     },
+    oidc: oidcConfigOf(v),
     users: { path: v.AGENT_GATEWAY_USERS_PATH },
     login: { maxConcurrentHashes: v.AGENT_GATEWAY_LOGIN_CONCURRENCY, maxQueuedHashes: v.AGENT_GATEWAY_LOGIN_QUEUE },
     audit: { path: v.AGENT_GATEWAY_AUDIT_PATH },

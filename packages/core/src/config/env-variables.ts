@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SecretValue } from './secret-value.js';
+import { OIDC_ENV_DOCS, OIDC_ENV_FIELDS, oidcEnvProblems } from './oidc-env.js';
 
 /**
  * Every environment variable the gateway reads, with its default and meaning: the runbook's table,
@@ -110,6 +111,7 @@ export const envSchema = z
       .transform((value) => value === 'true'),
   ),
   AGENT_GATEWAY_BODY_LIMIT: wholeNumber(1024, 64 * MIB, 'bytes', MIB),
+  ...OIDC_ENV_FIELDS,
   SANDBOX_WORKER_PATH: optionalString(),
   SANDBOX_POOL_SIZE: wholeNumber(1, 64, 'workers', 2),
   SANDBOX_WORKER_TIMEOUT: positiveSeconds(3600, 5),
@@ -131,6 +133,7 @@ export const envSchema = z
   VAULT_KV_PREFIX: withDefault(vaultPath, 'intelli/providers'),
   })
   .superRefine((env, context) => {
+    for (const { variable, message } of oidcEnvProblems(env)) context.addIssue({ code: 'custom', path: [variable], message });
     if (env.AGENT_GATEWAY_WEBHOOK_URLS.length > 0 && env.AGENT_GATEWAY_WEBHOOK_SECRET === undefined) {
       context.addIssue({ code: 'custom', path: ['AGENT_GATEWAY_WEBHOOK_SECRET'], message: 'is required when AGENT_GATEWAY_WEBHOOK_URLS is set' });
     }
@@ -166,6 +169,7 @@ export const ENV_VARIABLES: readonly EnvVariableDoc[] = [
   { name: 'AGENT_GATEWAY_RATE_LIMIT_GLOBAL', default: '`6000`', description: 'Tool calls per minute for all callers together (0: no limit)', secret: false },
   { name: 'AGENT_GATEWAY_METRICS_AUTH', default: '`false`', description: '`true`: `/metrics` needs an admin or approver bearer token', secret: false },
   { name: 'AGENT_GATEWAY_BODY_LIMIT', default: '`1048576`', description: 'Largest accepted request body (bytes)', secret: false },
+  ...OIDC_ENV_DOCS,
   { name: 'SANDBOX_WORKER_PATH', default: '(bundled)', description: 'Path to the sandbox worker program (`.py` runs with python3)', secret: false },
   { name: 'SANDBOX_POOL_SIZE', default: '`2`', description: 'Persistent worker pool size', secret: false },
   { name: 'SANDBOX_WORKER_TIMEOUT', default: '`5`', description: 'Per-call timeout (seconds)', secret: false },

@@ -42,6 +42,21 @@ export class AuthBusyError extends GatewayError {
   }
 }
 
+/**
+ * 503: an external identity provider's token cannot be checked because its discovery document or
+ * key set (JWKS) cannot be fetched, or came back unusable. The token may well be good: the client
+ * should retry, not sign in again. The cause is kept for the log, never sent.
+ */
+export class IdentityProviderUnavailableError extends GatewayError {
+  override readonly name = 'IdentityProviderUnavailableError';
+  constructor(cause?: unknown) {
+    super('identity_provider_unavailable', "the identity provider's signing keys cannot be fetched right now; try again shortly", {
+      cause,
+      headers: { 'retry-after': '5' },
+    });
+  }
+}
+
 /** 403: the caller may not call this tool (role or allow-list). */
 export class ToolNotAllowedError extends GatewayError {
   override readonly name = 'ToolNotAllowedError';

@@ -83,6 +83,8 @@ export const ERROR_STATUS = {
   audit_not_configured: 503,
   /** Too many logins are waiting for a password check (`Retry-After`). */
   auth_busy: 503,
+  /** The external identity provider's discovery document or keys (JWKS) cannot be fetched, so its tokens cannot be checked. */
+  identity_provider_unavailable: 503,
   /** The gateway is shutting down. */
   gateway_closed: 503,
   /** A gateway plugin the request needs failed to start. */

@@ -22,4 +22,4 @@ export { ToolError, ToolFailedError } from './tool-errors.js';
 export type { ToolErrorOptions } from './tool-errors.js';
 export { ConfigError } from './config-error.js';
 export { formatIssuePath, issuesFromZod } from './zod-issues.js';
-export { AuthBusyError, InvalidCredentialsError, InvalidTokenError, TooManyAttemptsError, ToolNotAllowedError } from './auth-errors.js';
+export { AuthBusyError, IdentityProviderUnavailableError, InvalidCredentialsError, InvalidTokenError, TooManyAttemptsError, ToolNotAllowedError } from './auth-errors.js';

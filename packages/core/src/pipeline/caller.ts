@@ -10,6 +10,11 @@ export interface Caller {
   readonly id: string;
   /** For a user: the instance (`uid`), so a user deleted and created again under that name is not this caller. */
   readonly userId?: string;
+  /**
+   * For a user signed in through an external identity provider: its issuer URL. Such a user has no
+   * local record; `id` is `<prefix>:<name>` (`oidc:…`), a form no local username can take.
+   */
+  readonly issuer?: string;
   readonly role?: Role;
   /** The `jti` of the token the call was made with. */
   readonly tokenId?: string;

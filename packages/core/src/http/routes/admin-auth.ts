@@ -53,8 +53,8 @@ export const adminAuthRoutes = [
         await services.auth.revokeAll({ actor: caller });
         return jsonResponse(200, { revoked: 'all' });
       }
-      const { tokenId } = await services.auth.revoke(body, { actor: caller });
-      return jsonResponse(200, { revoked: 'jti' in body ? 'token' : 'session', jti: tokenId });
+      const { tokenId, scope } = await services.auth.revoke(body, { actor: caller });
+      return jsonResponse(200, { revoked: scope, jti: tokenId });
     },
   }),
   defineRoute({
