@@ -17,6 +17,7 @@ const alias = {
   '@agent-gateway/express': fromRoot('./packages/adapter-express/src/index.ts'),
   '@agent-gateway/fastify': fromRoot('./packages/adapter-fastify/src/index.ts'),
   '@agent-gateway/conformance': fromRoot('./packages/conformance/src/index.ts'),
+  '@agent-gateway/mcp': fromRoot('./packages/mcp/src/index.ts'),
 };
 
 const project = (name: string, root: string) => ({
@@ -33,6 +34,7 @@ export default defineConfig({
       project('vault', './packages/vault'),
       project('express', './packages/adapter-express'),
       project('fastify', './packages/adapter-fastify'),
+      project('mcp', './packages/mcp'),
       project('demo-tools', './examples/demo-tools'),
       project('express-server', './examples/express-server'),
       project('fastify-server', './examples/fastify-server'),

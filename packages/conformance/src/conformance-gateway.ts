@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { conformancePlugin, type PluginProbe } from './conformance-plugin.js';
-import { AuditLog, Gateway, MemoryApprovalStore, silentLogger, ToolError, type SigningKey } from '@agent-gateway/core';
+import { AuditLog, Gateway, MemoryApprovalStore, silentLogger, ToolError, type GatewayPlugin, type SigningKey } from '@agent-gateway/core';
 
 /** Small enough that the 413 cases need only a few KiB. */
 export const CONFORMANCE_BODY_LIMIT = 4096;
@@ -39,8 +39,11 @@ export interface ConformanceGateway {
   dispose(): Promise<void>;
 }
 
-/** The gateway every adapter is tested with: the same tools, users, keys, limits and a real audit log. */
-export async function createConformanceGateway(signingKey?: SigningKey): Promise<ConformanceGateway> {
+/**
+ * The gateway every adapter is tested with: the same tools, users, keys, limits and a real audit log.
+ * A plugin package passes its own plugin in `plugins`, served beside the conformance plugin.
+ */
+export async function createConformanceGateway(signingKey?: SigningKey, extra: { readonly plugins?: readonly GatewayPlugin[] } = {}): Promise<ConformanceGateway> {
   const probe: ToolProbe = { approvalToolRuns: 0 };
   const pluginProbe: PluginProbe = { initialised: false, closed: false };
   const dir = await mkdtemp(join(tmpdir(), 'conformance-'));
@@ -51,7 +54,7 @@ export async function createConformanceGateway(signingKey?: SigningKey): Promise
     approvals: { store: approvalStore, timeoutMs: 60_000, now: () => Date.now() + approvalClockOffset },
     bodyLimitBytes: CONFORMANCE_BODY_LIMIT,
     logger: silentLogger,
-    plugins: [conformancePlugin(pluginProbe)],
+    plugins: [conformancePlugin(pluginProbe), ...(extra.plugins ?? [])],
     audit: await AuditLog.open(auditPath),
     rateLimits: { perTool: { limited: { perMinute: 2 } } },
     auth: {

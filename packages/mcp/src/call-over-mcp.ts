@@ -1,0 +1,61 @@
+import { isGatewayError, type Caller, type GatewayServices } from '@agent-gateway/core';
+import { ProtocolError, ProtocolErrorCode, type CallToolRequest, type CallToolResult, type ServerContext } from '@modelcontextprotocol/server';
+import { holdForApproval } from './approval-hold.js';
+import type { CallRegistry, ClientInfo } from './call-registry.js';
+import { errorFieldsOf, successResult, toolErrorResult } from './call-result.js';
+import type { ResolvedOptions } from './options.js';
+import { resultSchemaOf } from './tool-list.js';
+
+/** Everything one `tools/call` needs besides the request. */
+export interface CallScope {
+  readonly services: GatewayServices;
+  readonly options: ResolvedOptions;
+  readonly registry: CallRegistry;
+  readonly caller: Caller;
+  /** The client's name and version, when it told them (see CallRegistry for the 2025 era). */
+  readonly client: () => ClientInfo | undefined;
+}
+
+/**
+ * `tools/call` through the gateway's one pipeline (`services.callTool`): kill switch, rate limit,
+ * allow-list, validation, content filter, approval gate, execution, audit and metrics, exactly as
+ * `/tools/call`. What the pipeline refuses is a tool error the model can read and act on (invalid
+ * args list their issues); only a tool that does not exist is a protocol error (-32602), as the
+ * MCP specification has it.
+ */
+export async function callOverMcp(scope: CallScope, request: CallToolRequest, context: ServerContext): Promise<CallToolResult> {
+  const { services, caller } = scope;
+  const { name } = request.params;
+  const running = scope.registry.start(caller, context.mcpReq.id, context.mcpReq.signal);
+  try {
+    const client = scope.client();
+    const callContext = { via: 'mcp', ...(client === undefined ? {} : { client }) };
+    let outcome;
+    try {
+      outcome = await services.callTool({ tool: name, args: request.params.arguments ?? {} }, { caller, signal: running.signal, context: callContext });
+    } catch (error) {
+      // A tool's own error may carry any code: only the gateway's own "no such tool" is unknown.
+      if (isGatewayError(error) && error.code === 'tool_not_found' && !services.tools.has(name)) {
+        throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool: ${name}`);
+      }
+      return toolErrorResult(errorFieldsOf(error));
+    }
+    const structured = resultSchemaOf(services, outcome.tool) !== undefined;
+    if (outcome.status === 'executed') return successResult(outcome.result, outcome.callId, structured);
+    return await holdForApproval(
+      {
+        services,
+        caller,
+        signal: running.signal,
+        waitMs: scope.options.approvalWaitMs,
+        progressIntervalMs: scope.options.progressIntervalMs,
+        progressToken: request.params._meta?.progressToken,
+        sendProgress: (params) => context.mcpReq.notify({ method: 'notifications/progress', params }),
+        structured,
+      },
+      outcome,
+    );
+  } finally {
+    running.end();
+  }
+}
