@@ -127,6 +127,14 @@ describe('tokens of an external identity provider', () => {
     expect(idp.hits).toEqual({ discovery: 1, jwks: 1 });
   });
 
+  it('a token without a kid is checked against each key that could have signed it', async () => {
+    const g = gateway();
+    await idp.publishKey('key-2');
+    await idp.publishKey('not-published', 'ES256', false);
+    await expect(g.auth.authenticate(await idp.token({}, { kid: 'key-2', withoutKid: true }))).resolves.toMatchObject({ id: 'oidc:user-1' });
+    await expect(g.auth.authenticate(await idp.token({}, { kid: 'not-published', withoutKid: true }))).rejects.toMatchObject({ status: 401, code: 'invalid_token' });
+  });
+
   it('a provider that cannot be reached is 503 identity_provider_unavailable, and the next token tries again', async () => {
     const token = await idp.token();
     const g = gateway();

@@ -80,13 +80,13 @@ export class TestIdentityProvider {
    * An access token as the provider would issue it: `iss`, `aud`, `sub`, `jti`, `iat`, `exp` (one
    * hour), with `claims` on top (`undefined` removes one).
    */
-  async token(claims: JWTPayload = {}, options: { kid?: string; now?: number } = {}): Promise<string> {
+  async token(claims: JWTPayload = {}, options: { kid?: string; now?: number; withoutKid?: boolean } = {}): Promise<string> {
     const key = this.#keys.get(options.kid ?? 'key-1');
     if (key === undefined) throw new Error('no such key');
     const iat = Math.floor((options.now ?? Date.now()) / 1000);
     const payload: JWTPayload = { iss: this.#issuer, aud: AUDIENCE, sub: 'user-1', jti: `jti-${Math.random()}`, iat, exp: iat + 3600, agent_gateway_role: 'agent', ...claims };
     for (const [name, value] of Object.entries(payload)) if (value === undefined) delete payload[name];
-    return new SignJWT(payload).setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'at+jwt' }).sign(key.privateKey);
+    return new SignJWT(payload).setProtectedHeader({ alg: key.alg, ...(options.withoutKid === true ? {} : { kid: key.kid }), typ: 'at+jwt' }).sign(key.privateKey);
   }
 
   /** Stops answering: connections are refused from now on. */
