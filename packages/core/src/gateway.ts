@@ -35,7 +35,7 @@ import { Scheduler } from './scheduler/scheduler.js';
 import { EnvSecretStore } from './secrets/env-secret-store.js';
 import type { SecretStore } from './secrets/secret-store.js';
 import type { GatewayServices } from './services.js';
-import type { ToolDefinition } from './tools/tool-definition.js';
+import type { AnyToolDefinition, JsonSchemaToolDefinition, ToolDefinition } from './tools/tool-definition.js';
 import { ToolRegistry } from './tools/tool-registry.js';
 
 export type { GatewayOptions } from './gateway-options.js';
@@ -128,10 +128,19 @@ export class Gateway implements GatewayServices {
     this.#http = createRequestHandler(this, table, this.#plugins.start(this));
   }
 
-  registerTool<Schema extends z.ZodType, Result>(definition: ToolDefinition<Schema, Result>): this {
+  registerTool<Schema extends z.ZodType, Result>(definition: ToolDefinition<Schema, Result>): this;
+  registerTool<Result>(definition: JsonSchemaToolDefinition<Result>): this;
+  registerTool(definition: AnyToolDefinition): this {
     this.tools.register(definition);
     this.events.emitSafely('tool.registered', { tool: definition.name });
     return this;
+  }
+
+  /** Takes a tool out of the registry and announces it (`tool.unregistered`); `false` if there was none. */
+  unregisterTool(name: string): boolean {
+    const removed = this.tools.unregister(name);
+    if (removed) this.events.emitSafely('tool.unregistered', { tool: name });
+    return removed;
   }
 
   /** The one tool-call pipeline (`pipeline/call-tool.ts`): every outcome is audited before the caller hears of it. */

@@ -17,7 +17,7 @@ import type { TabSharing } from './redaction/tab-sharing.js';
 import type { WorkerPoolStatus } from './sandbox/worker-pool.js';
 import type { Scheduler } from './scheduler/scheduler.js';
 import type { SecretStore } from './secrets/secret-store.js';
-import type { ToolDefinition } from './tools/tool-definition.js';
+import type { JsonSchemaToolDefinition, ToolDefinition } from './tools/tool-definition.js';
 import type { ToolRegistry } from './tools/tool-registry.js';
 
 /**
@@ -51,9 +51,13 @@ export interface GatewayServices {
   readonly hasWorkerPool: boolean;
   /** Adds a tool to the registry and announces it (`tool.registered`). */
   registerTool<Schema extends z.ZodType, Result>(definition: ToolDefinition<Schema, Result>): unknown;
+  /** The same for a tool whose args are a JSON Schema (an MCP upstream's); a schema that does not compile throws. */
+  registerTool<Result>(definition: JsonSchemaToolDefinition<Result>): unknown;
+  /** Takes a tool out of the registry and announces it (`tool.unregistered`); `false` if there was none. */
+  unregisterTool(name: string): boolean;
   /** The one tool-call pipeline. */
   callTool(request: ToolCallRequest, options?: ToolCallOptions): Promise<ToolCallOutcome>;
-  /** `[]` when `args` fit the tool's schema, else zod's issues. Throws 404 for an unknown tool. */
+  /** `[]` when `args` fit the tool's schema, else its issues. Throws 404 for an unknown tool. */
   checkArgs(toolName: string, args: unknown): ErrorIssue[];
   /** An approval as admins, approvers and its caller see it (args redacted by origin, secrets scrubbed). */
   approvalView(approval: Approval): ApprovalView;

@@ -66,6 +66,8 @@ export interface UserDeletedEvent {
 /** Every event `gateway.events` emits, with its payload. None carries a password or a token. */
 export interface GatewayEventMap {
   'tool.registered': [event: ToolRegisteredEvent];
+  /** A tool left the registry (its MCP upstream stopped listing it). */
+  'tool.unregistered': [event: ToolRegisteredEvent];
   'tool.succeeded': [event: ToolCallEvent];
   'tool.failed': [event: ToolCallFailedEvent];
   'auth.login': [event: LoginEvent];

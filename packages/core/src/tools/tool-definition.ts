@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { Caller } from '../pipeline/caller.js';
 import type { SecretAccessor } from '../secrets/secret-store.js';
+import type { JsonSchema } from './tool-registry.js';
 
 /** What a tool's `run` gets besides its args. */
 export interface ToolContext {
@@ -69,6 +70,25 @@ export interface ToolDefinition<Schema extends z.ZodType = z.ZodType, Result = u
    */
   readonly run: InProcessRunner<z.output<Schema>, Result> | SandboxRunner;
 }
+
+/**
+ * A tool whose args are described by a JSON Schema instead of zod: a tool of another program (an
+ * MCP server's) that arrives with its schema at run time. The schema is compiled once, at
+ * registration (2020-12 by default; `$schema` may name 2019-09 or draft-07), and a schema that
+ * cannot be compiled is refused. Calls are checked against it as zod tools' are (422
+ * `invalid_args` with the issues), the args reach `run` unchanged, and `GET /tools` lists the
+ * schema as it was given.
+ */
+export interface JsonSchemaToolDefinition<Result = unknown> extends Omit<ToolDefinition<z.ZodType, Result>, 'args' | 'output' | 'requiresApproval' | 'run'> {
+  readonly inputSchema: JsonSchema;
+  readonly args?: never;
+  readonly output?: never;
+  readonly requiresApproval?: ApprovalPolicy<unknown>;
+  readonly run: InProcessRunner<unknown, Result> | SandboxRunner;
+}
+
+/** Either kind of tool, as the registry takes it. */
+export type AnyToolDefinition<Result = unknown> = ToolDefinition<z.ZodType, Result> | JsonSchemaToolDefinition<Result>;
 
 /** Types a tool definition without registering it, so tools can live in their own modules. */
 export function defineTool<Schema extends z.ZodType, Result>(

@@ -1,8 +1,10 @@
 import { z } from 'zod';
+import { checkInput, type CheckedInput } from '../errors/zod-issues.js';
 import type { Caller } from '../pipeline/caller.js';
-import type { SandboxRunner, ToolContext, ToolDefinition, ToolHints } from './tool-definition.js';
+import { compileArgsSchema } from './json-schema-args.js';
+import type { AnyToolDefinition, JsonSchemaToolDefinition, SandboxRunner, ToolContext, ToolDefinition, ToolHints } from './tool-definition.js';
 
-/** A JSON Schema document as `z.toJSONSchema` produces it. */
+/** A JSON Schema document, as `z.toJSONSchema` produces it or an MCP server publishes it. */
 export type JsonSchema = Readonly<Record<string, unknown>>;
 
 /** One entry of `GET /tools`. */
@@ -24,7 +26,10 @@ export interface ToolListing {
 export interface RegisteredTool {
   readonly name: string;
   readonly description: string;
-  readonly args: z.ZodType;
+  /** The zod schema; `undefined` for a tool declared with a JSON Schema (`inputSchema`). */
+  readonly args: z.ZodType | undefined;
+  /** The tool's schema applied to a call's args: the parsed args (zod's output, or the args as they are) or the issues. */
+  checkArgs(args: unknown): CheckedInput<unknown>;
   readonly listing: ToolListing;
   needsApproval(args: unknown, caller: Caller): boolean;
   /** The provider keys the tool declared. */
@@ -53,11 +58,26 @@ function hintsOf(hints: ToolHints | undefined): ToolHints | undefined {
   return Object.keys(copy).length === 0 ? undefined : Object.freeze(copy);
 }
 
-function runnerOf<Schema extends z.ZodType, Result>(definition: ToolDefinition<Schema, Result>): RegisteredTool['runner'] {
+type ArgsOf = Pick<RegisteredTool, 'args' | 'checkArgs'> & { readonly schema: JsonSchema; readonly release?: () => void };
+
+/** A zod tool's schema and check, or a JSON Schema tool's compiled one. */
+function argsOf(definition: AnyToolDefinition): ArgsOf {
+  const name = JSON.stringify(definition.name);
+  if ('inputSchema' in definition) {
+    if (definition.args !== undefined) throw new TypeError(`tool ${name}: give args (zod) or inputSchema (JSON Schema), not both`);
+    const compiled = compileArgsSchema(definition.name, definition.inputSchema);
+    return { args: undefined, checkArgs: compiled.validate, schema: compiled.schema, release: compiled.release };
+  }
+  const schema: unknown = definition.args;
+  if (!(schema instanceof z.ZodType)) throw new TypeError(`tool ${name}: args must be a zod schema (or give inputSchema, a JSON Schema)`);
+  return { args: schema, checkArgs: (args) => checkInput(schema, args), schema: jsonSchemaOf(schema) };
+}
+
+function runnerOf(definition: AnyToolDefinition): RegisteredTool['runner'] {
   const { run } = definition;
   if (typeof run === 'function') {
-    // The args reaching here have passed `definition.args`, so they have its output type.
-    return { kind: 'in-process', run: async (args, context) => run(args as z.output<Schema>, context) };
+    // The args reaching here have passed the tool's schema, so they have its output type.
+    return { kind: 'in-process', run: async (args, context) => run(args, context) };
   }
   if (run !== null && typeof run === 'object' && (run.sandbox === 'pool' || run.sandbox === 'docker')) return { kind: 'sandbox', spec: run };
   throw new TypeError(`tool ${JSON.stringify(definition.name)}: run must be a function or a sandbox runner`);
@@ -66,9 +86,14 @@ function runnerOf<Schema extends z.ZodType, Result>(definition: ToolDefinition<S
 /** Holds the tools of one gateway. Names are unique; the JSON Schemas are built once, at registration. */
 export class ToolRegistry {
   readonly #tools = new Map<string, RegisteredTool>();
+  /** Frees what a JSON Schema tool's compiled check holds, when it is unregistered. */
+  readonly #releases = new Map<string, () => void>();
   #listings: readonly ToolListing[] | undefined;
 
-  register<Schema extends z.ZodType, Result>(definition: ToolDefinition<Schema, Result>): RegisteredTool {
+  register<Schema extends z.ZodType, Result>(definition: ToolDefinition<Schema, Result>): RegisteredTool;
+  register<Result>(definition: JsonSchemaToolDefinition<Result>): RegisteredTool;
+  register(definition: AnyToolDefinition): RegisteredTool;
+  register(definition: AnyToolDefinition): RegisteredTool {
     const { name } = definition;
     if (typeof name !== 'string' || name.length > MAX_TOOL_NAME_LENGTH || !TOOL_NAME.test(name)) {
       throw new TypeError(
@@ -76,37 +101,47 @@ export class ToolRegistry {
       );
     }
     if (this.#tools.has(name)) throw new TypeError(`a tool named ${JSON.stringify(name)} is already registered`);
-    if (!(definition.args instanceof z.ZodType)) {
-      throw new TypeError(`tool ${JSON.stringify(name)}: args must be a zod schema`);
-    }
-
     if (definition.output !== undefined && !(definition.output instanceof z.ZodType)) {
       throw new TypeError(`tool ${JSON.stringify(name)}: output must be a zod schema`);
     }
     const policy = definition.requiresApproval ?? false;
     const hints = hintsOf(definition.hints);
+    const args = argsOf(definition);
     const tool: RegisteredTool = {
       name,
       description: definition.description,
-      args: definition.args,
+      args: args.args,
+      checkArgs: args.checkArgs,
       listing: Object.freeze({
         name,
         description: definition.description,
         requires_approval: typeof policy === 'function' ? 'per_call' : policy,
-        args_schema: jsonSchemaOf(definition.args),
+        args_schema: args.schema,
         // Present only when declared, so the listing of a plain tool stays as it was.
         ...(definition.output === undefined ? {} : { result_schema: jsonSchemaOf(definition.output, 'output') }),
         ...(hints === undefined ? {} : { hints }),
       }),
-      // The args reaching here have passed `definition.args`, so they have its output type.
-      needsApproval: (args, caller) =>
-        typeof policy === 'function' ? policy(args as z.output<Schema>, caller) : policy,
+      // The args reaching here have passed the tool's schema, so they have its output type.
+      needsApproval: (args, caller) => (typeof policy === 'function' ? policy(args, caller) : policy),
       runner: runnerOf(definition),
       secrets: Object.freeze([...(definition.secrets ?? [])]),
     };
     this.#tools.set(name, tool);
+    if (args.release !== undefined) this.#releases.set(name, args.release);
     this.#listings = undefined;
     return tool;
+  }
+
+  /**
+   * Takes a tool out (an MCP upstream's tool that its server no longer lists). Calls already
+   * running finish; new ones get 404. `false` when there was no such tool.
+   */
+  unregister(name: string): boolean {
+    if (!this.#tools.delete(name)) return false;
+    this.#releases.get(name)?.();
+    this.#releases.delete(name);
+    this.#listings = undefined;
+    return true;
   }
 
   get(name: string): RegisteredTool | undefined {
