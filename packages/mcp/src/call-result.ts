@@ -36,7 +36,10 @@ export function errorFieldsOf(error: unknown): ErrorFields {
 
 function describe(fields: ErrorFields): string {
   const lines = [`${fields.code}: ${fields.message}`];
-  for (const issue of fields.issues ?? []) lines.push(`- ${issue.path === '' ? '(args)' : issue.path}: ${issue.message}`);
+  // The gateway's messages often name their issues already; the rest are listed one a line.
+  for (const issue of fields.issues ?? []) {
+    if (!fields.message.includes(issue.message)) lines.push(`- ${issue.path === '' ? '(args)' : issue.path}: ${issue.message}`);
+  }
   return lines.join('\n');
 }
 
