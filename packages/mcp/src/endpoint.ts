@@ -1,6 +1,7 @@
 import type { Caller, GatewayServices } from '@agent-gateway/core';
 import { fromWebResponse, toWebRequest, type GatewayRequest, type GatewayResponse } from '@agent-gateway/core/http';
 import { createMcpHandler, type AuthInfo, type McpHttpHandler } from '@modelcontextprotocol/server';
+import { checkBody } from './body-guard.js';
 import { CallRegistry } from './call-registry.js';
 import { dnsRebindingRefusal } from './host-guard.js';
 import type { ResolvedOptions } from './options.js';
@@ -16,7 +17,8 @@ function headerOf(request: GatewayRequest, name: string): string | undefined {
  * The endpoint behind the plugin's routes: the SDK's web-standard handler, with what the SDK leaves
  * to its host in front of it, in this order: DNS-rebinding checks (headers only), the bearer token
  * (the same as `/tools/call`; a 401 names the metadata document), then the body, read within the
- * gateway's limit (413 past it). The SDK then answers everything of the protocol itself: malformed
+ * gateway's limit (413 past it) and held to its JSON rules (depth, prototype keys) and a bound on
+ * batches. The SDK then answers everything of the protocol itself: malformed
  * JSON-RPC, unknown methods, content type, `Accept`, and both protocol eras, statelessly.
  */
 export class McpEndpoint {
@@ -55,11 +57,13 @@ export class McpEndpoint {
     const handler = this.#handler;
     if (handler === undefined || this.#services !== services) throw new Error('the MCP endpoint was not started by this gateway');
     const web = await toWebRequest({ ...request, signal }, { maxBytes: services.bodyLimitBytes });
+    const body = await checkBody(web);
+    if ('refused' in body) return fromWebResponse(body.refused);
     // Never the token itself: nothing behind the SDK needs it, and a copy is one more place to leak from.
     const authInfo: AuthInfo = { token: caller.tokenId ?? '', clientId: caller.id, scopes: [] };
     const scope: RequestScope = { caller };
     this.#scopes.set(authInfo, scope);
-    const response = await handler.fetch(web, { authInfo });
+    const response = await handler.fetch(web, body.parsedBody === undefined ? { authInfo } : { authInfo, parsedBody: body.parsedBody });
     // A 2025-era client names itself only in `initialize`: remembered for its later requests.
     const client = scope.server?.getClientVersion();
     if (client !== undefined) this.#registry.rememberClient(caller, client);
