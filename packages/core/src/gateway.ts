@@ -83,7 +83,7 @@ export class Gateway implements GatewayServices {
     // Every part logs through this one: no line leaves with a secret in it, whatever the host's logger.
     this.logger = scrubbingLogger(options.logger ?? createJsonLogger());
     this.events = new GatewayEvents(this.logger);
-    this.auth = new TokenService(options.auth ?? {}, this.events);
+    this.auth = new TokenService({ logger: this.logger, ...options.auth }, this.events);
     this.audit = options.audit;
     this.approvals =
       options.approvals instanceof ApprovalQueue ? options.approvals : new ApprovalQueue({ logger: this.logger, ...options.approvals });

@@ -1,5 +1,6 @@
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey, type JWTVerifyOptions } from 'jose';
 import { IdentityProviderUnavailableError, InvalidTokenError } from '../errors/index.js';
+import type { Logger } from '../logging/logger.js';
 import { DEFAULT_ROLE_MAP, nameFromClaims, roleFromClaims, toolsFromClaims } from './external-claims.js';
 import { discoverJwksUri, isHttpsOrLoopback } from './oidc-discovery.js';
 import { ROLES, type Role } from './roles.js';
@@ -55,6 +56,13 @@ export interface ExternalIdentity {
 }
 
 const PREFIX = /^[a-z][a-z0-9-]{0,31}$/;
+/** An outage fails every request for a provider's tokens: its cause is logged once per this long, not per request. */
+const REPORT_EVERY_MS = 30_000;
+
+export interface ExternalIssuerContext {
+  readonly now?: () => number;
+  readonly logger?: Logger;
+}
 
 /**
  * Verifies one provider's access tokens with jose against its key set (cached, refetched when an
@@ -68,16 +76,19 @@ export class ExternalIssuer {
   readonly #options: ExternalIssuerOptions;
   readonly #verifyOptions: JWTVerifyOptions;
   readonly #now: () => number;
+  readonly #logger: Logger | undefined;
   readonly #tolerance: number;
+  #reportedAt = Number.NEGATIVE_INFINITY;
   #keys: JWTVerifyGetKey | undefined;
   #discovering: Promise<JWTVerifyGetKey> | undefined;
 
-  constructor(options: ExternalIssuerOptions, now: () => number = Date.now) {
+  constructor(options: ExternalIssuerOptions, context: ExternalIssuerContext = {}) {
     checkOptions(options);
     this.issuer = options.issuer;
     this.prefix = options.prefix ?? 'oidc';
     this.#options = options;
-    this.#now = now;
+    this.#now = context.now ?? Date.now;
+    this.#logger = context.logger;
     this.#tolerance = options.clockToleranceSeconds ?? 10;
     this.#verifyOptions = {
       issuer: options.issuer,
@@ -96,6 +107,7 @@ export class ExternalIssuer {
     try {
       ({ payload } = await jwtVerify(token, this.#resolveKey, options));
     } catch (error) {
+      if (error instanceof IdentityProviderUnavailableError) this.#report(error);
       payload = await this.#retryOrRefuse(error, token, options);
     }
     if (payload.iat !== undefined && payload.iat > this.#now() / 1000 + this.#tolerance) throw new InvalidTokenError('token not yet valid');
@@ -138,6 +150,14 @@ export class ExternalIssuer {
       throw new IdentityProviderUnavailableError(error);
     }
   };
+
+  /** The client gets a bare 503; the operator needs to know why (never with the token). */
+  #report(error: IdentityProviderUnavailableError): void {
+    const now = this.#now();
+    if (now - this.#reportedAt < REPORT_EVERY_MS) return;
+    this.#reportedAt = now;
+    this.#logger?.warn("cannot fetch the identity provider's keys; its tokens are answered 503 until it answers", { issuer: this.issuer, error: error.cause });
+  }
 
   /** One discovery at a time; a failed one is not kept, so the next token tries again. */
   #discover(): Promise<JWTVerifyGetKey> {

@@ -1,6 +1,7 @@
 import { decodeJwt } from 'jose';
 import { BadRequestError, InvalidTokenError } from '../errors/index.js';
 import type { Caller } from '../pipeline/caller.js';
+import type { Logger } from '../logging/logger.js';
 import { ExternalIssuer, type ExternalIssuerOptions, type VerifiedExternalToken } from './external-issuer.js';
 import type { RevocationStore } from './revocation-store.js';
 
@@ -15,11 +16,14 @@ export class ExternalIssuers {
   readonly #byIssuer: ReadonlyMap<string, ExternalIssuer>;
   readonly #revocations: RevocationStore;
 
-  constructor(options: readonly ExternalIssuerOptions[], context: { localIssuer: string; revocations: RevocationStore; now: () => number }) {
+  constructor(
+    options: readonly ExternalIssuerOptions[],
+    context: { localIssuer: string; revocations: RevocationStore; now: () => number; logger: Logger | undefined },
+  ) {
     const byIssuer = new Map<string, ExternalIssuer>();
     const prefixes = new Set<string>();
     for (const entry of options) {
-      const issuer = new ExternalIssuer(entry, context.now);
+      const issuer = new ExternalIssuer(entry, { now: context.now, ...(context.logger === undefined ? {} : { logger: context.logger }) });
       if (issuer.issuer === context.localIssuer) throw new TypeError(`external issuer ${JSON.stringify(issuer.issuer)} is the gateway's own issuer`);
       if (byIssuer.has(issuer.issuer)) throw new TypeError(`external issuer ${JSON.stringify(issuer.issuer)} is configured twice`);
       // Two providers may both have a user "alice": each needs its own namespace of caller names.

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { AuthBusyError, BadRequestError, InvalidCredentialsError, InvalidTokenError, TooManyAttemptsError, UnauthorizedError } from '../errors/index.js';
 import type { GatewayEvents } from '../events/gateway-events.js';
+import type { Logger } from '../logging/logger.js';
 import type { Caller } from '../pipeline/caller.js';
 import type { ExternalIssuerOptions } from './external-issuer.js';
 import { ExternalIssuers } from './external-issuers.js';
@@ -49,6 +50,8 @@ export interface TokenServiceOptions {
    * A token goes to the provider its `iss` names, and only to it. Default: none.
    */
   readonly externalIssuers?: readonly ExternalIssuerOptions[];
+  /** Where an identity provider's outage is reported (the gateway passes its own). */
+  readonly logger?: Logger;
   readonly now?: () => number;
 }
 
@@ -97,6 +100,7 @@ export class TokenService {
       localIssuer: options.issuer ?? DEFAULT_ISSUER,
       revocations: this.#revocations,
       now: this.#now,
+      logger: options.logger,
     });
     this.authorizationServers = this.#external.servers;
     this.#codec = new JwtCodec({

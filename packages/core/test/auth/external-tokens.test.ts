@@ -147,6 +147,24 @@ describe('tokens of an external identity provider', () => {
     }
   });
 
+  it("logs why the provider cannot be reached, once per 30 s, never with the token", async () => {
+    let now = Date.now();
+    const warnings: Array<{ message: string; fields: unknown }> = [];
+    const logger = { ...silentLogger, warn: (message: string, fields?: unknown) => warnings.push({ message, fields }) };
+    const g = new Gateway({ logger, auth: { now: () => now, externalIssuers: [{ issuer: idp.issuer, audience: AUDIENCE }] } });
+    gateways.push(g);
+    const token = await idp.token();
+    await idp.close();
+    await expect(g.auth.authenticate(token)).rejects.toMatchObject({ status: 503 });
+    await expect(g.auth.authenticate(token)).rejects.toMatchObject({ status: 503 });
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]?.fields).toMatchObject({ issuer: idp.issuer, error: expect.anything() });
+    expect(JSON.stringify(warnings)).not.toContain(token);
+    now += 30_000;
+    await expect(g.auth.authenticate(token)).rejects.toMatchObject({ status: 503 });
+    expect(warnings).toHaveLength(2);
+  });
+
   it('a discovery document naming another issuer, or a plain-http key set elsewhere, is not trusted (503)', async () => {
     idp.discovery = { issuer: 'https://evil.example', jwks_uri: idp.jwksUri };
     await expect(gateway().auth.authenticate(await idp.token())).rejects.toMatchObject({ status: 503, code: 'identity_provider_unavailable' });
