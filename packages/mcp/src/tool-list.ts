@@ -59,7 +59,7 @@ export function listToolsFor(services: GatewayServices, caller: Caller): ListToo
   const killSwitchOn = services.killSwitch.enabled;
   const tools = services.tools
     .list()
-    .filter((listing) => mayCallTool(caller, listing.name))
+    .filter((listing) => mayCallTool(caller, listing))
     .flatMap((listing) => mcpToolOf(listing, killSwitchOn) ?? []);
   return { tools, ...(killSwitchOn ? { _meta: { [META.killSwitch]: 'on' } } : {}) };
 }

@@ -77,6 +77,8 @@ export const ERROR_STATUS = {
   vault_forbidden: 502,
   /** Vault answered with an error the gateway does not expect. */
   vault_error: 502,
+  /** An MCP upstream answered a call with a protocol error (not a tool error, which is a result). */
+  upstream_error: 502,
   /** The audit log cannot write, so nothing that must be audited may happen. */
   audit_unavailable: 503,
   /** This gateway has no audit log. */
@@ -95,12 +97,16 @@ export const ERROR_STATUS = {
   sandbox_unavailable: 503,
   /** The secret store cannot answer (and fails closed). */
   secret_unavailable: 503,
+  /** An MCP upstream is down, restarting, or went away during the call; its other calls fail too, nothing else does. */
+  upstream_unavailable: 503,
   /** Vault cannot be reached, did not answer in time, or answered 5xx. */
   vault_unreachable: 503,
   /** TLS with Vault failed. */
   vault_tls_error: 503,
   /** The sandboxed call did not finish in time. */
   sandbox_timeout: 504,
+  /** An MCP upstream did not answer a call within its timeout. */
+  upstream_timeout: 504,
 } as const satisfies Readonly<Record<string, number>>;
 
 /** A code from the gateway's own table: a closed union, so a misspelt code does not compile. */

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { Role } from '../auth/roles.js';
 import type { Caller } from '../pipeline/caller.js';
 import type { SecretAccessor } from '../secrets/secret-store.js';
 import type { JsonSchema } from './tool-registry.js';
@@ -64,6 +65,8 @@ export interface ToolDefinition<Schema extends z.ZodType = z.ZodType, Result = u
   readonly hints?: ToolHints;
   /** Provider keys this tool may read through `context.secrets` (e.g. `['openai']`). */
   readonly secrets?: readonly string[];
+  /** Only callers of these roles see and call the tool (others get 403 `tool_not_allowed`); every role that calls tools when absent. */
+  readonly roles?: readonly Role[];
   /**
    * A function (trusted, in-process) or a sandbox runner. What it returns must be JSON-serialisable;
    * it is the `result` the caller receives.

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { checkInput, type CheckedInput } from '../errors/zod-issues.js';
+import { roleSchema, type Role } from '../auth/roles.js';
 import type { Caller } from '../pipeline/caller.js';
 import { compileArgsSchema } from './json-schema-args.js';
 import type { AnyToolDefinition, JsonSchemaToolDefinition, SandboxRunner, ToolContext, ToolDefinition, ToolHints } from './tool-definition.js';
@@ -17,6 +18,8 @@ export interface ToolListing {
   readonly result_schema?: JsonSchema;
   /** What the tool says about itself (`hints`), when it says anything. */
   readonly hints?: ToolHints;
+  /** The only roles that may call it, when the tool is limited (`roles`). */
+  readonly roles?: readonly Role[];
 }
 
 /**
@@ -73,6 +76,13 @@ function argsOf(definition: AnyToolDefinition): ArgsOf {
   return { args: schema, checkArgs: (args) => checkInput(schema, args), schema: jsonSchemaOf(schema) };
 }
 
+function rolesOf(name: string, roles: readonly Role[] | undefined): readonly Role[] | undefined {
+  if (roles === undefined) return undefined;
+  const parsed = roleSchema.array().min(1).safeParse(roles);
+  if (!parsed.success) throw new TypeError(`tool ${JSON.stringify(name)}: roles must be a non-empty list of ${roleSchema.options.join(', ')}`);
+  return Object.freeze([...new Set(parsed.data)]);
+}
+
 function runnerOf(definition: AnyToolDefinition): RegisteredTool['runner'] {
   const { run } = definition;
   if (typeof run === 'function') {
@@ -107,6 +117,7 @@ export class ToolRegistry {
     const policy = definition.requiresApproval ?? false;
     const hints = hintsOf(definition.hints);
     const args = argsOf(definition);
+    const roles = rolesOf(name, definition.roles);
     const tool: RegisteredTool = {
       name,
       description: definition.description,
@@ -120,6 +131,7 @@ export class ToolRegistry {
         // Present only when declared, so the listing of a plain tool stays as it was.
         ...(definition.output === undefined ? {} : { result_schema: jsonSchemaOf(definition.output, 'output') }),
         ...(hints === undefined ? {} : { hints }),
+        ...(roles === undefined ? {} : { roles }),
       }),
       // The args reaching here have passed the tool's schema, so they have its output type.
       needsApproval: (args, caller) => (typeof policy === 'function' ? policy(args, caller) : policy),
