@@ -25,6 +25,13 @@ describe('configFromEnv', () => {
     expect(config.http).toEqual({ bodyLimitBytes: 1048576, protectMetrics: false });
     expect(config.sandbox).toEqual({ workerPath: undefined, poolSize: 2, workerTimeoutMs: 5000, dockerImage: 'python:3.11-slim' });
     expect(config.vault).toEqual({ address: undefined, token: undefined, kvMount: 'secret', kvPrefix: 'intelli/providers' });
+    expect(config.mcp).toEqual({ enabled: true });
+  });
+
+  it('MCP_ENABLED=false turns the MCP endpoint off; true (or unset) keeps it', () => {
+    expect(configFromEnv({ ...REQUIRED, MCP_ENABLED: 'false' }).mcp.enabled).toBe(false);
+    expect(configFromEnv({ ...REQUIRED, MCP_ENABLED: 'true' }).mcp.enabled).toBe(true);
+    expect(configFromEnv({ ...REQUIRED, MCP_ENABLED: '' }).mcp.enabled).toBe(true);
   });
 
   it('reads every variable when set', () => {
@@ -98,6 +105,7 @@ describe('configFromEnv', () => {
     ['VAULT_KV_MOUNT', 'a/../b', /must not contain \.\./],
     ['VAULT_KV_PREFIX', 'has space', /expected path segments/],
     ['AGENT_GATEWAY_METRICS_AUTH', 'yes', /expected true or false/],
+    ['MCP_ENABLED', 'off', /expected true or false/],
     ['AGENT_GATEWAY_REFRESH_GRACE', '301', /at most 300 seconds/],
     ['AGENT_GATEWAY_LOGIN_CONCURRENCY', '0', /at least 1 password hashes/],
     ['AGENT_GATEWAY_LOGIN_QUEUE', '-1', /expected a whole number of logins/],

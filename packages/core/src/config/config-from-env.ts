@@ -38,6 +38,8 @@ export interface GatewayConfig {
     readonly workerTimeoutMs: number;
     readonly dockerImage: string;
   };
+  /** Whether a server built from this config serves the MCP endpoint (`@agent-gateway/mcp`). */
+  readonly mcp: { readonly enabled: boolean };
   readonly vault: {
     /** Undefined: Vault is not configured; provider keys come from the environment. */
     readonly address: string | undefined;
@@ -100,6 +102,7 @@ export function configFromEnv(env: Env = process.env): GatewayConfig {
       workerTimeoutMs: Math.round(v.SANDBOX_WORKER_TIMEOUT * 1000),
       dockerImage: v.SANDBOX_DOCKER_IMAGE,
     },
+    mcp: { enabled: v.MCP_ENABLED },
     vault: {
       address: v.VAULT_ADDR,
       token: v.VAULT_TOKEN,

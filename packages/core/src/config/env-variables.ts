@@ -131,6 +131,12 @@ export const envSchema = z
   VAULT_TOKEN: optionalString().transform((value) => (value === undefined ? undefined : new SecretValue(value))),
   VAULT_KV_MOUNT: withDefault(vaultPath, 'secret'),
   VAULT_KV_PREFIX: withDefault(vaultPath, 'intelli/providers'),
+  MCP_ENABLED: optionalString().pipe(
+    z
+      .enum(['true', 'false'], { error: 'expected true or false' })
+      .optional()
+      .transform((value) => value !== 'false'),
+  ),
   })
   .superRefine((env, context) => {
     for (const { variable, message } of oidcEnvProblems(env)) context.addIssue({ code: 'custom', path: [variable], message });
@@ -178,4 +184,5 @@ export const ENV_VARIABLES: readonly EnvVariableDoc[] = [
   { name: 'VAULT_TOKEN', default: '—', description: 'Vault auth token', secret: true },
   { name: 'VAULT_KV_MOUNT', default: '`secret`', description: 'Vault KV mount', secret: false },
   { name: 'VAULT_KV_PREFIX', default: '`intelli/providers`', description: 'Vault secret prefix', secret: false },
+  { name: 'MCP_ENABLED', default: '`true`', description: 'The example servers serve the MCP endpoint at `/mcp` (`@agent-gateway/mcp`); `false` turns it off', secret: false },
 ];
