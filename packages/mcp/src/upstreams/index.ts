@@ -1,0 +1,6 @@
+export { mcpUpstreams } from './mcp-upstreams.js';
+export type { McpUpstreamsOptions } from './mcp-upstreams.js';
+export { mcpUpstream, upstreamConfigSchema } from './upstream-options.js';
+export type { UpstreamConfig } from './upstream-options.js';
+export { isMcpResult, looksLikeCallToolResult, MCP_RESULT } from './mcp-result.js';
+export { UpstreamProtocolError, UpstreamTimeoutError, UpstreamUnavailableError } from './upstream-errors.js';
