@@ -1,6 +1,7 @@
 import cluster from 'node:cluster';
 import { extname, resolve } from 'node:path';
-import { configFromEnv, createGatewayFromConfig, createJsonLogger, type Gateway } from '@agent-gateway/core';
+import { configFromEnv, createGatewayFromConfig, createJsonLogger, type Gateway, type GatewayConfig, type GatewayPlugin } from '@agent-gateway/core';
+import { mcpPlugin } from '@agent-gateway/mcp';
 import { vaultSecretStoreFromConfig } from '@agent-gateway/vault';
 import { registerDemoTools } from './index.js';
 
@@ -24,6 +25,21 @@ function workerCount(): number {
 function perWorkerPath(path: string, id: number): string {
   const extension = extname(path);
   return `${path.slice(0, path.length - extension.length)}.worker-${id}${extension}`;
+}
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
+
+/**
+ * The MCP endpoint at `/mcp` unless MCP_ENABLED=false. Bound to loopback it refuses other `Host`s
+ * (DNS rebinding); bound further, clients name the host they reach it by, which the gateway cannot
+ * know unless the resource URL (AGENT_GATEWAY_OIDC_AUDIENCE) says it, so the Host check is then
+ * left to the proxy in front.
+ */
+function pluginsFor(config: GatewayConfig, host: string): GatewayPlugin[] {
+  if (!config.mcp.enabled) return [];
+  const resourceUrl = config.oidc?.audience;
+  const hostCheck = LOOPBACK_HOSTS.has(host) || resourceUrl !== undefined ? {} : { allowedHosts: false as const };
+  return [mcpPlugin({ ...(resourceUrl === undefined ? {} : { resourceUrl }), ...hostCheck })];
 }
 
 /**
@@ -81,7 +97,7 @@ export async function runExampleServer(framework: string, serve: Serve): Promise
     const logger = createJsonLogger();
     // Provider keys from Vault when VAULT_ADDR is set (falling back per key to <NAME>_API_KEY), else the environment.
     const secrets = await vaultSecretStoreFromConfig(effective, { logger });
-    const gateway = await createGatewayFromConfig(effective, { logger, ...(secrets === undefined ? {} : { secrets }) });
+    const gateway = await createGatewayFromConfig(effective, { logger, plugins: pluginsFor(effective, host), ...(secrets === undefined ? {} : { secrets }) });
     registerDemoTools(gateway, { scratchDir: resolve(process.env.SCRATCH_DIR ?? 'agent-gateway/scratch') });
     gateway.scheduler.start();
     // In cluster mode every worker binds the same port (the primary shares it): 0 would mean one each.
