@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 
 // These run the built packages (dist/), as a user who installed them would: `npm test` builds first.
 const root = resolve(__dirname, '../../..');
-const packages = ['core', 'sandbox', 'vault', 'adapter-express', 'adapter-fastify'];
+const packages = ['core', 'sandbox', 'vault', 'adapter-express', 'adapter-fastify', 'mcp'];
 
 function node(args: string[]): string {
   return execFileSync(process.execPath, args, { cwd: root, encoding: 'utf8' });
@@ -54,6 +54,17 @@ describe('built packages', () => {
     const expected = { defineRoute: 'function', toWebRequest: 'function', oneClass: true };
     expect(probe(`import * as http from '@agent-gateway/core/http'; import * as core from '@agent-gateway/core';`)).toEqual(expected);
     expect(probe(`import { createRequire } from 'node:module'; const require = createRequire(process.cwd() + '/package.json'); const http = require('@agent-gateway/core/http'); const core = require('@agent-gateway/core');`)).toEqual(expected);
+  });
+
+  it('the MCP plugin loads both ways and plugs into the gateway of either build', () => {
+    const probe = (load: string): unknown =>
+      JSON.parse(node(['--input-type=module', '-e', `${load} const plugin = mcp.mcpPlugin(); new core.Gateway({ logger: core.silentLogger, plugins: [plugin] }); console.log(JSON.stringify({ name: plugin.name, routes: plugin.routes.map((r) => r.method + ' ' + r.path) }));`]));
+    const expected = {
+      name: 'mcp',
+      routes: ['POST /mcp', 'GET /mcp', 'DELETE /mcp', 'GET /.well-known/oauth-protected-resource', 'GET /.well-known/oauth-protected-resource/mcp'],
+    };
+    expect(probe(`import * as mcp from '@agent-gateway/mcp'; import * as core from '@agent-gateway/core';`)).toEqual(expected);
+    expect(probe(`import { createRequire } from 'node:module'; const require = createRequire(process.cwd() + '/package.json'); const mcp = require('@agent-gateway/mcp'); const core = require('@agent-gateway/core');`)).toEqual(expected);
   });
 
   it('core ships the agent-gateway command (package.json "bin")', () => {
