@@ -63,7 +63,8 @@ export class ProcessGroupTransport implements Transport {
   readonly #buffer = new ReadBuffer();
   #child: ChildProcessByStdio<Writable, Readable, Readable> | undefined;
   #exited: Promise<void> | undefined;
-  #closed = false;
+  #exitedNow: (() => void) | undefined;
+  #closing: Promise<void> | undefined;
   #stderrTail = '';
 
   constructor(options: ProcessGroupTransportOptions) {
@@ -93,15 +94,18 @@ export class ProcessGroupTransport implements Transport {
         windowsHide: true,
       });
       this.#child = child;
-      this.#exited = new Promise((done) =>
+      this.#exited = new Promise((done) => {
+        this.#exitedNow = done;
         child.once('exit', () => {
           // The server is gone; helpers it started may not be, and one holding its stdout open
           // would keep 'close' (and so onclose) from ever coming.
           if (child.pid !== undefined) killGroup(child.pid, 'SIGKILL');
           done();
-        }),
-      );
+        });
+      });
       child.once('error', (error) => {
+        // A child that never started (ENOENT, EACCES) never exits either.
+        if (child.pid === undefined) this.#exitedNow?.();
         reject(error);
         this.onerror?.(error);
       });
@@ -164,9 +168,12 @@ export class ProcessGroupTransport implements Transport {
   }
 
   /** Closes stdin, then SIGTERM to the group, then SIGKILL after the grace period; resolves when the child exited. */
-  async close(): Promise<void> {
-    if (this.#closed) return this.#exited;
-    this.#closed = true;
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
     const child = this.#child;
     if (child === undefined || child.pid === undefined || child.exitCode !== null || child.signalCode !== null) {
       return;

@@ -26,13 +26,18 @@ export interface ConnectionDeps {
 
 /** A connection that stayed up this long is healthy again: the next crash restarts at the first delay. */
 const STABLE_MS = 30_000;
+/**
+ * How long a call waits for a restart that is due: the first restarts come quickly (backoff starts
+ * small), and a call is better answered 503 with Retry-After than held through a long backoff.
+ */
+const MAX_RESTART_WAIT_MS = 5_000;
 /** What a silent stdio server gets to answer the 2026 probe before it is taken for a 2025 one. */
 const PROBE_TIMEOUT_MS = 5_000;
 
 /**
  * One upstream MCP server: its SDK client, its process (stdio) or endpoint (HTTP), and the state
- * machine that restarts it with backoff when it dies. Callers never wait longer than their own
- * deadline: a call that finds the upstream down waits for the restart only if it is due in time.
+ * machine that restarts it with backoff when it dies. A call that finds the upstream down waits
+ * for the restart only if it is due soon (and within the call's own timeout); else it gets 503.
  */
 export class UpstreamConnection {
   readonly #config: ResolvedUpstream;
@@ -112,7 +117,7 @@ export class UpstreamConnection {
       if (this.#state === 'closed') throw new UpstreamUnavailableError(this.name, 'the gateway is closing');
       if (this.#attempt === undefined) {
         const due = this.#retryAt ?? Date.now();
-        if (due > deadline) {
+        if (due > Math.min(deadline, Date.now() + MAX_RESTART_WAIT_MS)) {
           throw new UpstreamUnavailableError(this.name, `it is restarting (next attempt in ${Math.ceil((due - Date.now()) / 1000)} s)`, {
             retryAfterSeconds: (due - Date.now()) / 1000,
           });
