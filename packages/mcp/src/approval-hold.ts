@@ -1,4 +1,4 @@
-import { FINAL_STATES, type Approval, type AuditActor, type Caller, type GatewayServices, type ToolCallPending } from '@agent-gateway/core';
+import { ERROR_STATUS, FINAL_STATES, type Approval, type AuditActor, type Caller, type GatewayServices, type ToolCallPending } from '@agent-gateway/core';
 import type { CallToolResult, ProgressToken } from '@modelcontextprotocol/server';
 import { successResult, toolErrorResult } from './call-result.js';
 import { META } from './tool-list.js';
@@ -50,13 +50,13 @@ function resultOf(hold: Hold, pending: ToolCallPending, approval: Approval): Cal
     case 'rejected': {
       const reason = view.reason === undefined ? '' : `: ${view.reason}`;
       const message = `rejected by ${view.decided_by ?? 'an approver'}${reason} (approval ${approval.id}); the call did not run`;
-      return toolErrorResult({ code: 'approval_rejected', status: 403, message, details: { ...details, decided_by: view.decided_by } }, ids);
+      return toolErrorResult({ code: 'approval_rejected', status: ERROR_STATUS.approval_rejected, message, details: { ...details, decided_by: view.decided_by } }, ids);
     }
     case 'expired':
-      return toolErrorResult({ code: 'approval_expired', status: 409, message: `nobody decided approval ${approval.id} in time; the call did not run`, details }, ids);
+      return toolErrorResult({ code: 'approval_expired', status: ERROR_STATUS.approval_expired, message: `nobody decided approval ${approval.id} in time; the call did not run`, details }, ids);
     case 'failed': {
       const error = view.error ?? { code: 'tool_failed', message: 'the approved call failed' };
-      return toolErrorResult({ code: error.code, status: approval.error?.status ?? 500, message: `approved, but the call failed: ${error.message}`, details }, ids);
+      return toolErrorResult({ code: error.code, status: approval.error?.status ?? ERROR_STATUS.tool_failed, message: `approved, but the call failed: ${error.message}`, details }, ids);
     }
     default: {
       const message =

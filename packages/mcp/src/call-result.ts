@@ -1,4 +1,4 @@
-import { isGatewayError, type ErrorBody } from '@agent-gateway/core';
+import { ERROR_STATUS, isGatewayError, type ErrorBody } from '@agent-gateway/core';
 import type { CallToolResult } from '@modelcontextprotocol/server';
 import { META } from './tool-list.js';
 
@@ -29,7 +29,7 @@ export type ErrorFields = ErrorBody['error'] & { readonly status: number; readon
 
 /** The error as the HTTP API would answer it: scrubbed of secrets; a non-GatewayError reveals nothing. */
 export function errorFieldsOf(error: unknown): ErrorFields {
-  if (!isGatewayError(error)) return { code: 'internal_error', message: 'internal error', status: 500 };
+  if (!isGatewayError(error)) return { code: 'internal_error', message: 'internal error', status: ERROR_STATUS.internal_error };
   const retryAfter = Number(error.headers['retry-after']);
   return { ...error.toJSON().error, status: error.status, ...(Number.isFinite(retryAfter) ? { retryAfterSeconds: retryAfter } : {}) };
 }
