@@ -7,8 +7,10 @@ import { META } from './tool-list.js';
 export interface Hold {
   readonly services: GatewayServices;
   readonly caller: Caller;
-  /** Aborts when the client cancels or goes away. */
+  /** Aborts when the client cancels or goes away, or the endpoint closes. */
   readonly signal: AbortSignal;
+  /** Aborted when the endpoint closes: then the gateway, not the caller, gave up waiting. */
+  readonly closing: AbortSignal;
   readonly waitMs: number;
   readonly progressIntervalMs: number;
   /** The client's progress token; without one the call is held silently. */
@@ -81,6 +83,7 @@ export async function holdForApproval(hold: Hold, pending: ToolCallPending): Pro
       call_id: pending.callId,
       tool: pending.tool,
       via: 'mcp',
+      reason: hold.closing.aborted ? 'gateway_closed' : 'caller_left',
     });
   }
   return resultOf(hold, pending, approval);

@@ -23,7 +23,11 @@ export interface CallScope {
  * args list their issues); only a tool that does not exist is a protocol error (-32602), as the
  * MCP specification has it.
  */
-export async function callOverMcp(scope: CallScope, request: CallToolRequest, context: ServerContext): Promise<CallToolResult> {
+export function callOverMcp(scope: CallScope, request: CallToolRequest, context: ServerContext): Promise<CallToolResult> {
+  return scope.registry.settle(() => call(scope, request, context));
+}
+
+async function call(scope: CallScope, request: CallToolRequest, context: ServerContext): Promise<CallToolResult> {
   const { services, caller } = scope;
   const { name } = request.params;
   const running = scope.registry.start(caller, context.mcpReq.id, context.mcpReq.signal);
@@ -47,6 +51,7 @@ export async function callOverMcp(scope: CallScope, request: CallToolRequest, co
         services,
         caller,
         signal: running.signal,
+        closing: scope.registry.closing,
         waitMs: scope.options.approvalWaitMs,
         progressIntervalMs: scope.options.progressIntervalMs,
         progressToken: request.params._meta?.progressToken,

@@ -26,6 +26,9 @@ const MAX_CLIENTS = 10_000;
 export class CallRegistry {
   readonly #clients = new Map<string, ClientInfo>();
   readonly #running = new Map<string, Set<AbortController>>();
+  readonly #unsettled = new Set<Promise<unknown>>();
+  /** Aborts every call when the endpoint closes: a held call must not outlive the gateway's audit log. */
+  readonly #closing = new AbortController();
 
   rememberClient(caller: Caller, client: ClientInfo): void {
     const key = callerKey(caller);
@@ -41,10 +44,19 @@ export class CallRegistry {
     return this.#clients.get(callerKey(caller));
   }
 
-  /** Tracks a running call; its signal aborts with `parent` or when the client cancels it. Call `end()` when it settles. */
-  start(caller: Caller, requestId: string | number, parent: AbortSignal): { readonly signal: AbortSignal; end(): void } {
+  /** Aborted once the endpoint closes. */
+  get closing(): AbortSignal {
+    return this.#closing.signal;
+  }
+
+  /**
+   * Tracks a running call; its signal aborts with `request`, when the client cancels it, or when the
+   * endpoint closes. Call `end()` when it settles.
+   */
+  start(caller: Caller, requestId: string | number, request: AbortSignal): { readonly signal: AbortSignal; end(): void } {
     const key = `${callerKey(caller)}#${String(requestId)}`;
     const controller = new AbortController();
+    const parent = AbortSignal.any([request, this.#closing.signal]);
     const onAbort = (): void => controller.abort(parent.reason);
     if (parent.aborted) onAbort();
     else parent.addEventListener('abort', onAbort, { once: true });
@@ -66,6 +78,23 @@ export class CallRegistry {
     for (const controller of this.#running.get(`${callerKey(caller)}#${String(requestId)}`) ?? []) {
       controller.abort(new Error(`cancelled by the client${reason === undefined ? '' : `: ${reason}`}`));
     }
+  }
+
+  /** Runs `work` as one of the endpoint's calls, which `close()` waits for. */
+  async settle<T>(work: () => Promise<T>): Promise<T> {
+    const running = work();
+    this.#unsettled.add(running);
+    try {
+      return await running;
+    } finally {
+      this.#unsettled.delete(running);
+    }
+  }
+
+  /** Aborts every call and waits until each has settled (its audit entries written). */
+  async close(): Promise<void> {
+    this.#closing.abort();
+    await Promise.allSettled([...this.#unsettled]);
   }
 
   get runningCount(): number {

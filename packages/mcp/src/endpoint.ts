@@ -70,7 +70,9 @@ export class McpEndpoint {
     return fromWebResponse(response);
   }
 
+  /** Held calls end (audited as abandoned) and settle before the gateway closes its audit log. */
   async close(): Promise<void> {
+    await this.#registry.close();
     await this.#handler?.close();
   }
 }

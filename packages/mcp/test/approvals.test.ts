@@ -114,9 +114,29 @@ describe.each(MOUNTS)('approval over MCP, served by %s', (mount) => {
         abandoned = (await auditEntries(served, 'approval_abandoned')).find((entry) => entry.details.approval_id === id);
         if (abandoned === undefined) await new Promise((resolve) => setTimeout(resolve, 25));
       }
-      expect(abandoned).toMatchObject({ actor: { type: 'user', user: 'agent-1' }, details: { approval_id: id, tool: 'risky', via: 'mcp' } });
+      expect(abandoned).toMatchObject({ actor: { type: 'user', user: 'agent-1' }, details: { approval_id: id, tool: 'risky', via: 'mcp', reason: 'caller_left' } });
       expect((await served.gateway.approvals.get(id)).state).toBe('pending');
       await decide(served, id, 'reject', 'cleaning up');
     });
+  });
+});
+
+describe('closing the gateway while a call is held', () => {
+  it.each(ERAS)('ends the %s hold at once, audited as abandoned by the closing gateway, before the audit log closes', async (era) => {
+    const served = await startMcpGateway('node', { approvalWaitMs: 600_000 });
+    try {
+      const client = await connectClient(served.mcpUrl, served.tokens.agent, era);
+      const requested = nextApproval(served.gateway);
+      const call = client.callTool({ name: 'risky', arguments: {} }).catch((error: unknown) => error);
+      const id = await requested;
+      // With a ten-minute wait, this resolves only because closing ends the hold.
+      await served.gateway.close();
+      const abandoned = (await auditEntries(served, 'approval_abandoned')).find((entry) => entry.details.approval_id === id);
+      expect(abandoned).toMatchObject({ details: { reason: 'gateway_closed', tool: 'risky' } });
+      await call;
+      await client.close().catch(() => undefined);
+    } finally {
+      await served.close();
+    }
   });
 });
