@@ -27,20 +27,14 @@ export function resourceOf(options: ResolvedOptions, request: GatewayRequest): s
 }
 
 /**
- * The issuers of the external identity providers core's token service accepts, so OAuth-capable
- * clients learn where to sign in. Read loosely: a token service from before external providers has
- * no such list, and that means none.
+ * The RFC 9728 protected-resource metadata of the endpoint. Its authorization servers are the issuers
+ * of the external identity providers the token service accepts, so OAuth-capable clients learn where
+ * to sign in (none configured: an empty list, and clients use the gateway's own tokens).
  */
-export function authorizationServersOf(auth: TokenService): readonly string[] {
-  const value: unknown = (auth as { readonly authorizationServers?: unknown }).authorizationServers;
-  return Array.isArray(value) ? value.filter((issuer): issuer is string => typeof issuer === 'string') : [];
-}
-
-/** The RFC 9728 protected-resource metadata of the endpoint. */
 export function resourceMetadata(options: ResolvedOptions, request: GatewayRequest, auth: TokenService): Record<string, unknown> {
   return {
     resource: resourceOf(options, request),
-    authorization_servers: authorizationServersOf(auth),
+    authorization_servers: auth.authorizationServers,
     bearer_methods_supported: ['header'],
     resource_name: 'Intelli Agent Gateway',
   };
