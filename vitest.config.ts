@@ -41,6 +41,7 @@ export default defineConfig({
       project('embed-in-existing-app', './examples/embed-in-existing-app'),
       project('test-harness', './examples/test-harness'),
       project('python-worker', './examples/python-worker'),
+      project('mcp-proxy', './examples/mcp-proxy'),
     ],
     testTimeout: 20_000,
     hookTimeout: 30_000,

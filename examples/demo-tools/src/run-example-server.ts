@@ -1,7 +1,7 @@
 import cluster from 'node:cluster';
 import { extname, resolve } from 'node:path';
 import { configFromEnv, createGatewayFromConfig, createJsonLogger, type Gateway, type GatewayConfig, type GatewayPlugin } from '@agent-gateway/core';
-import { mcpPlugin } from '@agent-gateway/mcp';
+import { loadUpstreamsFile, mcpPlugin, mcpUpstreams } from '@agent-gateway/mcp';
 import { vaultSecretStoreFromConfig } from '@agent-gateway/vault';
 import { registerDemoTools } from './index.js';
 
@@ -36,10 +36,12 @@ const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
  * left to the proxy in front.
  */
 function pluginsFor(config: GatewayConfig, host: string): GatewayPlugin[] {
-  if (!config.mcp.enabled) return [];
+  // MCP servers behind the gateway (MCP_UPSTREAMS_FILE): their tools, through the pipeline, on /tools/call and /mcp.
+  const upstreams = config.mcp.upstreamsFile === undefined ? [] : [mcpUpstreams({ upstreams: loadUpstreamsFile(config.mcp.upstreamsFile) })];
+  if (!config.mcp.enabled) return upstreams;
   const resourceUrl = config.oidc?.audience;
   const hostCheck = LOOPBACK_HOSTS.has(host) || resourceUrl !== undefined ? {} : { allowedHosts: false as const };
-  return [mcpPlugin({ ...(resourceUrl === undefined ? {} : { resourceUrl }), ...hostCheck })];
+  return [mcpPlugin({ ...(resourceUrl === undefined ? {} : { resourceUrl }), ...hostCheck }), ...upstreams];
 }
 
 /**

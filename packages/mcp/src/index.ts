@@ -5,5 +5,5 @@
 export { mcpPlugin } from './mcp-plugin.js';
 export type { McpPluginOptions } from './options.js';
 // MCP upstreams: existing MCP servers behind the gateway, every call through the pipeline.
-export { isMcpResult, looksLikeCallToolResult, MCP_RESULT, mcpUpstream, mcpUpstreams, upstreamConfigSchema, UpstreamProtocolError, UpstreamTimeoutError, UpstreamUnavailableError } from './upstreams/index.js';
+export { isMcpResult, loadUpstreamsFile, looksLikeCallToolResult, MCP_RESULT, mcpUpstream, mcpUpstreams, upstreamConfigSchema, UpstreamProtocolError, UpstreamTimeoutError, UpstreamUnavailableError } from './upstreams/index.js';
 export type { McpUpstreamsOptions, UpstreamConfig } from './upstreams/index.js';

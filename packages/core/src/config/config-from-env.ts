@@ -38,8 +38,11 @@ export interface GatewayConfig {
     readonly workerTimeoutMs: number;
     readonly dockerImage: string;
   };
-  /** Whether a server built from this config serves the MCP endpoint (`@agent-gateway/mcp`). */
-  readonly mcp: { readonly enabled: boolean };
+  /**
+   * Whether a server built from this config serves the MCP endpoint (`@agent-gateway/mcp`), and the
+   * JSON file of MCP servers it puts behind the gateway (undefined: none).
+   */
+  readonly mcp: { readonly enabled: boolean; readonly upstreamsFile: string | undefined };
   readonly vault: {
     /** Undefined: Vault is not configured; provider keys come from the environment. */
     readonly address: string | undefined;
@@ -102,7 +105,7 @@ export function configFromEnv(env: Env = process.env): GatewayConfig {
       workerTimeoutMs: Math.round(v.SANDBOX_WORKER_TIMEOUT * 1000),
       dockerImage: v.SANDBOX_DOCKER_IMAGE,
     },
-    mcp: { enabled: v.MCP_ENABLED },
+    mcp: { enabled: v.MCP_ENABLED, upstreamsFile: v.MCP_UPSTREAMS_FILE },
     vault: {
       address: v.VAULT_ADDR,
       token: v.VAULT_TOKEN,

@@ -137,6 +137,7 @@ export const envSchema = z
       .optional()
       .transform((value) => value !== 'false'),
   ),
+  MCP_UPSTREAMS_FILE: optionalString().pipe(z.string().max(4096, 'must be at most 4096 characters').optional()),
   })
   .superRefine((env, context) => {
     for (const { variable, message } of oidcEnvProblems(env)) context.addIssue({ code: 'custom', path: [variable], message });
@@ -185,4 +186,5 @@ export const ENV_VARIABLES: readonly EnvVariableDoc[] = [
   { name: 'VAULT_KV_MOUNT', default: '`secret`', description: 'Vault KV mount', secret: false },
   { name: 'VAULT_KV_PREFIX', default: '`intelli/providers`', description: 'Vault secret prefix', secret: false },
   { name: 'MCP_ENABLED', default: '`true`', description: 'The example servers serve the MCP endpoint at `/mcp` (`@agent-gateway/mcp`); `false` turns it off', secret: false },
+  { name: 'MCP_UPSTREAMS_FILE', default: '—', description: 'A JSON file of MCP servers the example servers put behind the gateway (`@agent-gateway/mcp` upstreams): their tools become `<upstream>.<tool>`', secret: false },
 ];
