@@ -79,3 +79,15 @@ describe('CallRegistry', () => {
     expect(registry.clientOf({ kind: 'user', id: 'u', tokenId: 't10000' })).toEqual({ name: 'c', version: '10000' });
   });
 });
+
+describe('the OpenAPI document of a gateway with the MCP endpoint', () => {
+  it('lists the endpoint and the metadata routes', async () => {
+    const gateway = new Gateway({ logger: silentLogger, plugins: [mcpPlugin()] });
+    const response = await gateway.handle({ method: 'GET', url: '/openapi.json', headers: {}, body: { kind: 'none' } });
+    if (response === undefined || !('body' in response)) throw new Error('no document');
+    const document = JSON.parse(response.body) as { paths: Record<string, Record<string, unknown>> };
+    expect(Object.keys(document.paths['/mcp'] ?? {}).sort()).toEqual(['delete', 'get', 'post']);
+    expect(document.paths['/.well-known/oauth-protected-resource']?.get).toBeDefined();
+    await gateway.close();
+  });
+});
