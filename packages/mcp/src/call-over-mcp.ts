@@ -1,4 +1,4 @@
-import { isGatewayError, type Caller, type GatewayServices } from '@agent-gateway/core';
+import { isGatewayError, scrubSecretText, type Caller, type GatewayServices } from '@agent-gateway/core';
 import { ProtocolError, ProtocolErrorCode, type CallToolRequest, type CallToolResult, type ServerContext } from '@modelcontextprotocol/server';
 import { holdForApproval } from './approval-hold.js';
 import type { CallRegistry, ClientInfo } from './call-registry.js';
@@ -40,8 +40,11 @@ async function call(scope: CallScope, request: CallToolRequest, context: ServerC
     } catch (error) {
       // A tool's own error may carry any code: only the gateway's own "no such tool" is unknown.
       if (isGatewayError(error) && error.code === 'tool_not_found' && !services.tools.has(name)) {
-        throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool: ${name}`);
+        // The name is the client's text: bounded and scrubbed, like every message the gateway sends.
+        throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool: ${scrubSecretText(name.slice(0, 128))}`);
       }
+      // A GatewayError was logged where it was raised, if it needed to be; anything else is a bug.
+      if (!isGatewayError(error)) services.logger.error('mcp: a tool call failed unexpectedly', { error });
       return toolErrorResult(errorFieldsOf(error));
     }
     const structured = resultSchemaOf(services, outcome.tool) !== undefined;
