@@ -76,7 +76,9 @@ export function openApiDocument(services: GatewayServices, routes: readonly Rout
     const key = openApiPath(route.path);
     paths[key] = { ...paths[key], [route.method.toLowerCase()]: operation };
   }
-  const toolSchemas = Object.fromEntries(services.tools.list().map((tool) => [toolSchemaName(tool.name), withoutDialect(tool.args_schema)]));
+  const toolSchemas = Object.fromEntries(
+    services.tools.list().map((tool) => [toolSchemaName(tool.name), asComponent(tool.args_schema, toolSchemaName(tool.name))]),
+  );
   return {
     openapi: '3.1.0',
     info: { title: info.title, version: info.version },
@@ -93,9 +95,28 @@ export function toolSchemaName(tool: string): string {
   return `ToolArgs_${tool}`;
 }
 
-function withoutDialect(schema: Readonly<Record<string, unknown>>): JsonObject {
+const DATA_KEYWORDS = new Set(['const', 'enum', 'default', 'examples']);
+
+/**
+ * A tool's schema as a component of the document: without its `$schema` (OpenAPI 3.1 names the
+ * dialect), and with its own references (`#/$defs/...`, which zod writes for recursive schemas and MCP
+ * servers for shared parts) pointing into the component, since in the document `#` is its root.
+ */
+function asComponent(schema: Readonly<Record<string, unknown>>, name: string): JsonObject {
   const { $schema: _dialect, ...rest } = schema;
-  return rest;
+  const base = `#/components/schemas/${name.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+  const rebase = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(rebase);
+    if (value === null || typeof value !== 'object') return value;
+    return Object.fromEntries(
+      Object.entries(value).map(([key, child]) => {
+        if (key === '$ref' && typeof child === 'string' && child.startsWith('#')) return [key, `${base}${child.slice(1)}`];
+        // Values, not schemas: a `$ref` key inside them is data.
+        return [key, DATA_KEYWORDS.has(key) ? child : rebase(child)];
+      }),
+    );
+  };
+  return rebase(rest) as JsonObject;
 }
 
 /** `{tool, args, ...extra}` with one alternative per registered tool, each `args` referencing its schema. */

@@ -172,3 +172,39 @@ describe('tools whose args are a JSON Schema (inputSchema)', () => {
     await expect(gateway.callTool({ tool: 'up.read', args: {} }, { caller: systemCaller('t') })).resolves.toMatchObject({ result: 'v2' });
   });
 });
+
+describe('/openapi.json with schemas that refer to their own parts', () => {
+  it('points #/$defs references into the tool\'s component, for JSON Schema and recursive zod tools alike', async () => {
+    const gateway = newGateway();
+    gateway.registerTool({
+      name: 'tree.json',
+      description: 'j',
+      inputSchema: { type: 'object', properties: { root: { $ref: '#/$defs/node' } }, $defs: { node: { type: 'object', properties: { kids: { type: 'array', items: { $ref: '#/$defs/node' } } } } } },
+      run: () => 'ok',
+    });
+    const Node: z.ZodType = z.object({ name: z.string(), get children() {
+      return z.array(Node);
+    } });
+    gateway.registerTool({ name: 'tree.zod', description: 'z', args: z.object({ root: Node }), run: () => 'ok' });
+    const openapi = await request(gateway, 'GET', '/openapi.json');
+    const schemas = (openapi.body.components as { schemas: Record<string, Record<string, unknown>> }).schemas;
+    expect(schemas['ToolArgs_tree.json']).toMatchObject({
+      properties: { root: { $ref: '#/components/schemas/ToolArgs_tree.json/$defs/node' } },
+      $defs: { node: { properties: { kids: { items: { $ref: '#/components/schemas/ToolArgs_tree.json/$defs/node' } } } } },
+    });
+    expect(JSON.stringify(schemas['ToolArgs_tree.zod'])).toContain('"$ref":"#/components/schemas/ToolArgs_tree.zod/$defs/');
+    expect(JSON.stringify(schemas['ToolArgs_tree.zod'])).not.toContain('"$ref":"#/$defs');
+    const result = await new Validator().validate(openapi.body);
+    expect(result.errors ?? []).toEqual([]);
+    // The listing keeps the schema as the tool gave it.
+    expect(gateway.tools.get('tree.json')?.listing.args_schema).toMatchObject({ properties: { root: { $ref: '#/$defs/node' } } });
+  });
+
+  it('leaves a $ref key inside a value (const, enum, default, examples) as it is: it is data', async () => {
+    const gateway = newGateway();
+    gateway.registerTool({ name: 'data', description: 'd', inputSchema: { type: 'object', properties: { tag: { const: { $ref: '#/data' } } } }, run: () => 'ok' });
+    const openapi = await request(gateway, 'GET', '/openapi.json');
+    const schemas = (openapi.body.components as { schemas: Record<string, Record<string, unknown>> }).schemas;
+    expect(schemas['ToolArgs_data']).toMatchObject({ properties: { tag: { const: { $ref: '#/data' } } } });
+  });
+});
