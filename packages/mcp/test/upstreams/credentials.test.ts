@@ -1,4 +1,5 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -87,6 +88,40 @@ describe('an upstream credential from the SecretStore', () => {
       ['/health/upstreams', health.text],
     ] as const) {
       expect(text.includes(SECRET), `${where} holds the secret`).toBe(false);
+    }
+  });
+});
+
+describe('an upstream credential sent as an HTTP header', () => {
+  it('reaches the server in the header it was configured as, and not the health page when the server refuses it', async () => {
+    const seen: string[] = [];
+    const refusing = createServer((request, response) => {
+      seen.push(String(request.headers.authorization));
+      response.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ error: `token ${String(request.headers.authorization)} refused` }));
+    });
+    const server = await listenOnLoopback(refusing);
+    const gateway = new Gateway({
+      logger: createJsonLogger(() => undefined),
+      secrets: new EnvSecretStore({ REMOTE_TOKEN_API_KEY: SECRET }),
+      plugins: [
+        mcpUpstreams({
+          upstreams: [
+            { name: 'remote', transport: { kind: 'http', url: `${server.baseUrl}/mcp` }, credentials: [{ secret: 'remote-token', header: 'Authorization', prefix: 'Bearer ' }], restart: { initialMs: 60_000, maxMs: 60_000 } },
+          ],
+        }),
+      ],
+    });
+    const gatewayServer = await listenOnLoopback(gateway.nodeListener());
+    try {
+      const health = await getJson(`${gatewayServer.baseUrl}/health/upstreams`);
+      expect(seen[0]).toBe(`Bearer ${SECRET}`);
+      expect(health.status).toBe(503);
+      expect(health.json<{ upstreams: Array<{ state: string; last_error: string }> }>().upstreams[0]?.state).toBe('down');
+      expect(health.text.includes(SECRET)).toBe(false);
+    } finally {
+      await gatewayServer.close();
+      await gateway.close();
+      await server.close();
     }
   });
 });
