@@ -2,6 +2,7 @@ import { Client, SdkError, SdkErrorCode, StreamableHTTPClientTransport, type Cal
 import type { Logger, SecretStore } from '@agent-gateway/core';
 import { resolveCredentials, type ResolvedCredentials, type SecretScrubber } from './credentials.js';
 import { ProcessGroupTransport } from './process-group-transport.js';
+import { delayUntil, settlesBefore, withTimeout } from './timing.js';
 import { UpstreamUnavailableError } from './upstream-errors.js';
 import type { ResolvedUpstream } from './upstream-options.js';
 
@@ -129,7 +130,9 @@ export class UpstreamConnection {
         }
       }
       const attempt = this.#attempt;
-      if (attempt !== undefined) await attempt;
+      if (attempt !== undefined && !(await settlesBefore(attempt, deadline))) {
+        throw new UpstreamUnavailableError(this.name, 'it is still starting', { retryAfterSeconds: 1 });
+      }
       if (this.#state !== 'up') throw new UpstreamUnavailableError(this.name, this.#lastError ?? 'it did not start', { retryAfterSeconds: this.#retryDelay() / 1000 });
     }
   }
@@ -169,7 +172,11 @@ export class UpstreamConnection {
       const { tools } = await client.listTools(undefined, { cacheMode: 'refresh', timeout: config.connectTimeoutMs });
       this.#deps.events.onTools(tools);
     } catch (error) {
+      // Connected but the listing failed: that client goes too, or its process would be left running.
+      const adopted = this.#client;
+      this.#client = undefined;
       this.#onFailure(error);
+      await adopted?.close().catch(() => undefined);
     }
   }
 
@@ -312,21 +319,5 @@ export class UpstreamConnection {
     await this.#stop('closed');
     await this.#connecting?.close().catch(() => undefined);
     await this.#attempt?.catch(() => undefined);
-  }
-}
-
-function delayUntil(at: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, Math.max(0, at - Date.now())).unref());
-}
-
-async function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(message)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
   }
 }

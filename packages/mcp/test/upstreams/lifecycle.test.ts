@@ -77,6 +77,14 @@ describe('stdio upstreams are processes the gateway owns', () => {
     expect((await served.call('missing.anything', {})).status).toBe(404);
   });
 
+  it('an upstream whose listing fails is down, and its process is not left running', async () => {
+    const marker = `--marker=${randomUUID()}`;
+    const served = await start([faulty('unlisted', ['--list-fails', marker], { restart: { initialMs: 60_000, maxMs: 60_000 } })]);
+    const status = await upstreamStatus(served, 'unlisted');
+    expect(status).toMatchObject({ state: 'down', last_error: expect.stringMatching(/cannot list/) });
+    await eventually(() => processesMentioning(marker).length === 0, 'the connected process to be stopped');
+  });
+
   it('an upstream that never answers times out with 504 upstream_timeout; it keeps serving other calls', async () => {
     const served = await start([faulty('faulty', [], { toolTimeouts: { hang: 300 } })]);
     const response = await served.call('faulty.hang', {});

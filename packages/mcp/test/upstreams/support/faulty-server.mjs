@@ -1,7 +1,7 @@
 // A small MCP server (2025 era, newline-delimited JSON-RPC on stdio) that misbehaves on request, for
 // the failure cases real servers cannot be made to show: a tool that never answers, garbage on
 // stdout, an invalid input schema, a helper process, a secret in its stderr and errors, a tool list
-// that changes. Flags: --garbage --invalid-schema --helper --marker=<text>.
+// that changes, a listing that fails. Flags: --garbage --invalid-schema --helper --list-fails --marker=<text>.
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 
@@ -84,6 +84,7 @@ createInterface({ input: process.stdin }).on('line', (line) => {
     });
   }
   if (method === 'ping') return send({ jsonrpc: '2.0', id, result: {} });
+  if (method === 'tools/list' && flags.has('--list-fails')) return send({ jsonrpc: '2.0', id, error: { code: -32603, message: 'cannot list' } });
   if (method === 'tools/list') return send({ jsonrpc: '2.0', id, result: { tools } });
   if (method === 'tools/call') return callTool(id, params?.name, params?.arguments ?? {});
   return send({ jsonrpc: '2.0', id, error: { code: -32601, message: `Method not found: ${method}` } });
