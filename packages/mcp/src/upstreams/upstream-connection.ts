@@ -54,6 +54,8 @@ export class UpstreamConnection {
   #upSince = 0;
   /** Set once the gateway asked for the upstream to be kept running (eager start, or a call). */
   #wanted = false;
+  /** Whether its tools were ever listed: until then even a lazy upstream is retried, or it would never have tools. */
+  #listed = false;
   #lastError: string | undefined;
   #restarts = 0;
   #era: string | undefined;
@@ -106,7 +108,6 @@ export class UpstreamConnection {
    */
   async probe(): Promise<void> {
     await this.#connectOnce();
-    if (this.#state === 'up' && !this.#wanted) await this.#stop('idle');
   }
 
   /** The connected client, starting or waiting for a restart when that can happen before `deadline`. */
@@ -170,7 +171,10 @@ export class UpstreamConnection {
       }
       this.#adopt(client, transport);
       const { tools } = await client.listTools(undefined, { cacheMode: 'refresh', timeout: config.connectTimeoutMs });
+      this.#listed = true;
       this.#deps.events.onTools(tools);
+      // A lazy upstream nobody has called yet: its tools are known, its process can go until a call.
+      if (!this.#wanted && this.state === 'up') await this.#stop('idle');
     } catch (error) {
       // Connected but the listing failed: that client goes too, or its process would be left running.
       const adopted = this.#client;
@@ -266,9 +270,9 @@ export class UpstreamConnection {
     this.#setState('down');
     const delay = this.#retryDelay();
     this.#failures += 1;
-    // Lazy upstreams nobody has called are left down; a call starts them (after the same delay).
+    // Lazy upstreams nobody has called are left down once listed; a call starts them (after the same delay).
     this.#retryAt = Date.now() + delay;
-    if (!this.#wanted) return;
+    if (!this.#wanted && this.#listed) return;
     this.#retryTimer = setTimeout(() => {
       this.#clearRetry();
       void this.#connectOnce();
