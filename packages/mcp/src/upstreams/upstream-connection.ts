@@ -1,6 +1,7 @@
 import { Client, SdkError, SdkErrorCode, StreamableHTTPClientTransport, type CallToolResult, type Tool, type Transport } from '@modelcontextprotocol/client';
 import type { Logger, SecretStore } from '@agent-gateway/core';
 import { resolveCredentials, type ResolvedCredentials, type SecretScrubber } from './credentials.js';
+import { launchCommand } from './isolation.js';
 import { ProcessGroupTransport } from './process-group-transport.js';
 import { delayUntil, settlesBefore, withTimeout } from './timing.js';
 import { UpstreamUnavailableError } from './upstream-errors.js';
@@ -62,6 +63,7 @@ export class UpstreamConnection {
   #protocolVersion: string | undefined;
   #serverInfo: { name: string; version: string } | undefined;
   #pid: number | null = null;
+  #isolation: 'bubblewrap' | 'none' | undefined;
 
   constructor(config: ResolvedUpstream, deps: ConnectionDeps) {
     this.#config = config;
@@ -85,6 +87,7 @@ export class UpstreamConnection {
       ...(this.#protocolVersion === undefined ? {} : { protocol_version: this.#protocolVersion }),
       ...(this.#serverInfo === undefined ? {} : { server: this.#serverInfo }),
       ...(this.#pid === null ? {} : { pid: this.#pid }),
+      ...(this.#isolation === undefined ? {} : { isolation: this.#isolation }),
       ...(this.#retryAt === undefined ? {} : { retry_in_ms: Math.max(0, this.#retryAt - Date.now()) }),
       ...(this.#lastError === undefined ? {} : { last_error: this.#lastError }),
     };
@@ -238,9 +241,11 @@ export class UpstreamConnection {
     }
     const path = process.env.PATH;
     let garbage = 0;
+    const launch = launchCommand(this.#config, transport);
+    this.#isolation = launch.isolation;
     return new ProcessGroupTransport({
-      command: transport.command,
-      args: transport.args,
+      command: launch.command,
+      args: launch.args,
       // Only what the configuration names, and PATH so that `npx` and friends resolve.
       env: { ...(path === undefined ? {} : { PATH: path }), ...transport.env, ...credentials.env },
       ...(transport.cwd === undefined ? {} : { cwd: transport.cwd }),

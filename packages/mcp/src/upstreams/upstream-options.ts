@@ -56,6 +56,15 @@ export const upstreamConfigSchema = z
     toolTimeouts: z.record(toolPattern, milliseconds(3_600_000)).default({}),
     /** Who may see and call these tools; every role that calls tools when absent. */
     roles: z.array(z.enum(['admin', 'agent'])).min(1).optional(),
+    /**
+     * Run a stdio upstream inside bubblewrap: the file system read-only but for `writable` (relative
+     * to its cwd), no network unless `network`, its own pid namespace. `required` (default): no
+     * bubblewrap, no start; else it runs unconfined and `/health/upstreams` says so.
+     */
+    sandbox: z
+      .object({ writable: z.array(z.string().min(1)).default([]), network: z.boolean().default(false), required: z.boolean().default(true) })
+      .strict()
+      .optional(),
     /** `eager`: started with the gateway. `lazy`: started to list its tools, then stopped until a call needs it. */
     start: z.enum(['eager', 'lazy']).default('eager'),
     /** `auto` probes for the 2026 protocol and falls back to the 2025 handshake; `legacy` goes straight to it. */

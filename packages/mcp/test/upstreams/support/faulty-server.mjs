@@ -3,6 +3,8 @@
 // stdout, an invalid input schema, a helper process, a secret in its stderr and errors, a tool list
 // that changes, a listing that fails. Flags: --garbage --invalid-schema --helper --list-fails --marker=<text>.
 import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { createInterface } from 'node:readline';
 
 const flags = new Set(process.argv.slice(2));
@@ -14,6 +16,8 @@ const tools = [
   { name: 'slow', description: 'Answers after 30 s', inputSchema: { type: 'object' }, annotations: { readOnlyHint: true } },
   { name: 'env', description: 'Says which of the named variables it has', inputSchema: { type: 'object', properties: { names: { type: 'array', items: { type: 'string' } } } }, annotations: { readOnlyHint: true } },
   { name: 'leak', description: 'Puts its TOKEN into stderr and into a protocol error', inputSchema: { type: 'object' }, annotations: { readOnlyHint: true } },
+  { name: 'write_at', description: 'Writes a file where it is told, with no checks of its own', inputSchema: { type: 'object', properties: { path: { type: 'string' } }, required: ['path'] } },
+  { name: 'connect', description: 'Opens a TCP connection to a loopback port', inputSchema: { type: 'object', properties: { port: { type: 'number' } }, required: ['port'] }, annotations: { readOnlyHint: true } },
   { name: 'add_tool', description: 'Adds the tool "added" and says so (list_changed)', inputSchema: { type: 'object' }, annotations: { readOnlyHint: true } },
   { name: 'remove_tool', description: 'Removes the tool "echo" and says so (list_changed)', inputSchema: { type: 'object' }, annotations: { readOnlyHint: true } },
 ];
@@ -47,6 +51,22 @@ function callTool(id, name, args) {
     case 'leak':
       process.stderr.write(`debug: using token ${process.env.TOKEN}\n`);
       return send({ jsonrpc: '2.0', id, error: { code: -32603, message: `upstream failed with token ${process.env.TOKEN}` } });
+    case 'write_at':
+      try {
+        writeFileSync(String(args.path), 'written');
+        return send({ jsonrpc: '2.0', id, result: text('written') });
+      } catch (error) {
+        return send({ jsonrpc: '2.0', id, result: { ...text(String(error.code ?? error)), isError: true } });
+      }
+    case 'connect': {
+      const socket = connect(Number(args.port), '127.0.0.1');
+      socket.once('connect', () => {
+        socket.destroy();
+        send({ jsonrpc: '2.0', id, result: text('connected') });
+      });
+      socket.once('error', (error) => send({ jsonrpc: '2.0', id, result: { ...text(String(error.code ?? error)), isError: true } }));
+      return undefined;
+    }
     case 'add_tool':
       tools.push({ name: 'added', description: 'Added at run time', inputSchema: { type: 'object' }, annotations: { readOnlyHint: true } });
       send({ jsonrpc: '2.0', id, result: text('added') });
