@@ -1,4 +1,6 @@
+import { createContext, Script } from 'node:vm';
 import Ajv, { type AnySchemaObject, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { RegExpEngine } from 'ajv/dist/types/index.js';
 import Ajv2019 from 'ajv/dist/2019.js';
 import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
@@ -29,6 +31,30 @@ function dialectOf(schema: JsonSchema): Dialect | undefined {
   return undefined;
 }
 
+/** How long one `pattern` may run on one value before the args are refused instead. */
+export const PATTERN_TIME_LIMIT_MS = 50;
+
+// A schema's `pattern`s come from another program and run on what a caller sends, on a backtracking
+// engine: each runs in a vm context with a timeout, where V8 can interrupt a runaway match (as the
+// content filter's rules do). A match that runs out of time throws, and the args are refused.
+const patternScript = new Script('regex.test(input)');
+const patternContext = createContext({ regex: /(?:)/, input: '' });
+const timeLimitedRegExp: RegExpEngine = Object.assign(
+  (pattern: string, flags: string) => {
+    const regex = new RegExp(pattern, flags);
+    return {
+      test(input: string): boolean {
+        patternContext.regex = regex;
+        patternContext.input = input;
+        return patternScript.runInContext(patternContext, { timeout: PATTERN_TIME_LIMIT_MS }) === true;
+      },
+      // Ajv caches compiled patterns by this string.
+      toString: () => regex.toString(),
+    };
+  },
+  { code: 'timeLimitedRegExp' },
+);
+
 type AjvInstance = InstanceType<typeof Ajv>;
 const validators = new Map<Dialect, AjvInstance>();
 
@@ -44,6 +70,7 @@ function ajvFor(dialect: Dialect): AjvInstance {
       // Two tools may carry the same `$id`: each compiles on its own, none is added by id.
       addUsedSchema: false,
       logger: false as const,
+      code: { regExp: timeLimitedRegExp },
     };
     ajv = dialect === '2020-12' ? new Ajv2020(options) : dialect === '2019-09' ? new Ajv2019(options) : new Ajv(options);
     addFormats(ajv);

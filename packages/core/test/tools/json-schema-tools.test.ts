@@ -208,3 +208,23 @@ describe('/openapi.json with schemas that refer to their own parts', () => {
     expect(schemas['ToolArgs_data']).toMatchObject({ properties: { tag: { const: { $ref: '#/data' } } } });
   });
 });
+
+describe('a JSON Schema pattern that backtracks catastrophically', () => {
+  it('is cut off: the call is refused with 422 instead of holding the event loop', async () => {
+    const gateway = newGateway();
+    gateway.registerTool({ name: 'evil', description: 'e', inputSchema: { type: 'object', properties: { s: { type: 'string', pattern: '^(a+)+$' } } }, run: () => 'ran' });
+    // 2^40 steps without the limit: the test would never finish.
+    await expect(gateway.callTool({ tool: 'evil', args: { s: `${'a'.repeat(40)}!` } }, { caller: systemCaller('t') })).rejects.toMatchObject({ code: 'invalid_args' });
+    await expect(gateway.callTool({ tool: 'evil', args: { s: 'aaa' } }, { caller: systemCaller('t') })).resolves.toMatchObject({ result: 'ran' });
+  });
+
+  it('keeps each pattern apart (patterns are cached by their text)', () => {
+    const registry = new ToolRegistry();
+    registry.register({ name: 'p', description: 'p', inputSchema: { type: 'object', properties: { a: { pattern: '^a+$' }, b: { pattern: '^b+$' } }, patternProperties: { '^x': { type: 'number' } } }, run: () => 'ok' });
+    const tool = registry.get('p');
+    expect(tool?.checkArgs({ a: 'aa', b: 'bb', x1: 1 }).ok).toBe(true);
+    expect(tool?.checkArgs({ a: 'bb' }).ok).toBe(false);
+    expect(tool?.checkArgs({ b: 'aa' }).ok).toBe(false);
+    expect(tool?.checkArgs({ x1: 'one' }).ok).toBe(false);
+  });
+});
