@@ -1,6 +1,7 @@
 import { ERROR_STATUS, isGatewayError, type ErrorBody } from '@agent-gateway/core';
 import type { CallToolResult } from '@modelcontextprotocol/server';
 import { META } from './tool-list.js';
+import { isMcpResult } from './upstreams/mcp-result.js';
 
 /** Text a model reads: a string result as it is, anything else as JSON. */
 function textOf(result: unknown): string {
@@ -18,10 +19,13 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
  * same id as in the audit log.
  */
 export function successResult(result: unknown, callId: string, structured: boolean, approvalId?: string): CallToolResult {
+  const meta = { [META.callId]: callId, ...(approvalId === undefined ? {} : { [META.approvalId]: approvalId }) };
+  // An upstream's own result (images, structured content, its isError) reaches the client as the upstream sent it.
+  if (isMcpResult(result)) return { ...result, _meta: { ...result._meta, ...meta } };
   return {
     content: [{ type: 'text', text: textOf(result) }],
     ...(structured && isPlainObject(result) ? { structuredContent: result } : {}),
-    _meta: { [META.callId]: callId, ...(approvalId === undefined ? {} : { [META.approvalId]: approvalId }) },
+    _meta: meta,
   };
 }
 

@@ -70,6 +70,19 @@ describe('@modelcontextprotocol/server-filesystem behind the gateway (stdio)', (
     expect(result.structuredContent).toEqual({ content: 'hello from the scratch folder\n' });
   });
 
+  it('an MCP client of the gateway gets the upstream result as the upstream sent it, with the call id in _meta', async () => {
+    const client = new Client({ name: 'upstream-test', version: '1.0.0' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(`${served.baseUrl}/mcp`), { requestInit: { headers: { authorization: `Bearer ${served.tokens.agent}` } } }));
+    try {
+      const result = (await client.callTool({ name: 'fs.read_text_file', arguments: { path: join(root, 'hello.txt') } })) as CallToolResult;
+      expect(result.content).toEqual([{ type: 'text', text: 'hello from the scratch folder\n' }]);
+      expect(result.structuredContent).toEqual({ content: 'hello from the scratch folder\n' });
+      expect(result._meta?.['agent-gateway/call_id']).toEqual(expect.any(String));
+    } finally {
+      await client.close();
+    }
+  });
+
   it('checks args against the upstream schema before anything runs: 422 invalid_args', async () => {
     const response = await served.call('fs.read_text_file', { head: 'ten' });
     expect(response.status).toBe(422);
