@@ -58,7 +58,7 @@ export async function callTool(deps: PipelineDeps, request: ToolCallRequest, opt
         return { status: 'pending', callId, tool: tool.name, approvalId: approval.id, expiresAt: approval.expiresAt };
       }
       ran = true;
-      const result = await execute(tool, args, { callId, caller, signals }, deps.execution, deps.logger);
+      const result = await execute(tool, args, { callId, caller, signals, onProgress: options.onProgress }, deps.execution, deps.logger);
       await auditCall(deps, callId, request, caller, started, { outcome: 'ok', status: 200 }, context);
       deps.events.emitSafely('tool.succeeded', { callId, tool: tool.name, caller, durationMs: performance.now() - started });
       return { status: 'executed', callId, tool: tool.name, result };

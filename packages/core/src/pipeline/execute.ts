@@ -5,8 +5,9 @@ import type { ContainerRunner, WorkerPool } from '../sandbox/worker-pool.js';
 import { scopedSecrets } from '../secrets/scoped-secrets.js';
 import type { SecretStore } from '../secrets/secret-store.js';
 import { clampDelay } from '../timers/long-timeout.js';
-import type { SandboxRunner, ToolContext } from '../tools/tool-definition.js';
+import type { SandboxRunner, ToolContext, ToolProgress } from '../tools/tool-definition.js';
 import type { RegisteredTool } from '../tools/tool-registry.js';
+import { progressReporter } from './progress.js';
 
 /** What running a tool may need: where sandboxed tools run, and the store its secrets come from. */
 export interface ExecutionDeps {
@@ -33,16 +34,20 @@ async function runSandboxed(tool: RegisteredTool, spec: SandboxRunner, args: unk
 }
 
 /**
- * Step: run the tool, in-process or in its sandbox. A GatewayError (a ToolError) passes through
- * with its message; anything else is logged with its stack and reported without detail.
+ * The call as the pipeline knows it; `signals` abort the run (the caller leaving, the gateway
+ * closing); `onProgress` hears the tool's progress reports, when someone listens.
  */
-/** The call as the pipeline knows it; `signals` abort the run (the caller leaving, the gateway closing). */
 export interface ExecutionCall {
   readonly callId: string;
   readonly caller: ToolContext['caller'];
   readonly signals: readonly AbortSignal[];
+  readonly onProgress?: ((progress: ToolProgress) => void) | undefined;
 }
 
+/**
+ * Step: run the tool, in-process or in its sandbox. A GatewayError (a ToolError) passes through
+ * with its message; anything else is logged with its stack and reported without detail.
+ */
 export async function execute(
   tool: RegisteredTool,
   args: unknown,
@@ -51,11 +56,13 @@ export async function execute(
   logger: Logger,
 ): Promise<unknown> {
   const secrets = scopedSecrets(deps.secrets, tool.name, tool.secrets);
+  const progress = progressReporter(call.onProgress, (text) => secrets.scrub(text), logger, { tool: tool.name, callId: call.callId });
   let signal: AbortSignal | undefined;
   const context: ToolContext = {
     callId: call.callId,
     caller: call.caller,
     secrets: secrets.accessor,
+    reportProgress: (report) => progress.report(report),
     // Built on first use: most tools never look, and combining signals is not free on the hot path.
     get signal() {
       signal ??= call.signals.length === 1 && call.signals[0] !== undefined ? call.signals[0] : AbortSignal.any([...call.signals]);
@@ -74,5 +81,7 @@ export async function execute(
     const logged = error instanceof Error ? { name: error.name, message: secrets.scrub(error.message), stack: secrets.scrub(error.stack ?? '') } : secrets.scrub(String(error));
     logger.error('tool threw', { tool: tool.name, callId: context.callId, error: logged });
     throw new ToolFailedError(tool.name, error);
+  } finally {
+    progress.end();
   }
 }

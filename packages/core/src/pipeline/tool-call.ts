@@ -1,3 +1,4 @@
+import type { ToolProgress } from '../tools/tool-definition.js';
 import type { Caller } from './caller.js';
 
 /** A tool call as a caller makes it. */
@@ -25,6 +26,12 @@ export interface ToolCallOptions {
   readonly signal?: AbortSignal;
   /** Written into the call's audit entries (the approved run's too). */
   readonly context?: ToolCallContext;
+  /**
+   * Hears the tool's progress reports (`context.reportProgress`) while it runs. Only a call that
+   * runs at once reports: one held for approval runs later, after this call has returned. A
+   * listener that throws (or rejects) is logged and ignored; the call goes on.
+   */
+  readonly onProgress?: (progress: ToolProgress) => void;
 }
 
 /** The tool ran; `result` is what it returned. */

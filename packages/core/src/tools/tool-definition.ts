@@ -4,6 +4,16 @@ import type { Caller } from '../pipeline/caller.js';
 import type { SecretAccessor } from '../secrets/secret-store.js';
 import type { JsonSchema } from './tool-registry.js';
 
+/**
+ * How far a run has got, as MCP's progress notification has it (without the token): `progress`
+ * grows with each report, `total` when the end is known.
+ */
+export interface ToolProgress {
+  readonly progress: number;
+  readonly total?: number;
+  readonly message?: string;
+}
+
 /** What a tool's `run` gets besides its args. */
 export interface ToolContext {
   /** Unique per call; the same id appears in events, logs and (later) the audit log. */
@@ -13,6 +23,12 @@ export interface ToolContext {
   readonly signal: AbortSignal;
   /** Provider keys, limited to the names the tool declared in `secrets`. */
   readonly secrets: SecretAccessor;
+  /**
+   * Tells the caller how far the run has got, when it listens (`ToolCallOptions.onProgress`: an MCP
+   * client that sent a progress token); otherwise it does nothing. It never throws, and reports
+   * made after `run` has settled are dropped.
+   */
+  reportProgress(progress: ToolProgress): void;
 }
 
 /** A risk decided per call: `true` holds the call for human approval. */
