@@ -1,5 +1,13 @@
-import { isGatewayError, scrubSecretText, type Caller, type GatewayServices } from '@agent-gateway/core';
-import { ProtocolError, ProtocolErrorCode, type CallToolRequest, type CallToolResult, type ServerContext } from '@modelcontextprotocol/server';
+import { isGatewayError, scrubSecretText, type Caller, type GatewayServices, type ToolProgress } from '@agent-gateway/core';
+import {
+  ProtocolError,
+  ProtocolErrorCode,
+  type CallToolRequest,
+  type CallToolResult,
+  type ProgressNotificationParams,
+  type ProgressToken,
+  type ServerContext,
+} from '@modelcontextprotocol/server';
 import { holdForApproval } from './approval-hold.js';
 import type { CallRegistry, ClientInfo } from './call-registry.js';
 import { errorFieldsOf, successResult, toolErrorResult } from './call-result.js';
@@ -17,11 +25,20 @@ export interface CallScope {
 }
 
 /**
+ * The tool's progress as the client's `notifications/progress`, under the token it sent. A
+ * notification that cannot be sent (the client has gone) is dropped: progress never fails a call.
+ */
+function progressSender(progressToken: ProgressToken, send: (params: ProgressNotificationParams) => Promise<void>): (progress: ToolProgress) => void {
+  return (progress) => void send({ progressToken, ...progress }).catch(() => undefined);
+}
+
+/**
  * `tools/call` through the gateway's one pipeline (`services.callTool`): kill switch, rate limit,
  * allow-list, validation, content filter, approval gate, execution, audit and metrics, exactly as
  * `/tools/call`. What the pipeline refuses is a tool error the model can read and act on (invalid
  * args list their issues); only a tool that does not exist is a protocol error (-32602), as the
- * MCP specification has it.
+ * MCP specification has it. A client that sent a progress token hears the tool's progress (an
+ * upstream's included) while it runs, and the approval hold's while it waits.
  */
 export function callOverMcp(scope: CallScope, request: CallToolRequest, context: ServerContext): Promise<CallToolResult> {
   return scope.registry.settle(() => call(scope, request, context));
@@ -34,9 +51,14 @@ async function call(scope: CallScope, request: CallToolRequest, context: ServerC
   try {
     const client = scope.client();
     const callContext = { via: 'mcp', ...(client === undefined ? {} : { client }) };
+    const progressToken = request.params._meta?.progressToken;
+    const sendProgress = (params: ProgressNotificationParams) => context.mcpReq.notify({ method: 'notifications/progress', params });
     let outcome;
     try {
-      outcome = await services.callTool({ tool: name, args: request.params.arguments ?? {} }, { caller, signal: running.signal, context: callContext });
+      outcome = await services.callTool(
+        { tool: name, args: request.params.arguments ?? {} },
+        { caller, signal: running.signal, context: callContext, ...(progressToken === undefined ? {} : { onProgress: progressSender(progressToken, sendProgress) }) },
+      );
     } catch (error) {
       // A tool's own error may carry any code: only the gateway's own "no such tool" is unknown.
       if (isGatewayError(error) && error.code === 'tool_not_found' && !services.tools.has(name)) {
@@ -57,8 +79,8 @@ async function call(scope: CallScope, request: CallToolRequest, context: ServerC
         closing: scope.registry.closing,
         waitMs: scope.options.approvalWaitMs,
         progressIntervalMs: scope.options.progressIntervalMs,
-        progressToken: request.params._meta?.progressToken,
-        sendProgress: (params) => context.mcpReq.notify({ method: 'notifications/progress', params }),
+        progressToken,
+        sendProgress,
         structured,
       },
       outcome,

@@ -1,7 +1,8 @@
-import { Client, SdkError, SdkErrorCode, StreamableHTTPClientTransport, type CallToolResult, type Tool, type Transport } from '@modelcontextprotocol/client';
+import { Client, SdkError, SdkErrorCode, StreamableHTTPClientTransport, type CallToolResult, type Progress, type Tool, type Transport } from '@modelcontextprotocol/client';
 import type { Logger, SecretStore } from '@agent-gateway/core';
 import { resolveCredentials, type ResolvedCredentials, type SecretScrubber } from './credentials.js';
 import { launchCommand } from './isolation.js';
+import { OrderedClient } from './ordered-client.js';
 import { ProcessGroupTransport } from './process-group-transport.js';
 import { delayUntil, settlesBefore, withTimeout } from './timing.js';
 import { UpstreamUnavailableError } from './upstream-errors.js';
@@ -24,6 +25,14 @@ export interface ConnectionDeps {
   readonly events: ConnectionEvents;
   /** This gateway's name and version, as the upstream's logs will show it. */
   readonly clientInfo: { readonly name: string; readonly version: string };
+}
+
+/** One call's limits and listener: see `UpstreamConnection.callTool`. */
+export interface UpstreamCallOptions {
+  readonly timeoutMs: number;
+  readonly totalTimeoutMs: number;
+  readonly signal: AbortSignal;
+  readonly onProgress: (progress: Progress) => void;
 }
 
 /** A connection that stayed up this long is healthy again: the next crash restarts at the first delay. */
@@ -218,7 +227,7 @@ export class UpstreamConnection {
   }
 
   #newClient(): Client {
-    return new Client(
+    return new OrderedClient(
       { name: this.#deps.clientInfo.name, version: this.#deps.clientInfo.version },
       {
         ...(this.#config.protocol === 'auto' ? { versionNegotiation: { mode: 'auto' as const, probe: { timeoutMs: Math.min(PROBE_TIMEOUT_MS, this.#config.connectTimeoutMs) } } } : {}),
@@ -300,11 +309,21 @@ export class UpstreamConnection {
     return this.#deps.scrubber.scrub(error instanceof Error ? error.message : String(error));
   }
 
-  /** Runs one tool on the upstream: the result as the upstream sent it (errors are the caller's to map). */
-  async callTool(tool: string, args: unknown, options: { timeoutMs: number; signal: AbortSignal }): Promise<CallToolResult> {
+  /**
+   * Runs one tool on the upstream: the result as the upstream sent it (errors are the caller's to
+   * map). Progress is always asked for: each notification restarts `timeoutMs` (up to
+   * `totalTimeoutMs`), whether or not anyone listens to it.
+   */
+  async callTool(tool: string, args: unknown, options: UpstreamCallOptions): Promise<CallToolResult> {
     const client = await this.client(Date.now() + options.timeoutMs);
     const params = { name: tool, arguments: (args ?? {}) as Record<string, unknown> };
-    return await client.callTool(params, { timeout: options.timeoutMs, signal: options.signal });
+    return await client.callTool(params, {
+      timeout: options.timeoutMs,
+      resetTimeoutOnProgress: true,
+      maxTotalTimeout: options.totalTimeoutMs,
+      onprogress: options.onProgress,
+      signal: options.signal,
+    });
   }
 
   /** A call found the connection broken (an HTTP session gone, a dead pipe): drop it, so it restarts. */

@@ -13,11 +13,16 @@ export class UpstreamUnavailableError extends GatewayError {
   }
 }
 
-/** 504: the upstream did not answer in time. It was sent a cancellation; it keeps running. */
+/**
+ * 504: the upstream did not answer in time: `idle`, it went `timeoutMs` without an answer or a
+ * progress notification; `total`, it reported progress but did not finish within its total limit.
+ * It was sent a cancellation; it keeps running.
+ */
 export class UpstreamTimeoutError extends GatewayError {
   override readonly name = 'UpstreamTimeoutError';
-  constructor(upstream: string, tool: string, timeoutMs: number) {
-    super('upstream_timeout', `MCP upstream ${JSON.stringify(upstream)} did not answer ${tool} within ${timeoutMs} ms`, { details: { upstream, timeout_ms: timeoutMs } });
+  constructor(upstream: string, tool: string, timeoutMs: number, limit: 'idle' | 'total' = 'idle') {
+    const what = limit === 'idle' ? `did not answer ${tool} (nor report progress) within ${timeoutMs} ms` : `did not finish ${tool} within its total limit of ${timeoutMs} ms`;
+    super('upstream_timeout', `MCP upstream ${JSON.stringify(upstream)} ${what}`, { details: { upstream, timeout_ms: timeoutMs, limit } });
   }
 }
 

@@ -51,9 +51,14 @@ export const upstreamConfigSchema = z
      * unless its annotations say `readOnlyHint: true` and not `destructiveHint: true`.
      */
     approval: z.object({ require: z.array(toolPattern).default([]), exempt: z.array(toolPattern).default([]) }).strict().default({ require: [], exempt: [] }),
-    /** Per-call timeout; `toolTimeouts` overrides it for tools matching a glob (the first match wins). */
+    /**
+     * How long a call may go without word from the upstream: each progress notification it sends
+     * starts the wait again. `toolTimeouts` overrides it for tools matching a glob (the first match wins).
+     */
     timeoutMs: milliseconds(3_600_000).default(60_000),
     toolTimeouts: z.record(toolPattern, milliseconds(3_600_000)).default({}),
+    /** However much progress it reports, no call runs longer than this (or than its own timeout, if that is longer). */
+    totalTimeoutMs: milliseconds(3_600_000).default(600_000),
     /** Who may see and call these tools; every role that calls tools when absent. */
     roles: z.array(z.enum(['admin', 'agent'])).min(1).optional(),
     /**
