@@ -87,6 +87,8 @@ export const ERROR_STATUS = {
   auth_busy: 503,
   /** The external identity provider's discovery document or keys (JWKS) cannot be fetched, so its tokens cannot be checked. */
   identity_provider_unavailable: 503,
+  /** The shared state store (Redis) cannot be reached: a security decision that needs it fails closed. */
+  state_unavailable: 503,
   /** The gateway is shutting down. */
   gateway_closed: 503,
   /** A gateway plugin the request needs failed to start. */
