@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 
 // These run the built packages (dist/), as a user who installed them would: `npm test` builds first.
 const root = resolve(__dirname, '../../..');
-const packages = ['core', 'sandbox', 'vault', 'adapter-express', 'adapter-fastify', 'mcp'];
+const packages = ['core', 'sandbox', 'vault', 'adapter-express', 'adapter-fastify', 'mcp', 'redis'];
 
 function node(args: string[]): string {
   return execFileSync(process.execPath, args, { cwd: root, encoding: 'utf8' });
