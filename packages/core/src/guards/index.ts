@@ -1,7 +1,7 @@
 export { ContentFilter, contentRuleInputSchema, REGEX_TIME_LIMIT_MS } from './content-filter.js';
 export type { ContentRule, ContentRuleInput } from './content-filter.js';
 export { ContentBlockedError, KillSwitchOnError, RateLimitedError } from './guard-errors.js';
-export { KillSwitch } from './kill-switch.js';
-export type { KillSwitchState } from './kill-switch.js';
+export { KillSwitch, killSwitchStateSchema } from './kill-switch.js';
+export type { KillSwitchOptions, KillSwitchState, KillSwitchStore } from './kill-switch.js';
 export { MemoryRateLimitStore, RateLimiter } from './rate-limiter.js';
 export type { BucketSpec, RateLimitOptions, RateLimitStore } from './rate-limiter.js';

@@ -8,36 +8,82 @@ const stateSchema = z.object({
   changed_by: z.string().optional(),
 });
 export type KillSwitchState = z.infer<typeof stateSchema>;
+export const killSwitchStateSchema = stateSchema;
+
+/**
+ * Where the switch lives when it is shared by several processes (Redis, a database). The switch keeps
+ * a copy in memory, because the pipeline reads it synchronously on every call; the store keeps that
+ * copy current and says when it cannot.
+ */
+export interface KillSwitchStore {
+  /** The stored state; undefined when it was never set. */
+  load(): Promise<KillSwitchState | undefined>;
+  save(state: KillSwitchState): Promise<void>;
+  /** Calls `onChange` whenever the store reads a state (a change made by any process); returns a stop function. */
+  watch?(onChange: (state: KillSwitchState) => void): () => void;
+  /** Throws (503) when the copy can no longer be vouched for (the store is unreachable): calls are refused then. */
+  assertCurrent?(): void;
+}
+
+export interface KillSwitchOptions {
+  /** A JSON file, as `new KillSwitch(path)`. */
+  readonly path?: string;
+  /** A shared store; takes the place of the file. */
+  readonly store?: KillSwitchStore;
+}
 
 /**
  * While on, every tool call is refused (423). The state is kept in a file when a path is given, so a
- * restart does not silently turn it off. Reads are synchronous: the pipeline checks it on every call.
+ * restart does not silently turn it off, or in a shared store. Reads are synchronous: the pipeline
+ * checks it on every call.
  */
 export class KillSwitch {
   #state: KillSwitchState = { enabled: false };
   readonly #file: JsonFileState<KillSwitchState> | undefined;
+  readonly #store: KillSwitchStore | undefined;
+  #unwatch: (() => void) | undefined;
 
-  constructor(path?: string) {
-    this.#file = path === undefined ? undefined : new JsonFileState(path, stateSchema);
+  constructor(pathOrOptions?: string | KillSwitchOptions) {
+    const options = typeof pathOrOptions === 'string' ? { path: pathOrOptions } : (pathOrOptions ?? {});
+    this.#store = options.store;
+    this.#file = options.store !== undefined || options.path === undefined ? undefined : new JsonFileState(options.path, stateSchema);
   }
 
   async load(): Promise<void> {
-    const stored = await this.#file?.load();
+    const stored = this.#store === undefined ? await this.#file?.load() : await this.#store.load();
     if (stored !== undefined) this.#state = stored;
+    this.#unwatch ??= this.#store?.watch?.((state) => {
+      this.#state = state;
+    });
   }
 
   get state(): KillSwitchState {
     return this.#state;
   }
 
+  /** The last state known; with a shared store, call `assertCurrent()` first to know it is current. */
   get enabled(): boolean {
     return this.#state.enabled;
   }
 
+  /** Throws 503 `state_unavailable` when a shared store cannot vouch for `enabled` (fail closed); never for a file. */
+  assertCurrent(): void {
+    this.#store?.assertCurrent?.();
+  }
+
   /** Flips the switch now (in memory, so the next call sees it), then persists it. */
   async set(enabled: boolean, reason: string | undefined, by: string): Promise<KillSwitchState> {
-    this.#state = { enabled, ...(reason === undefined ? {} : { reason }), changed_at: new Date().toISOString(), changed_by: by };
+    const state: KillSwitchState = { enabled, ...(reason === undefined ? {} : { reason }), changed_at: new Date().toISOString(), changed_by: by };
+    // A shared store is written first: a switch that did not reach the others must not look set here.
+    if (this.#store !== undefined) await this.#store.save(state);
+    this.#state = state;
     await this.#file?.save(this.#state);
     return this.#state;
+  }
+
+  /** Stops following the shared store's changes. */
+  close(): void {
+    this.#unwatch?.();
+    this.#unwatch = undefined;
   }
 }

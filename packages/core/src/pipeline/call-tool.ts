@@ -27,6 +27,8 @@ export async function callTool(deps: PipelineDeps, request: ToolCallRequest, opt
   const run = (async (): Promise<ToolCallOutcome> => {
     try {
       // authenticate: done before this point (the route's bearer token, or the host names the caller).
+      // A shared switch that cannot be read refuses (503) rather than allows.
+      deps.killSwitch.assertCurrent();
       if (deps.killSwitch.enabled) throw killSwitchErrorFor(deps.killSwitch, caller);
       await deps.rateLimiter.check(caller, request.tool);
       const tool = findTool(deps.tools, request.tool);

@@ -22,6 +22,7 @@ export async function runApproved(deps: PipelineDeps, approval: Approval): Promi
       caller = { ...current, ...(approval.caller.tokenId === undefined ? {} : { tokenId: approval.caller.tokenId }) };
     }
     // The switch may have been thrown while the call waited for its approval.
+    deps.killSwitch.assertCurrent();
     if (deps.killSwitch.enabled) throw killSwitchErrorFor(deps.killSwitch, caller);
     const tool = findTool(deps.tools, approval.tool);
     authorizeTool(caller, tool);
