@@ -109,12 +109,25 @@ describe('configFromEnv', () => {
     ['AGENT_GATEWAY_REFRESH_GRACE', '301', /at most 300 seconds/],
     ['AGENT_GATEWAY_LOGIN_CONCURRENCY', '0', /at least 1 password hashes/],
     ['AGENT_GATEWAY_LOGIN_QUEUE', '-1', /expected a whole number of logins/],
+    ['REDIS_KEY_PREFIX', 'has space', /must not contain spaces/],
   ])('%s=%j fails with a message naming the variable and the value', (name, value, message) => {
     const error = configError({ ...REQUIRED, [name]: value });
     expect(error.message).toContain(`${name}: `);
     expect(error.message).toMatch(message);
     expect(error.message).toContain(JSON.stringify(value));
     expect(error.issues?.map((issue) => issue.path)).toEqual([name]);
+  });
+
+  it('REDIS_URL (a secret: it may carry a password) and REDIS_KEY_PREFIX; unset, no Redis', () => {
+    expect(configFromEnv(REQUIRED).redis).toEqual({ url: undefined, keyPrefix: 'agent-gateway:' });
+    const config = configFromEnv({ ...REQUIRED, REDIS_URL: 'redis://:p4ss@redis.internal:6379/2', REDIS_KEY_PREFIX: 'team-a:' });
+    expect(config.redis.url?.reveal()).toBe('redis://:p4ss@redis.internal:6379/2');
+    expect(config.redis.keyPrefix).toBe('team-a:');
+    expect(JSON.stringify(config)).not.toContain('p4ss');
+    expect(configFromEnv({ ...REQUIRED, REDIS_URL: 'rediss://redis.internal' }).redis.url?.reveal()).toBe('rediss://redis.internal');
+    const error = configError({ ...REQUIRED, REDIS_URL: 'http://:p4ss@redis.internal' });
+    expect(error.message).toMatch(/REDIS_URL: expected a redis:\/\/ or rediss:\/\/ URL/);
+    expect(error.message).not.toContain('p4ss');
   });
 
   it('reports every bad variable at once', () => {

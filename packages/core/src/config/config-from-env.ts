@@ -50,6 +50,8 @@ export interface GatewayConfig {
     readonly kvMount: string;
     readonly kvPrefix: string;
   };
+  /** Redis shared by every gateway process (`@agent-gateway/redis`); undefined url: none, each process keeps its own state. */
+  readonly redis: { readonly url: SecretValue | undefined; readonly keyPrefix: string };
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -112,5 +114,6 @@ export function configFromEnv(env: Env = process.env): GatewayConfig {
       kvMount: v.VAULT_KV_MOUNT,
       kvPrefix: v.VAULT_KV_PREFIX,
     },
+    redis: { url: v.REDIS_URL, keyPrefix: v.REDIS_KEY_PREFIX },
   };
 }

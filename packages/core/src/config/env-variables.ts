@@ -138,6 +138,14 @@ export const envSchema = z
       .transform((value) => value !== 'false'),
   ),
   MCP_UPSTREAMS_FILE: optionalString().pipe(z.string().max(4096, 'must be at most 4096 characters').optional()),
+  // A secret: the URL may carry the server's password.
+  REDIS_URL: optionalString().pipe(
+    z
+      .url({ protocol: /^rediss?$/, error: 'expected a redis:// or rediss:// URL' })
+      .transform((value) => new SecretValue(value))
+      .optional(),
+  ),
+  REDIS_KEY_PREFIX: withDefault(z.string().max(200, 'must be at most 200 characters').regex(/^[^\s]+$/, 'must not contain spaces'), 'agent-gateway:'),
   })
   .superRefine((env, context) => {
     for (const { variable, message } of oidcEnvProblems(env)) context.addIssue({ code: 'custom', path: [variable], message });
@@ -187,4 +195,6 @@ export const ENV_VARIABLES: readonly EnvVariableDoc[] = [
   { name: 'VAULT_KV_PREFIX', default: '`intelli/providers`', description: 'Vault secret prefix', secret: false },
   { name: 'MCP_ENABLED', default: '`true`', description: 'The example servers serve the MCP endpoint at `/mcp` (`@agent-gateway/mcp`); `false` turns it off', secret: false },
   { name: 'MCP_UPSTREAMS_FILE', default: '—', description: 'A JSON file of MCP servers the example servers put behind the gateway (`@agent-gateway/mcp` upstreams): their tools become `<upstream>.<tool>`', secret: false },
+  { name: 'REDIS_URL', default: '—', description: 'Redis (6.2+) shared by every gateway process (`@agent-gateway/redis`: revocations, rate limits, ...); unset: each process keeps its own state', secret: true },
+  { name: 'REDIS_KEY_PREFIX', default: '`agent-gateway:`', description: 'Prefix of every Redis key, so several gateways can share one Redis', secret: false },
 ];
