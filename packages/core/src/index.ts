@@ -120,6 +120,9 @@ export type {
   ApprovalChange,
   ApprovalDecision,
   ApprovalEventType,
+  ApprovalFeed,
+  ApprovalFeedChange,
+  ApprovalFeedListener,
   ApprovalQueueEvents,
   ApprovalQueueOptions,
   ApprovalState,
@@ -159,8 +162,8 @@ export { EnvSecretStore, envVariableFor, PROVIDER_NAME, SecretNotAllowedError, S
 export type { ProviderInfo, ProviderSecret, ScopedSecrets, SecretAccessor, SecretStore } from './secrets/index.js';
 
 // The scheduler
-export { InvalidTaskError, MAX_INTERVAL_MS, MIN_INTERVAL_MS, Scheduler } from './scheduler/index.js';
-export type { Schedule, SchedulerOptions, TaskDefinition, TaskInput, TaskRun, TaskView } from './scheduler/index.js';
+export { InvalidTaskError, inProcessTaskLease, MAX_INTERVAL_MS, MIN_INTERVAL_MS, Scheduler } from './scheduler/index.js';
+export type { Schedule, SchedulerOptions, TaskDefinition, TaskInput, TaskLease, TaskRun, TaskView } from './scheduler/index.js';
 
 // Sandboxes (re-exported from @agent-gateway/sandbox, so one install gives the whole gateway)
 export {

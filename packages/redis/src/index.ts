@@ -8,3 +8,8 @@ export { RedisRateLimitStore } from './redis-rate-limit-store.js';
 export { RedisKillSwitchStore } from './redis-kill-switch-store.js';
 export { WatchedKey } from './watched-key.js';
 export type { WatchedKeyOptions } from './watched-key.js';
+export { RedisTaskLease } from './redis-task-lease.js';
+export { redisHealthPlugin } from './redis-health-plugin.js';
+export type { RedisHealthPluginOptions } from './redis-health-plugin.js';
+export { redisGatewayOptions, redisStoresFromConfig } from './redis-stores.js';
+export type { RedisGatewayOptions } from './redis-stores.js';

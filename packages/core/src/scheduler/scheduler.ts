@@ -9,6 +9,7 @@ import { setLongTimeout, type LongTimeout } from '../timers/long-timeout.js';
 import { nextRun, parseSchedule, taskInputSchema, type Schedule, type TaskDefinition, type TaskInput } from './schedule.js';
 import { assertRunnable, secretPathsIn } from './task-checks.js';
 import { InvalidTaskError } from './task-errors.js';
+import type { TaskLease } from './task-lease.js';
 
 /** One finished run, kept in the task's bounded history. */
 export interface TaskRun {
@@ -36,6 +37,14 @@ export interface SchedulerOptions {
   readonly path?: string;
   /** Runs kept per task. Default 20. */
   readonly historySize?: number;
+  /**
+   * Shared by processes holding the same tasks: each due time runs on the one process that gets the
+   * lease. With a lease, interval tasks fall due on multiples of their interval since the epoch, so
+   * every process agrees on the due times. Default: none (this process runs every due time).
+   */
+  readonly lease?: TaskLease;
+  /** How long a due time's lease is kept, beyond the task's `jitterMs`. Default 60 s. */
+  readonly leaseMarginMs?: number;
 }
 
 interface TaskState {
@@ -85,6 +94,8 @@ export class Scheduler {
   readonly #services: GatewayServices;
   readonly #file: JsonFileState<z.infer<typeof fileSchema>> | undefined;
   readonly #historySize: number;
+  readonly #lease: TaskLease | undefined;
+  readonly #leaseMarginMs: number;
   readonly #tasks = new Map<string, TaskState>();
   #started = false;
 
@@ -92,6 +103,8 @@ export class Scheduler {
     this.#services = services;
     this.#file = options.path === undefined ? undefined : new JsonFileState(options.path, fileSchema);
     this.#historySize = options.historySize ?? 20;
+    this.#lease = options.lease;
+    this.#leaseMarginMs = options.leaseMarginMs ?? 60_000;
   }
 
   /**
@@ -222,7 +235,9 @@ export class Scheduler {
     const now = Date.now();
     let due: number;
     try {
-      due = nextRun(schedule, state.nextAt ?? now);
+      due = nextRun(schedule, state.nextAt ?? this.#firstFrom(schedule, now));
+      // Processes sharing a lease must agree on due times: a late one skips those already past.
+      if (this.#lease !== undefined && due < now) due = nextRun(schedule, this.#firstFrom(schedule, now));
     } catch (error) {
       // A cron that has run out of dates: the task stops, visibly, instead of throwing from a timer.
       state.schedule = undefined;
@@ -232,27 +247,48 @@ export class Scheduler {
     }
     const jitter = state.definition.jitterMs > 0 ? Math.floor(Math.random() * state.definition.jitterMs) : 0;
     state.nextAt = Math.max(due, now);
-    this.#fireAt(state, state.nextAt + jitter);
+    this.#fireAt(state, state.nextAt + jitter, state.nextAt);
   }
 
-  #fireAt(state: TaskState, at: number): void {
+  /** Where the first interval is counted from: now, or with a lease the last multiple of the interval. */
+  #firstFrom(schedule: Schedule, now: number): number {
+    return this.#lease !== undefined && schedule.kind === 'interval' ? now - (now % schedule.ms) : now;
+  }
+
+  #fireAt(state: TaskState, at: number, dueAt: number): void {
     // Chained: a wait past Node's 24.8-day timer maximum would otherwise fire after 1 ms, in a loop.
     state.timer = setLongTimeout(
       () => {
         state.timer = undefined;
         // Timers count monotonic time; the wall clock may disagree after a long wait. Never early.
-        if (Date.now() < at) return this.#fireAt(state, at);
+        if (Date.now() < at) return this.#fireAt(state, at, dueAt);
         if (state.running !== undefined) {
           // The last run is still going: skip this one rather than overlap.
           state.skipped += 1;
-        } else {
+        } else if (this.#lease === undefined) {
           void this.#run(state);
+        } else {
+          void this.#runIfLeased(state, dueAt);
         }
         this.#arm(state);
       },
       at - Date.now(),
       { unref: true },
     );
+  }
+
+  /** Runs the due time if this process gets its lease; a lease that cannot be asked for skips it (never twice). */
+  async #runIfLeased(state: TaskState, dueAt: number): Promise<void> {
+    const { name, jitterMs } = state.definition;
+    let leased: boolean;
+    try {
+      leased = (await this.#lease?.acquire(name, dueAt, jitterMs + this.#leaseMarginMs)) ?? true;
+    } catch (error) {
+      state.skipped += 1;
+      this.#services.logger.warn('a scheduled run was skipped: its lease could not be taken', { task: name, code: failureOf(error).code });
+      return;
+    }
+    if (leased && state.running === undefined && this.#started) await this.#run(state);
   }
 
   async #run(state: TaskState): Promise<TaskRun> {
