@@ -5,6 +5,7 @@ import { FileUserStore } from './auth/file-user-store.js';
 import { withUsersFileLock } from './auth/users-file-lock.js';
 import { ContentFilter } from './guards/content-filter.js';
 import { KillSwitch } from './guards/kill-switch.js';
+import { RateLimiter, type RateLimitOptions } from './guards/rate-limiter.js';
 import { FileRedactionRuleStore, RedactionRules } from './redaction/redaction-rules.js';
 import type { TokenServiceOptions } from './auth/token-service.js';
 import { join } from 'node:path';
@@ -48,6 +49,10 @@ async function setUp(config: GatewayConfig, options: CreateGatewayOptions): Prom
   const contentFilter = new ContentFilter(join(config.stateDir, 'content-filter.json'));
   await Promise.all([redaction.load(), killSwitch.load(), contentFilter.load()]);
   const { perTokenPerMinute, globalPerMinute } = config.rateLimits;
+  const configuredLimits: RateLimitOptions = {
+    global: { perMinute: globalPerMinute },
+    perToken: { admin: { perMinute: perTokenPerMinute }, agent: { perMinute: perTokenPerMinute } },
+  };
   const workerPool =
     rest.workerPool ??
     (await SandboxPool.start({
@@ -63,14 +68,12 @@ async function setUp(config: GatewayConfig, options: CreateGatewayOptions): Prom
     killSwitch,
     contentFilter,
     scheduler: { path: join(config.stateDir, 'schedule.json') },
-    rateLimits: {
-      global: { perMinute: globalPerMinute },
-      perToken: { admin: { perMinute: perTokenPerMinute }, agent: { perMinute: perTokenPerMinute } },
-    },
     ...(webhookSecret === undefined ? {} : { webhooks: { urls: webhookUrls, secret: webhookSecret.reveal() } }),
     // Docker is touched (and dockerode loaded) only when a tool with `run: { sandbox: 'docker' }` is called.
     docker: new DockerRunner({ image: config.sandbox.dockerImage, timeoutMs: config.sandbox.workerTimeoutMs, ...(rest.logger === undefined ? {} : { logger: rest.logger }) }),
     ...rest,
+    // Options that only add to the configured limits (a shared `store`, `perTool`) keep the configured ones.
+    rateLimits: rest.rateLimits instanceof RateLimiter ? rest.rateLimits : { ...configuredLimits, ...rest.rateLimits },
     workerPool,
     audit,
     bodyLimitBytes: config.http.bodyLimitBytes,

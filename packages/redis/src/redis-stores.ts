@@ -1,0 +1,48 @@
+import type { CreateGatewayOptions, GatewayConfig, GatewayPlugin, Logger } from '@agent-gateway/core';
+import { redisHealthPlugin } from './redis-health-plugin.js';
+import { RedisRateLimitStore } from './redis-rate-limit-store.js';
+import { RedisRevocationStore } from './redis-revocation-store.js';
+import { RedisState } from './redis-state.js';
+
+/** What `createGatewayFromConfig` takes to keep a gateway's shared state in Redis. */
+export interface RedisGatewayOptions {
+  readonly auth: NonNullable<CreateGatewayOptions['auth']>;
+  readonly rateLimits: { readonly store: RedisRateLimitStore };
+  /** The readiness route and `state_store_up`; add them to the gateway's other plugins. */
+  readonly plugins: readonly GatewayPlugin[];
+}
+
+/**
+ * Every Redis store over one connection, as options for `createGatewayFromConfig` (the plugin
+ * closes the connection when the gateway closes).
+ *
+ * @example
+ * const redis = await redisStoresFromConfig(config, { logger });
+ * const gateway = await createGatewayFromConfig(config, { ...redis, plugins: [...mine, ...(redis?.plugins ?? [])] });
+ */
+export function redisGatewayOptions(state: RedisState): RedisGatewayOptions {
+  return {
+    auth: { revocationStore: new RedisRevocationStore(state) },
+    rateLimits: { store: new RedisRateLimitStore(state) },
+    plugins: [redisHealthPlugin(state, { closeState: true })],
+  };
+}
+
+/**
+ * The Redis stores from `configFromEnv()` (REDIS_URL, REDIS_KEY_PREFIX), or `undefined` when
+ * REDIS_URL is not set (each process then keeps its own state, as without this package). A Redis
+ * that cannot be reached at start does not stop the start: calls that need it fail closed with 503,
+ * `/health/ready` says so, and the connection keeps being retried.
+ */
+export async function redisStoresFromConfig(config: GatewayConfig, options: { logger?: Logger } = {}): Promise<RedisGatewayOptions | undefined> {
+  const { url, keyPrefix } = config.redis;
+  if (url === undefined) return undefined;
+  const state = new RedisState({ url: url.reveal(), keyPrefix });
+  try {
+    await state.connect();
+  } catch (error) {
+    // Its name only: an ioredis message may quote the URL, and with it the password.
+    options.logger?.warn('Redis cannot be reached yet; calls that need it are refused until it can', { error: error instanceof Error ? error.name : 'error' });
+  }
+  return redisGatewayOptions(state);
+}
