@@ -152,8 +152,8 @@ export type {
 } from './audit/index.js';
 
 // Guards, redaction and secrets
-export { ContentBlockedError, ContentFilter, KillSwitch, KillSwitchOnError, killSwitchStateSchema, MemoryRateLimitStore, RateLimitedError, RateLimiter } from './guards/index.js';
-export type { BucketSpec, ContentRule, ContentRuleInput, KillSwitchOptions, KillSwitchState, KillSwitchStore, RateLimitOptions, RateLimitStore } from './guards/index.js';
+export { ContentBlockedError, ContentFilter, contentRuleSchema, KillSwitch, KillSwitchOnError, killSwitchStateSchema, MemoryRateLimitStore, RateLimitedError, RateLimiter } from './guards/index.js';
+export type { BucketSpec, ContentFilterOptions, ContentRule, ContentRuleInput, ContentRuleStore, KillSwitchOptions, KillSwitchState, KillSwitchStore, RateLimitOptions, RateLimitStore } from './guards/index.js';
 export type { GuardSettings } from './guards/guard-settings.js';
 export { FileRedactionRuleStore, isSecretKey, MemoryRedactionRuleStore, normalizeOrigin, RedactionRules, scrubSecretText } from './redaction/index.js';
 export type { RedactionRuleStore, TabSnapshot } from './redaction/index.js';

@@ -13,3 +13,5 @@ export { redisHealthPlugin } from './redis-health-plugin.js';
 export type { RedisHealthPluginOptions } from './redis-health-plugin.js';
 export { redisGatewayOptions, redisStoresFromConfig } from './redis-stores.js';
 export type { RedisGatewayOptions } from './redis-stores.js';
+export { RedisContentRuleStore } from './redis-content-rule-store.js';
+export { RedisRedactionRuleStore } from './redis-redaction-rule-store.js';

@@ -19,6 +19,29 @@ export type ContentRuleInput = z.infer<typeof contentRuleInputSchema>;
 
 const ruleSchema = contentRuleInputSchema.extend({ id: z.string(), created_at: z.string(), created_by: z.string() });
 export type ContentRule = z.infer<typeof ruleSchema>;
+export const contentRuleSchema = ruleSchema;
+
+/**
+ * Where the rules live when several processes share them (Redis, a database). The filter keeps a
+ * compiled copy, since `check` runs synchronously on every call; the store keeps it current.
+ */
+export interface ContentRuleStore {
+  load(): Promise<ContentRule[]>;
+  add(rule: ContentRule): Promise<void>;
+  /** `false` when there was no such rule. */
+  remove(id: string): Promise<boolean>;
+  /** Calls `onChange` with the rules whenever any process changed them; returns a stop function. */
+  watch?(onChange: (rules: ContentRule[]) => void): () => void;
+  /** Throws (503) when the copy can no longer be vouched for: calls are refused then. */
+  assertCurrent?(): void;
+}
+
+export interface ContentFilterOptions {
+  /** A JSON file, as `new ContentFilter(path)`. */
+  readonly path?: string;
+  /** A shared store; takes the place of the file. */
+  readonly store?: ContentRuleStore;
+}
 const fileSchema = z.object({ version: z.literal(1), rules: z.array(ruleSchema) });
 
 interface Compiled {
@@ -75,14 +98,31 @@ function textOf(value: unknown): string {
 export class ContentFilter {
   #rules: Compiled[] = [];
   readonly #file: JsonFileState<z.infer<typeof fileSchema>> | undefined;
+  readonly #store: ContentRuleStore | undefined;
+  #unwatch: (() => void) | undefined;
 
-  constructor(path?: string) {
-    this.#file = path === undefined ? undefined : new JsonFileState(path, fileSchema);
+  constructor(pathOrOptions?: string | ContentFilterOptions) {
+    const options = typeof pathOrOptions === 'string' ? { path: pathOrOptions } : (pathOrOptions ?? {});
+    this.#store = options.store;
+    this.#file = options.store !== undefined || options.path === undefined ? undefined : new JsonFileState(options.path, fileSchema);
   }
 
   async load(): Promise<void> {
+    if (this.#store !== undefined) {
+      this.#rules = (await this.#store.load()).map(compile);
+      this.#unwatch ??= this.#store.watch?.((rules) => {
+        this.#rules = rules.map(compile);
+      });
+      return;
+    }
     const stored = await this.#file?.load();
     if (stored !== undefined) this.#rules = stored.rules.map(compile);
+  }
+
+  /** Stops following the shared store's changes. */
+  close(): void {
+    this.#unwatch?.();
+    this.#unwatch = undefined;
   }
 
   list(): ContentRule[] {
@@ -102,12 +142,20 @@ export class ContentFilter {
       }
     }
     const rule: ContentRule = { ...input, id: randomUUID().slice(0, 8), created_at: new Date().toISOString(), created_by: by };
-    this.#rules = [...this.#rules, compile(rule)];
+    const compiled = compile(rule);
+    // A shared store is written first: a rule the others did not get must not look added here.
+    await this.#store?.add(rule);
+    this.#rules = [...this.#rules.filter((known) => known.rule.id !== rule.id), compiled];
     await this.#persist();
     return rule;
   }
 
   async remove(id: string): Promise<void> {
+    if (this.#store !== undefined) {
+      if (!(await this.#store.remove(id))) throw new NotFoundError(`no content-filter rule ${JSON.stringify(id)}`);
+      this.#rules = this.#rules.filter((compiled) => compiled.rule.id !== id);
+      return;
+    }
     const before = this.#rules.length;
     this.#rules = this.#rules.filter((compiled) => compiled.rule.id !== id);
     if (this.#rules.length === before) throw new NotFoundError(`no content-filter rule ${JSON.stringify(id)}`);
@@ -116,6 +164,8 @@ export class ContentFilter {
 
   /** Step: 403 with the rule's id when any rule matches the args. */
   check(args: unknown): void {
+    // Rules a shared store cannot vouch for may lack one just added elsewhere: refuse (503), never allow.
+    this.#store?.assertCurrent?.();
     if (this.#rules.length === 0) return;
     const text = textOf(args);
     for (const compiled of this.#rules) {

@@ -1,5 +1,5 @@
-export { ContentFilter, contentRuleInputSchema, REGEX_TIME_LIMIT_MS } from './content-filter.js';
-export type { ContentRule, ContentRuleInput } from './content-filter.js';
+export { ContentFilter, contentRuleInputSchema, contentRuleSchema, REGEX_TIME_LIMIT_MS } from './content-filter.js';
+export type { ContentFilterOptions, ContentRule, ContentRuleInput, ContentRuleStore } from './content-filter.js';
 export { ContentBlockedError, KillSwitchOnError, RateLimitedError } from './guard-errors.js';
 export { KillSwitch, killSwitchStateSchema } from './kill-switch.js';
 export type { KillSwitchOptions, KillSwitchState, KillSwitchStore } from './kill-switch.js';

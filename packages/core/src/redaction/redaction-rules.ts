@@ -16,6 +16,10 @@ export const redactionFieldsSchema = z.array(redactionFieldSchema).max(500);
 export interface RedactionRuleStore {
   load(): Promise<Record<string, string[]>>;
   save(rules: Record<string, string[]>): Promise<void>;
+  /** A shared store writes one origin (no fields: removes it), so processes setting others lose nothing. */
+  saveOrigin?(origin: string, fields: readonly string[]): Promise<void>;
+  /** Calls `onChange` with all rules whenever any process changed them; returns a stop function. */
+  watch?(onChange: (rules: Record<string, string[]>) => void): () => void;
 }
 
 const fileSchema = z.object({ version: z.literal(1), origins: z.record(z.string(), redactionFieldsSchema) });
@@ -92,6 +96,7 @@ export class RedactionRules {
   readonly #store: RedactionRuleStore;
   #rules = new Map<string, { fields: string[]; compiled: CompiledRules }>();
   #loaded: Promise<void> | undefined;
+  #unwatch: (() => void) | undefined;
 
   constructor(store: RedactionRuleStore = new MemoryRedactionRuleStore()) {
     this.#store = store;
@@ -100,9 +105,20 @@ export class RedactionRules {
   /** Reads the stored rules (once); call at start so a broken file stops the start. */
   load(): Promise<void> {
     this.#loaded ??= this.#store.load().then((stored) => {
-      for (const [origin, fields] of Object.entries(stored)) this.#rules.set(origin, { fields, compiled: compile(fields) });
+      this.#replace(stored);
+      this.#unwatch ??= this.#store.watch?.((rules) => this.#replace(rules));
     });
     return this.#loaded;
+  }
+
+  /** Stops following the shared store's changes. */
+  close(): void {
+    this.#unwatch?.();
+    this.#unwatch = undefined;
+  }
+
+  #replace(stored: Record<string, string[]>): void {
+    this.#rules = new Map(Object.entries(stored).map(([origin, fields]) => [origin, { fields, compiled: compile(fields) }]));
   }
 
   /** Replaces the fields of `origin` (normalised; 400 when it is not an origin) and persists all rules. */
@@ -110,6 +126,12 @@ export class RedactionRules {
     await this.load();
     const normalized = normalizeOrigin(origin);
     const unique = [...new Set(fields)];
+    if (this.#store.saveOrigin !== undefined) {
+      await this.#store.saveOrigin(normalized, unique);
+      if (unique.length === 0) this.#rules.delete(normalized);
+      else this.#rules.set(normalized, { fields: unique, compiled: compile(unique) });
+      return { origin: normalized, fields: unique };
+    }
     if (unique.length === 0) this.#rules.delete(normalized);
     else this.#rules.set(normalized, { fields: unique, compiled: compile(unique) });
     await this.#store.save(Object.fromEntries([...this.#rules].map(([key, rule]) => [key, rule.fields])));
