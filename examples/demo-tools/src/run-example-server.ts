@@ -2,6 +2,7 @@ import cluster from 'node:cluster';
 import { extname, resolve } from 'node:path';
 import { configFromEnv, createGatewayFromConfig, createJsonLogger, type Gateway, type GatewayConfig, type GatewayPlugin } from '@agent-gateway/core';
 import { loadUpstreamsFile, mcpPlugin, mcpUpstreams } from '@agent-gateway/mcp';
+import { redisStoresFromConfig } from '@agent-gateway/redis';
 import { vaultSecretStoreFromConfig } from '@agent-gateway/vault';
 import { registerDemoTools } from './index.js';
 
@@ -99,7 +100,10 @@ export async function runExampleServer(framework: string, serve: Serve): Promise
     const logger = createJsonLogger();
     // Provider keys from Vault when VAULT_ADDR is set (falling back per key to <NAME>_API_KEY), else the environment.
     const secrets = await vaultSecretStoreFromConfig(effective, { logger });
-    const gateway = await createGatewayFromConfig(effective, { logger, plugins: pluginsFor(effective, host), ...(secrets === undefined ? {} : { secrets }) });
+    // Revocations, rate limits, ... shared by every process through Redis when REDIS_URL is set, else kept per process.
+    const redis = await redisStoresFromConfig(effective, { logger });
+    const plugins = [...pluginsFor(effective, host), ...(redis?.plugins ?? [])];
+    const gateway = await createGatewayFromConfig(effective, { logger, ...redis, plugins, ...(secrets === undefined ? {} : { secrets }) });
     registerDemoTools(gateway, { scratchDir: resolve(process.env.SCRATCH_DIR ?? 'agent-gateway/scratch') });
     gateway.scheduler.start();
     // In cluster mode every worker binds the same port (the primary shares it): 0 would mean one each.
