@@ -76,6 +76,7 @@ export {
   sameUsername,
   storedUserSchema,
   TokenService,
+  userRecordSchema,
 } from './auth/index.js';
 export type {
   Actor,

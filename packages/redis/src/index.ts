@@ -15,3 +15,4 @@ export { redisGatewayOptions, redisStoresFromConfig } from './redis-stores.js';
 export type { RedisGatewayOptions } from './redis-stores.js';
 export { RedisContentRuleStore } from './redis-content-rule-store.js';
 export { RedisRedactionRuleStore } from './redis-redaction-rule-store.js';
+export { RedisUserStore } from './redis-user-store.js';

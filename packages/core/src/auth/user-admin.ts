@@ -69,7 +69,12 @@ export class UserAdmin {
         createdAt: existing?.createdAt ?? at,
         updatedAt: at,
       };
-      await users.put(record);
+      if (existing === undefined && users.create !== undefined) {
+        // Another process sharing the store may have created this name since the read above.
+        if (!(await users.create(record))) throw new ConflictError(`a user named ${JSON.stringify(username)} was created at the same time by another request; try again`);
+      } else {
+        await users.put(record);
+      }
       events.emitSafely('auth.user_created', { by: by.actor, username, role: record.role, created: existing === undefined });
       return { user: viewOfUser(record), created: existing === undefined };
     });
@@ -97,7 +102,13 @@ export class UserAdmin {
     if (password === '') throw new RangeError('the bootstrap admin password must not be empty');
     const username = normalizeUsername(name);
     if ((await this.#deps.users.get(username)) !== undefined) return { created: false };
-    await this.create({ username, password, role: 'admin' }, { actor: { kind: 'system', id: 'bootstrap' } });
+    try {
+      await this.create({ username, password, role: 'admin' }, { actor: { kind: 'system', id: 'bootstrap' } });
+    } catch (error) {
+      // Processes starting together on a shared store: one creates the admin, the others find it made.
+      if (error instanceof ConflictError && (await this.#deps.users.get(username)) !== undefined) return { created: false };
+      throw error;
+    }
     return { created: true };
   }
 

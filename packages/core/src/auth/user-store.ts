@@ -14,6 +14,12 @@ export interface UserStore {
   put(user: UserRecord): Promise<void>;
   /** `false` when there was no such user. */
   delete(username: string): Promise<boolean>;
+  /**
+   * Creates the user only if no user has this username, atomically across every process sharing the
+   * store; `false` when one exists. Optional: without it a new user is `put`, which one process's
+   * serialised changes make safe but two processes could not.
+   */
+  create?(user: UserRecord): Promise<boolean>;
 }
 
 export class MemoryUserStore implements UserStore {
