@@ -13,6 +13,8 @@ export { redisHealthPlugin } from './redis-health-plugin.js';
 export type { RedisHealthPluginOptions } from './redis-health-plugin.js';
 export { redisGatewayOptions, redisStoresFromConfig } from './redis-stores.js';
 export type { RedisGatewayOptions } from './redis-stores.js';
+export { RedisApprovalFeed } from './redis-approval-feed.js';
+export type { RedisApprovalFeedOptions } from './redis-approval-feed.js';
 export { RedisContentRuleStore } from './redis-content-rule-store.js';
 export { RedisRedactionRuleStore } from './redis-redaction-rule-store.js';
 export { RedisUserStore } from './redis-user-store.js';

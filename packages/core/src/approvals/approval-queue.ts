@@ -9,6 +9,7 @@ import { setLongTimeout, type LongTimeout } from '../timers/long-timeout.js';
 import { digestOf, FINAL_STATES, type Approval, type ApprovalState } from './approval.js';
 import { ApprovalConflictError, ApprovalDigestMismatchError, SelfApprovalError } from './approval-errors.js';
 import { MemoryApprovalStore, type ApprovalStore } from './approval-store.js';
+import type { ApprovalFeed, ApprovalFeedChange } from './approval-feed.js';
 
 export type ApprovalEventType =
   | 'approval.requested'
@@ -25,6 +26,8 @@ export interface ApprovalChange {
   readonly approval: Approval;
   /** Who made this change happen: the decider for approved/rejected. */
   readonly by?: Caller;
+  /** Made by another process (through a shared feed): that process writes its audit entry and sends its webhooks. */
+  readonly remote?: true;
 }
 
 export interface ApprovalQueueEvents {
@@ -36,6 +39,11 @@ export type ApprovedCallRunner = (approval: Approval) => Promise<unknown>;
 
 export interface ApprovalQueueOptions {
   readonly store?: ApprovalStore;
+  /**
+   * Shares changes with the other processes on the same store (waiters, streams, expiry) and numbers
+   * them for all. Default: none, changes stay in this process.
+   */
+  readonly feed?: ApprovalFeed;
   /** How long a call waits for a decision: 1 ms..one year. Default 300 s (AGENT_GATEWAY_APPROVAL_TIMEOUT). */
   readonly timeoutMs?: number;
   /** Let a user approve their own call. Default false: a second person decides. */
@@ -74,6 +82,9 @@ export class ApprovalQueue extends EventEmitter<ApprovalQueueEvents> {
   readonly #logger: Logger | undefined;
   readonly #timers = new Map<string, LongTimeout>();
   readonly #recent: ApprovalChange[] = [];
+  readonly #feed: ApprovalFeed | undefined;
+  readonly #source = randomUUID();
+  readonly #unsubscribe: (() => void) | undefined;
   #runner: ApprovedCallRunner | undefined;
   #seq = 0;
   #lastPrune = 0;
@@ -89,6 +100,13 @@ export class ApprovalQueue extends EventEmitter<ApprovalQueueEvents> {
     this.#retentionMs = options.retentionMs ?? 3_600_000;
     this.#now = options.now ?? Date.now;
     this.#logger = options.logger;
+    this.#feed = options.feed;
+    this.#unsubscribe = this.#feed?.subscribe({
+      history: (changes) => {
+        for (const change of changes) this.#remember(change);
+      },
+      change: (change) => this.#deliver(change),
+    });
   }
 
   /** Set once by the gateway: how an approved call is run. */
@@ -114,7 +132,7 @@ export class ApprovalQueue extends EventEmitter<ApprovalQueueEvents> {
       expiresAt: new Date(now + this.timeoutMs).toISOString(),
     };
     await this.#store.insert(approval);
-    this.#timers.set(approval.id, setLongTimeout(() => void this.#expire(approval.id), this.timeoutMs, { unref: true }));
+    this.#expireAfter(approval.id, this.timeoutMs);
     this.#publish('approval.requested', approval);
     return approval;
   }
@@ -190,8 +208,9 @@ export class ApprovalQueue extends EventEmitter<ApprovalQueueEvents> {
     return this.#seq;
   }
 
-  /** Stops the expiry timers. Pending approvals stay in the store. */
+  /** Stops the expiry timers (and the feed). Pending approvals stay in the store. */
   close(): void {
+    this.#unsubscribe?.();
     for (const timer of this.#timers.values()) timer.clear();
     this.#timers.clear();
   }
@@ -240,16 +259,46 @@ export class ApprovalQueue extends EventEmitter<ApprovalQueueEvents> {
   }
 
   #publish(type: ApprovalEventType, approval: Approval, by?: Caller): void {
-    this.#seq += 1;
-    const change: ApprovalChange = { seq: this.#seq, type, approval, ...(by === undefined ? {} : { by }) };
+    const change = { source: this.#source, type, approval, ...(by === undefined ? {} : { by }) };
+    if (this.#feed === undefined) {
+      this.#deliver({ ...change, seq: this.#seq + 1 });
+      return;
+    }
+    // The decision is already stored; a feed that cannot take it now costs the other processes' live view, not the decision.
+    this.#feed.publish(change).catch((error: unknown) => this.#logger?.error('could not share an approval change', { id: approval.id, type, error }));
+  }
+
+  /** Keeps a change for replay and tracks the expiry of approvals other processes hold. */
+  #remember(feedChange: ApprovalFeedChange): ApprovalChange {
+    const { source, ...rest } = feedChange;
+    const change: ApprovalChange = source === this.#source ? rest : { ...rest, remote: true };
+    this.#seq = change.seq;
     this.#recent.push(change);
     if (this.#recent.length > this.#replayLimit) this.#recent.shift();
+    const { approval } = change;
+    if (change.remote === true && approval.state === 'pending' && !this.#timers.has(approval.id)) {
+      // Every process expires what it has heard of: the process that asked may be gone. The store's compare-and-set makes one of them win.
+      this.#expireAfter(approval.id, Math.max(0, Date.parse(approval.expiresAt) - this.#now()));
+    } else if (approval.state !== 'pending') this.#clearTimer(approval.id);
+    return change;
+  }
+
+  #deliver(feedChange: ApprovalFeedChange): void {
+    const change = this.#remember(feedChange);
     try {
       this.emit('change', change);
     } catch (error) {
       // A listener's bug must not undo or block a decision that is already stored.
       this.#logger?.error('approval listener threw', { error });
     }
+  }
+
+  #expireAfter(id: string, delayMs: number): void {
+    const expire = (): void => {
+      // A store that cannot be reached now (503) must not crash the process: the next read expires it.
+      this.#expire(id).catch((error: unknown) => this.#logger?.error('could not expire an approval', { id, error }));
+    };
+    this.#timers.set(id, setLongTimeout(expire, delayMs, { unref: true }));
   }
 
   #clearTimer(id: string): void {

@@ -78,6 +78,8 @@ export function sendApprovalWebhooks(
   }
 
   const onChange = (change: ApprovalChange): void => {
+    // The process that made the change sends it: one delivery per change, however many processes share the feed.
+    if (change.remote === true) return;
     const body = JSON.stringify({ id: change.seq, event: change.type, approval: present(change) });
     for (const url of options.urls) {
       if (inFlight >= maxInFlight) {

@@ -1,5 +1,6 @@
 export { ApprovalQueue } from './approval-queue.js';
 export type { ApprovalChange, ApprovalEventType, ApprovalQueueEvents, ApprovalQueueOptions, ApprovedCallRunner } from './approval-queue.js';
+export type { ApprovalFeed, ApprovalFeedChange, ApprovalFeedListener } from './approval-feed.js';
 export { MemoryApprovalStore } from './approval-store.js';
 export type { ApprovalStore, TransitionResult } from './approval-store.js';
 export { digestOf, FINAL_STATES, summaryOf, viewOf } from './approval.js';

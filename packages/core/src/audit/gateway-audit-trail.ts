@@ -44,6 +44,8 @@ export function recordApprovalChanges(
     log.append(event, actor, details).catch((error: unknown) => logger.error('could not audit an approval change', { event, error }));
   };
   queue.on('change', (change: ApprovalChange) => {
+    // Each process audits the changes it made; another process's change is in that process's chain.
+    if (change.remote === true) return;
     const { approval } = change;
     const base = { approval_id: approval.id, call_id: approval.callId, tool: approval.tool };
     switch (change.type) {
