@@ -18,3 +18,5 @@ export type { RedisApprovalFeedOptions } from './redis-approval-feed.js';
 export { RedisContentRuleStore } from './redis-content-rule-store.js';
 export { RedisRedactionRuleStore } from './redis-redaction-rule-store.js';
 export { RedisUserStore } from './redis-user-store.js';
+export { redisSettings } from './redis-settings.js';
+export type { RedisSettings } from './redis-settings.js';

@@ -50,8 +50,12 @@ export class WatchedKey<T> {
     this.#subscriber.on('ready', () => void this.#resubscribe());
   }
 
-  /** Connects the subscriber and reads the value; rejects with 503 if Redis cannot be reached. */
+  /**
+   * Connects the subscriber and reads the value; rejects with 503 if Redis cannot be reached. Even
+   * then it keeps trying in the background: the copy is stale (refused) until Redis answers.
+   */
   async start(): Promise<void> {
+    this.#timer ??= setInterval(() => void this.refresh().catch(() => undefined), this.#refreshMs).unref();
     try {
       if (this.#subscriber.status === 'wait') await this.#subscriber.connect();
       await this.#subscriber.subscribe(this.#channel);
@@ -60,7 +64,6 @@ export class WatchedKey<T> {
       throw stateUnavailable(error);
     }
     await this.refresh();
-    this.#timer ??= setInterval(() => void this.refresh().catch(() => undefined), this.#refreshMs).unref();
   }
 
   /** Tells every process (this one included) to read the value again. */

@@ -109,10 +109,11 @@ export class ContentFilter {
 
   async load(): Promise<void> {
     if (this.#store !== undefined) {
-      this.#rules = (await this.#store.load()).map(compile);
+      // Watching first: if the shared store is down now, the rules still arrive once it is back.
       this.#unwatch ??= this.#store.watch?.((rules) => {
         this.#rules = rules.map(compile);
       });
+      this.#rules = (await this.#store.load()).map(compile);
       return;
     }
     const stored = await this.#file?.load();

@@ -50,11 +50,12 @@ export class KillSwitch {
   }
 
   async load(): Promise<void> {
-    const stored = this.#store === undefined ? await this.#file?.load() : await this.#store.load();
-    if (stored !== undefined) this.#state = stored;
+    // Watching first: if the shared store is down now, the state still arrives once it is back.
     this.#unwatch ??= this.#store?.watch?.((state) => {
       this.#state = state;
     });
+    const stored = this.#store === undefined ? await this.#file?.load() : await this.#store.load();
+    if (stored !== undefined) this.#state = stored;
   }
 
   get state(): KillSwitchState {

@@ -104,10 +104,15 @@ export class RedactionRules {
 
   /** Reads the stored rules (once); call at start so a broken file stops the start. */
   load(): Promise<void> {
-    this.#loaded ??= this.#store.load().then((stored) => {
-      this.#replace(stored);
-      this.#unwatch ??= this.#store.watch?.((rules) => this.#replace(rules));
-    });
+    this.#unwatch ??= this.#store.watch?.((rules) => this.#replace(rules));
+    this.#loaded ??= this.#store.load().then(
+      (stored) => this.#replace(stored),
+      (error: unknown) => {
+        // Read again next time: a shared store that was down at start must not stay unreadable.
+        this.#loaded = undefined;
+        throw error;
+      },
+    );
     return this.#loaded;
   }
 
