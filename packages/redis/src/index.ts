@@ -20,3 +20,4 @@ export { RedisRedactionRuleStore } from './redis-redaction-rule-store.js';
 export { RedisUserStore } from './redis-user-store.js';
 export { redisSettings } from './redis-settings.js';
 export type { RedisSettings } from './redis-settings.js';
+export { RedisLoginThrottle } from './redis-login-throttle.js';

@@ -1,5 +1,8 @@
 import type { CreateGatewayOptions, GatewayConfig, GatewayPlugin, Logger } from '@agent-gateway/core';
+import { RedisApprovalFeed } from './redis-approval-feed.js';
+import { RedisApprovalStore } from './redis-approval-store.js';
 import { redisHealthPlugin } from './redis-health-plugin.js';
+import { RedisLoginThrottle } from './redis-login-throttle.js';
 import { RedisRateLimitStore } from './redis-rate-limit-store.js';
 import { RedisRevocationStore } from './redis-revocation-store.js';
 import { RedisState } from './redis-state.js';
@@ -8,6 +11,8 @@ import { RedisState } from './redis-state.js';
 export interface RedisGatewayOptions {
   readonly auth: NonNullable<CreateGatewayOptions['auth']>;
   readonly rateLimits: { readonly store: RedisRateLimitStore };
+  /** Approvals created, decided and streamed on any process (the configured timeout stays). */
+  readonly approvals: { readonly store: RedisApprovalStore; readonly feed: RedisApprovalFeed };
   /** The readiness route and `state_store_up`; add them to the gateway's other plugins. */
   readonly plugins: readonly GatewayPlugin[];
 }
@@ -20,10 +25,11 @@ export interface RedisGatewayOptions {
  * const redis = await redisStoresFromConfig(config, { logger });
  * const gateway = await createGatewayFromConfig(config, { ...redis, plugins: [...mine, ...(redis?.plugins ?? [])] });
  */
-export function redisGatewayOptions(state: RedisState): RedisGatewayOptions {
+export function redisGatewayOptions(state: RedisState, options: { logger?: Logger } = {}): RedisGatewayOptions {
   return {
-    auth: { revocationStore: new RedisRevocationStore(state) },
+    auth: { revocationStore: new RedisRevocationStore(state), throttleStore: new RedisLoginThrottle(state, options) },
     rateLimits: { store: new RedisRateLimitStore(state) },
+    approvals: { store: new RedisApprovalStore(state), feed: new RedisApprovalFeed(state) },
     plugins: [redisHealthPlugin(state, { closeState: true })],
   };
 }
@@ -44,5 +50,5 @@ export async function redisStoresFromConfig(config: GatewayConfig, options: { lo
     // Its name only: an ioredis message may quote the URL, and with it the password.
     options.logger?.warn('Redis cannot be reached yet; calls that need it are refused until it can', { error: error instanceof Error ? error.name : 'error' });
   }
-  return redisGatewayOptions(state);
+  return redisGatewayOptions(state, options);
 }

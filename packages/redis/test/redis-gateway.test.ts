@@ -69,6 +69,22 @@ describe('redisStoresFromConfig', () => {
       }
     });
 
+    it('failed logins are throttled for the deployment: five free across both, the sixth waits', async () => {
+      const state = await testState();
+      try {
+        const env = { REDIS_URL, REDIS_KEY_PREFIX: state.prefix };
+        const gateways = [await open('a', env), await open('b', env)];
+        for (let i = 0; i < 5; i += 1) {
+          await expect(gateways[i % 2]!.auth.login('admin', 'wrong', { address: '10.0.0.9' })).rejects.toMatchObject({ status: 401 });
+        }
+        for (const gateway of gateways) {
+          await expect(gateway.auth.login('admin', 'admin-pass', { address: '10.0.0.9' })).rejects.toMatchObject({ status: 429 });
+        }
+      } finally {
+        await state.cleanup();
+      }
+    });
+
     it('the configured rate limit (AGENT_GATEWAY_RATE_LIMIT) is one budget for both', async () => {
       const state = await testState();
       try {

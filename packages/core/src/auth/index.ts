@@ -7,7 +7,7 @@ export type { JwtCodecOptions, SignedToken, SigningKey, TokenClaims, TokenType }
 export { PasswordHasher, OWASP_SCRYPT_PARAMS } from './password-hashing.js';
 export type { ScryptParams } from './password-hashing.js';
 export { LoginThrottle } from './login-throttle.js';
-export type { LoginAdmission, LoginAttempt, LoginThrottleOptions, ThrottleRule } from './login-throttle.js';
+export type { LoginAdmission, LoginAttempt, LoginThrottleOptions, LoginThrottleStore, ThrottleRule } from './login-throttle.js';
 export { HashSlots } from './hash-slots.js';
 export type { HashSlotOptions } from './hash-slots.js';
 export { MemoryRevocationStore } from './revocation-store.js';

@@ -44,6 +44,15 @@ export interface LoginAttempt {
 
 export type LoginAdmission = { readonly admitted: true; readonly attempt: LoginAttempt } | { readonly admitted: false; readonly retryAfterMs: number };
 
+/**
+ * Where login attempts are counted. The default, `LoginThrottle`, counts per process; a shared store
+ * (Redis) counts for every process, so N processes do not give N times the free attempts. `begin`
+ * must check and count in one atomic step, and reject (503) when it cannot count: never admit blind.
+ */
+export interface LoginThrottleStore {
+  begin(username: string, address: string): LoginAdmission | Promise<LoginAdmission>;
+}
+
 const MINUTE = 60_000;
 
 /**
@@ -53,7 +62,7 @@ const MINUTE = 60_000;
  * through while the first ones are still being checked: below the free count, admitted attempts and
  * failures together stay under it; past it, one attempt at a time. A throttled guess learns nothing.
  */
-export class LoginThrottle {
+export class LoginThrottle implements LoginThrottleStore {
   readonly #entries = new Map<string, Entry>();
   readonly #rules: ReadonlyArray<{ key: (user: string, address: string) => string; rule: ThrottleRule }>;
   readonly #baseDelayMs: number;

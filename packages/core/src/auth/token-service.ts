@@ -7,7 +7,7 @@ import type { ExternalIssuerOptions } from './external-issuer.js';
 import { ExternalIssuers } from './external-issuers.js';
 import { HashSlots, type HashSlotOptions } from './hash-slots.js';
 import { JwtCodec, type SigningKey, type TokenClaims } from './jwt-codec.js';
-import { LoginThrottle, type LoginThrottleOptions } from './login-throttle.js';
+import { LoginThrottle, type LoginThrottleOptions, type LoginThrottleStore } from './login-throttle.js';
 import { PasswordHasher, type ScryptParams } from './password-hashing.js';
 import { RefreshRotations, type Rotation } from './refresh-rotations.js';
 import { MemoryRevocationStore, type RevocationStore } from './revocation-store.js';
@@ -45,6 +45,8 @@ export interface TokenServiceOptions {
    */
   readonly hashSlots?: HashSlotOptions;
   readonly throttle?: LoginThrottleOptions;
+  /** Where attempts are counted (a store shared by every process); default per process, by `throttle`. */
+  readonly throttleStore?: LoginThrottleStore;
   /**
    * Identity providers whose access tokens are accepted beside the gateway's own (AGENT_GATEWAY_OIDC_*).
    * A token goes to the provider its `iss` names, and only to it. Default: none.
@@ -81,7 +83,7 @@ export class TokenService {
   readonly #codec: JwtCodec;
   readonly #hasher: PasswordHasher;
   readonly #slots: HashSlots;
-  readonly #throttle: LoginThrottle;
+  readonly #throttle: LoginThrottleStore;
   readonly #rotations: RefreshRotations<TokenPair>;
   readonly #admin: UserAdmin;
   readonly #events: GatewayEvents;
@@ -111,7 +113,7 @@ export class TokenService {
     });
     this.#hasher = new PasswordHasher(options.passwordHashing);
     this.#slots = new HashSlots(options.hashSlots);
-    this.#throttle = new LoginThrottle({ now: this.#now, ...options.throttle });
+    this.#throttle = options.throttleStore ?? new LoginThrottle({ now: this.#now, ...options.throttle });
     this.#rotations = new RefreshRotations((options.refreshGraceSeconds ?? 15) * 1000, this.#now);
     this.#events = events;
     this.#admin = new UserAdmin({
@@ -137,7 +139,7 @@ export class TokenService {
   async login(username: string, password: string, context: { address: string }): Promise<TokenPair> {
     const { address } = context;
     const name = normalizeUsername(username);
-    const admission = this.#throttle.begin(name, address);
+    const admission = await this.#throttle.begin(name, address);
     if (!admission.admitted) {
       this.#events.emitSafely('auth.login_failed', { username: name, address, reason: 'throttled' });
       throw new TooManyAttemptsError(Math.max(1, Math.ceil(admission.retryAfterMs / 1000)));
