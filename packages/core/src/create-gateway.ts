@@ -1,4 +1,5 @@
 import { DockerRunner, SandboxPool } from '@agent-gateway/sandbox';
+import { ApprovalQueue } from './approvals/approval-queue.js';
 import { AuditLog } from './audit/audit-log.js';
 import { FileRevocationStore } from './auth/file-revocation-store.js';
 import { FileUserStore } from './auth/file-user-store.js';
@@ -63,7 +64,6 @@ async function setUp(config: GatewayConfig, options: CreateGatewayOptions): Prom
       ...(rest.logger === undefined ? {} : { logger: rest.logger }),
     }));
   const gateway = new Gateway({
-    approvals: { timeoutMs: config.approvals.timeoutMs },
     redaction,
     killSwitch,
     contentFilter,
@@ -74,6 +74,8 @@ async function setUp(config: GatewayConfig, options: CreateGatewayOptions): Prom
     ...rest,
     // Options that only add to the configured limits (a shared `store`, `perTool`) keep the configured ones.
     rateLimits: rest.rateLimits instanceof RateLimiter ? rest.rateLimits : { ...configuredLimits, ...rest.rateLimits },
+    // A shared approval store and feed keep the configured timeout.
+    approvals: rest.approvals instanceof ApprovalQueue ? rest.approvals : { timeoutMs: config.approvals.timeoutMs, ...rest.approvals },
     workerPool,
     audit,
     bodyLimitBytes: config.http.bodyLimitBytes,
