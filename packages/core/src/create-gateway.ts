@@ -11,6 +11,7 @@ import { FileRedactionRuleStore, RedactionRules } from './redaction/redaction-ru
 import type { TokenServiceOptions } from './auth/token-service.js';
 import { join } from 'node:path';
 import type { GatewayConfig } from './config/index.js';
+import { isGatewayError } from './errors/index.js';
 import { Gateway, type GatewayOptions } from './gateway.js';
 
 export interface CreateGatewayOptions extends Omit<GatewayOptions, 'auth' | 'bodyLimitBytes' | 'audit'> {
@@ -45,10 +46,15 @@ async function setUp(config: GatewayConfig, options: CreateGatewayOptions): Prom
   const audit = await AuditLog.open(config.audit.path, rest.logger === undefined ? {} : { logger: rest.logger });
   const { webhookUrls, webhookSecret } = config.approvals;
   // Loaded before anything starts, so an unreadable state file stops the start instead of being replaced.
-  const redaction = new RedactionRules(new FileRedactionRuleStore(join(config.stateDir, 'redaction-rules.json')));
-  const killSwitch = new KillSwitch(join(config.stateDir, 'kill-switch.json'));
-  const contentFilter = new ContentFilter(join(config.stateDir, 'content-filter.json'));
-  await Promise.all([redaction.load(), killSwitch.load(), contentFilter.load()]);
+  // The files are the defaults; a host that brings shared ones (Redis) has loaded them itself.
+  const redaction = rest.redaction ?? new RedactionRules(new FileRedactionRuleStore(join(config.stateDir, 'redaction-rules.json')));
+  const killSwitch = rest.killSwitch ?? new KillSwitch(join(config.stateDir, 'kill-switch.json'));
+  const contentFilter = rest.contentFilter ?? new ContentFilter(join(config.stateDir, 'content-filter.json'));
+  await Promise.all([
+    rest.redaction === undefined ? redaction.load() : undefined,
+    rest.killSwitch === undefined ? killSwitch.load() : undefined,
+    rest.contentFilter === undefined ? contentFilter.load() : undefined,
+  ]);
   const { perTokenPerMinute, globalPerMinute } = config.rateLimits;
   const configuredLimits: RateLimitOptions = {
     global: { perMinute: globalPerMinute },
@@ -67,13 +73,14 @@ async function setUp(config: GatewayConfig, options: CreateGatewayOptions): Prom
     redaction,
     killSwitch,
     contentFilter,
-    scheduler: { path: join(config.stateDir, 'schedule.json') },
     ...(webhookSecret === undefined ? {} : { webhooks: { urls: webhookUrls, secret: webhookSecret.reveal() } }),
     // Docker is touched (and dockerode loaded) only when a tool with `run: { sandbox: 'docker' }` is called.
     docker: new DockerRunner({ image: config.sandbox.dockerImage, timeoutMs: config.sandbox.workerTimeoutMs, ...(rest.logger === undefined ? {} : { logger: rest.logger }) }),
     ...rest,
     // Options that only add to the configured limits (a shared `store`, `perTool`) keep the configured ones.
     rateLimits: rest.rateLimits instanceof RateLimiter ? rest.rateLimits : { ...configuredLimits, ...rest.rateLimits },
+    // A shared lease (Redis) keeps the schedule file.
+    scheduler: { path: join(config.stateDir, 'schedule.json'), ...rest.scheduler },
     // A shared approval store and feed keep the configured timeout.
     approvals: rest.approvals instanceof ApprovalQueue ? rest.approvals : { timeoutMs: config.approvals.timeoutMs, ...rest.approvals },
     workerPool,
@@ -92,7 +99,46 @@ async function setUp(config: GatewayConfig, options: CreateGatewayOptions): Prom
       ...auth,
     },
   });
-  const { created } = await gateway.auth.bootstrapAdmin(config.admin.username, config.admin.password.reveal());
-  if (created) gateway.logger.info('created the bootstrap admin', { username: config.admin.username });
+  await bootstrapAdmin(gateway, config);
   return gateway;
+}
+
+const BOOTSTRAP_RETRY_MS = 1000;
+
+/**
+ * Creates the bootstrap admin unless it exists. A shared user store that cannot be reached yet
+ * (Redis down at start, 503) does not stop the start: the gateway serves, refusing what needs the
+ * store, and the admin is created as soon as the store answers.
+ */
+async function bootstrapAdmin(gateway: Gateway, config: GatewayConfig): Promise<void> {
+  const attempt = async (): Promise<boolean> => {
+    try {
+      const { created } = await gateway.auth.bootstrapAdmin(config.admin.username, config.admin.password.reveal());
+      if (created) gateway.logger.info('created the bootstrap admin', { username: config.admin.username });
+      return true;
+    } catch (error) {
+      if (!isGatewayError(error) || error.status !== 503) throw error;
+      return false;
+    }
+  };
+  if (await attempt()) return;
+  gateway.logger.warn('the user store cannot be reached; the bootstrap admin is created once it can', { username: config.admin.username });
+  let timer: NodeJS.Timeout | undefined;
+  const retry = (): void => {
+    timer = setTimeout(() => {
+      attempt().then(
+        (done) => {
+          if (!done && !closed) retry();
+        },
+        (error: unknown) => gateway.logger.error('could not create the bootstrap admin', { error }),
+      );
+    }, BOOTSTRAP_RETRY_MS);
+    timer.unref();
+  };
+  let closed = false;
+  gateway.events.once('gateway.closed', () => {
+    closed = true;
+    clearTimeout(timer);
+  });
+  retry();
 }

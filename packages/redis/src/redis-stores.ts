@@ -1,10 +1,12 @@
-import type { CreateGatewayOptions, GatewayConfig, GatewayPlugin, Logger } from '@agent-gateway/core';
+import type { ContentFilter, CreateGatewayOptions, GatewayConfig, GatewayPlugin, KillSwitch, Logger, RedactionRules } from '@agent-gateway/core';
 import { RedisApprovalFeed } from './redis-approval-feed.js';
 import { RedisApprovalStore } from './redis-approval-store.js';
 import { redisHealthPlugin } from './redis-health-plugin.js';
 import { RedisLoginThrottle } from './redis-login-throttle.js';
 import { RedisRateLimitStore } from './redis-rate-limit-store.js';
 import { RedisRevocationStore } from './redis-revocation-store.js';
+import { redisSettings } from './redis-settings.js';
+import type { RedisTaskLease } from './redis-task-lease.js';
 import { RedisState } from './redis-state.js';
 
 /** What `createGatewayFromConfig` takes to keep a gateway's shared state in Redis. */
@@ -15,6 +17,15 @@ export interface RedisGatewayOptions {
   readonly approvals: { readonly store: RedisApprovalStore; readonly feed: RedisApprovalFeed };
   /** The readiness route and `state_store_up`; add them to the gateway's other plugins. */
   readonly plugins: readonly GatewayPlugin[];
+}
+
+/** Everything shared: the stores above plus the operator's settings, users and the scheduler's lease. */
+export interface RedisSharedState extends RedisGatewayOptions {
+  readonly killSwitch: KillSwitch;
+  readonly contentFilter: ContentFilter;
+  readonly redaction: RedactionRules;
+  /** Each due time of a scheduled task runs on one process. */
+  readonly scheduler: { readonly lease: RedisTaskLease };
 }
 
 /**
@@ -40,7 +51,7 @@ export function redisGatewayOptions(state: RedisState, options: { logger?: Logge
  * that cannot be reached at start does not stop the start: calls that need it fail closed with 503,
  * `/health/ready` says so, and the connection keeps being retried.
  */
-export async function redisStoresFromConfig(config: GatewayConfig, options: { logger?: Logger } = {}): Promise<RedisGatewayOptions | undefined> {
+export async function redisStoresFromConfig(config: GatewayConfig, options: { logger?: Logger } = {}): Promise<RedisSharedState | undefined> {
   const { url, keyPrefix } = config.redis;
   if (url === undefined) return undefined;
   const state = new RedisState({ url: url.reveal(), keyPrefix });
@@ -50,5 +61,16 @@ export async function redisStoresFromConfig(config: GatewayConfig, options: { lo
     // Its name only: an ioredis message may quote the URL, and with it the password.
     options.logger?.warn('Redis cannot be reached yet; calls that need it are refused until it can', { error: error instanceof Error ? error.name : 'error' });
   }
-  return redisGatewayOptions(state, options);
+  const stores = redisGatewayOptions(state, options);
+  const settings = await redisSettings(state, options);
+  return {
+    ...stores,
+    auth: { ...stores.auth, userStore: settings.auth.userStore },
+    killSwitch: settings.killSwitch,
+    contentFilter: settings.contentFilter,
+    redaction: settings.redaction,
+    scheduler: { lease: settings.lease },
+    // Plugins close in reverse: the settings' subscribers stop before the health plugin closes the connection.
+    plugins: [...stores.plugins, { name: 'redis-settings', close: () => settings.close() }],
+  };
 }
