@@ -1,0 +1,131 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deleteRedisKeys, REDIS_URL, redisReachable } from './redis-probe.js';
+import { startExample, type Started } from './runbook-smoke.js';
+
+const reachable = await redisReachable();
+if (!reachable.ok) console.warn(`skipped: Redis cluster smoke (${reachable.reason})`);
+
+/** Calls per minute per token for the whole deployment: small enough to exhaust, large enough for the other scenarios. */
+const RATE_LIMIT = 8;
+
+interface Node {
+  readonly name: string;
+  readonly server: Started;
+  base: string;
+  readonly auditPath: string;
+}
+
+/**
+ * Three separate OS processes of one example sharing one Redis (issue 18): what one process
+ * decides (revocations, approvals, the kill switch, rate limits) holds on the others.
+ */
+export function describeRedisClusterSmoke(framework: string, exampleDir: string): void {
+  describe.runIf(reachable.ok)(`examples/${framework}-server: three processes sharing one Redis`, () => {
+    const prefix = `agsmoke:${randomUUID()}:`;
+    let workDir: string;
+    let scratch: string;
+    let nodes: Node[] = [];
+    let [a, b, c] = [undefined, undefined, undefined] as unknown as [Node, Node, Node];
+
+    beforeAll(async () => {
+      if (!existsSync(resolve(exampleDir, '../../packages/redis/dist/index.js'))) {
+        throw new Error('the packages are not built: run `npm run build` (npm test does it first)');
+      }
+      workDir = await mkdtemp(join(tmpdir(), 'redis-cluster-example-'));
+      scratch = join(workDir, 'scratch');
+      await mkdir(scratch);
+      nodes = ['a', 'b', 'c'].map((name) => {
+        const auditPath = join(workDir, `audit-${name}.log`);
+        const server = startExample(exampleDir, {
+          REDIS_URL,
+          REDIS_KEY_PREFIX: prefix,
+          AGENT_GATEWAY_ADMIN_PASS: 'x',
+          AGENT_GATEWAY_JWT_SECRET: 'a-shared-secret-of-at-least-32-bytes!!',
+          AGENT_GATEWAY_RATE_LIMIT: String(RATE_LIMIT),
+          AGENT_GATEWAY_USERS_PATH: join(workDir, `users-${name}.json`),
+          AGENT_GATEWAY_AUDIT_PATH: auditPath,
+          AGENT_GATEWAY_STATE_DIR: join(workDir, `state-${name}`),
+          // One scratch folder, so a held call's file is found whichever process ran it.
+          SCRATCH_DIR: scratch,
+          SANDBOX_POOL_SIZE: '1',
+          MCP_ENABLED: 'false',
+        });
+        return { name, server, base: '', auditPath };
+      });
+      [a, b, c] = nodes as [Node, Node, Node];
+      await Promise.all(nodes.map(async (node) => {
+        node.base = await node.server.url;
+      }));
+    }, 60_000);
+
+    afterAll(async () => {
+      await Promise.all(nodes.map(async (node) => {
+        if (node.server.child.exitCode === null && node.server.child.signalCode === null) {
+          node.server.child.kill('SIGKILL');
+          await node.server.exit;
+        }
+      }));
+      await deleteRedisKeys(prefix);
+      if (workDir !== undefined) await rm(workDir, { recursive: true, force: true });
+    });
+
+    const post = (node: Node, path: string, body?: unknown, token?: string) =>
+      fetch(`${node.base}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(token === undefined ? {} : { authorization: `Bearer ${token}` }) },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    const login = async (node: Node, username = 'admin', password = 'x'): Promise<string> => {
+      const response = await post(node, '/admin/login', { username, password });
+      expect(response.status).toBe(200);
+      return ((await response.json()) as { token: string }).token;
+    };
+    const echo = (node: Node, token: string) => post(node, '/tools/call', { tool: 'echo', args: { text: 'hi' } }, token);
+    const hold = async (node: Node, token: string, path: string): Promise<string> => {
+      const held = await post(node, '/tools/call', { tool: 'file.write', args: { path, content: `written ${path}` } }, token);
+      expect(held.status).toBe(202);
+      return ((await held.json()) as { approval_id: string }).approval_id;
+    };
+    const pending = async (node: Node, token: string): Promise<Array<{ id: string; tool: string; args?: { path?: string } }>> => {
+      const listed = await fetch(`${node.base}/approvals`, { headers: { authorization: `Bearer ${token}` } });
+      expect(listed.status).toBe(200);
+      return ((await listed.json()) as { approvals: Array<{ id: string; tool: string; args?: { path?: string } }> }).approvals;
+    };
+    const approve = (node: Node, id: string, token: string) =>
+      fetch(`${node.base}/approvals/${id}/approve`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+    /** Retries `check` until it holds or `ms` pass: propagation is asynchronous, so no tight timing is asserted. */
+    const eventually = async (check: () => Promise<boolean>, ms = 3000): Promise<boolean> => {
+      const deadline = Date.now() + ms;
+      for (;;) {
+        if (await check()) return true;
+        if (Date.now() > deadline) return false;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    };
+    const okToolCalls = async (tool: string, path: string): Promise<number> => {
+      let count = 0;
+      for (const node of nodes) {
+        const text = existsSync(node.auditPath) ? await readFile(node.auditPath, 'utf8') : '';
+        for (const line of text.split('\n').filter((l) => l !== '')) {
+          const entry = JSON.parse(line) as { event?: string; tool?: string; outcome?: string; status?: string; args?: { path?: string } };
+          if (entry.event === 'tool_call' && entry.tool === tool && JSON.stringify(entry).includes(path) && (entry.outcome ?? entry.status) !== 'error') count += 1;
+        }
+      }
+      return count;
+    };
+
+    it('refuses a token revoked on A on B and C at the very next request', async () => {
+      const token = await login(a);
+      expect((await echo(b, token)).status).toBe(200);
+      const admin = await login(a);
+      expect((await post(a, '/admin/revoke', { token }, admin)).status).toBe(200);
+      expect((await echo(b, token)).status).toBe(401);
+      expect((await echo(c, token)).status).toBe(401);
+    });
+  });
+}
