@@ -107,13 +107,14 @@ export function describeRedisClusterSmoke(framework: string, exampleDir: string)
         await new Promise((r) => setTimeout(r, 100));
       }
     };
-    const okToolCalls = async (tool: string, path: string): Promise<number> => {
+    /** `tool_call` entries with outcome ok for this approval, across the three processes' audit logs. */
+    const okToolCalls = async (approvalId: string): Promise<number> => {
       let count = 0;
       for (const node of nodes) {
         const text = existsSync(node.auditPath) ? await readFile(node.auditPath, 'utf8') : '';
         for (const line of text.split('\n').filter((l) => l !== '')) {
-          const entry = JSON.parse(line) as { event?: string; tool?: string; outcome?: string; status?: string; args?: { path?: string } };
-          if (entry.event === 'tool_call' && entry.tool === tool && JSON.stringify(entry).includes(path) && (entry.outcome ?? entry.status) !== 'error') count += 1;
+          const entry = JSON.parse(line) as { event: string; details: { outcome?: string; approval_id?: string } };
+          if (entry.event === 'tool_call' && entry.details.outcome === 'ok' && entry.details.approval_id === approvalId) count += 1;
         }
       }
       return count;
@@ -126,6 +127,30 @@ export function describeRedisClusterSmoke(framework: string, exampleDir: string)
       expect((await post(a, '/admin/revoke', { token }, admin)).status).toBe(200);
       expect((await echo(b, token)).status).toBe(401);
       expect((await echo(c, token)).status).toBe(401);
+    });
+
+    it('holds file.write on A, lists it on B, approves it on C, runs it once and answers the caller waiting on A', async () => {
+      const admin = await login(a);
+      const created = await post(a, '/admin/users', { username: 'bot', password: 'bot-password', role: 'agent' }, admin);
+      expect(created.status).toBe(201);
+      // Users are shared: the agent created on A logs in on B.
+      const agent = await login(b, 'bot', 'bot-password');
+      const waiting = post(a, '/tools/call', { tool: 'file.write', args: { path: 'held.txt', content: 'written on approval' }, wait: 10 }, agent);
+
+      let id: string | undefined;
+      expect(await eventually(async () => {
+        id = (await pending(b, admin)).find((p) => p.tool === 'file.write' && p.args?.path === 'held.txt')?.id;
+        return id !== undefined;
+      })).toBe(true);
+      const approved = await approve(c, id ?? '', admin);
+      expect(approved.status).toBe(200);
+      expect(await approved.json()).toMatchObject({ state: 'executed', result: { path: 'held.txt' } });
+
+      const answer = await waiting;
+      expect(answer.status).toBe(200);
+      expect(await answer.json()).toMatchObject({ approval_id: id, result: { path: 'held.txt' } });
+      expect(await readFile(join(scratch, 'held.txt'), 'utf8')).toBe('written on approval');
+      expect(await okToolCalls(id ?? '')).toBe(1);
     });
   });
 }
