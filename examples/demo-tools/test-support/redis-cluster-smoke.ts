@@ -13,7 +13,7 @@ if (!reachable.ok) console.warn(`skipped: Redis cluster smoke (${reachable.reaso
 /** Calls per minute per token for the whole deployment: small enough to exhaust, large enough for the other scenarios. */
 const RATE_LIMIT = 8;
 
-interface Node {
+interface Proc {
   readonly name: string;
   readonly server: Started;
   base: string;
@@ -25,12 +25,15 @@ interface Node {
  * decides (revocations, approvals, the kill switch, rate limits) holds on the others.
  */
 export function describeRedisClusterSmoke(framework: string, exampleDir: string): void {
-  describe.runIf(reachable.ok)(`examples/${framework}-server: three processes sharing one Redis`, () => {
+  // Generous per-test time: three processes and their sandbox workers share the machine with whatever else runs.
+  describe.runIf(reachable.ok)(`examples/${framework}-server: three processes sharing one Redis`, { timeout: 40_000 }, () => {
     const prefix = `agsmoke:${randomUUID()}:`;
     let workDir: string;
     let scratch: string;
-    let nodes: Node[] = [];
-    let [a, b, c] = [undefined, undefined, undefined] as unknown as [Node, Node, Node];
+    let nodes: Proc[] = [];
+    let a: Proc;
+    let b: Proc;
+    let c: Proc;
 
     beforeAll(async () => {
       if (!existsSync(resolve(exampleDir, '../../packages/redis/dist/index.js'))) {
@@ -57,7 +60,7 @@ export function describeRedisClusterSmoke(framework: string, exampleDir: string)
         });
         return { name, server, base: '', auditPath };
       });
-      [a, b, c] = nodes as [Node, Node, Node];
+      [a, b, c] = nodes as [Proc, Proc, Proc];
       await Promise.all(nodes.map(async (node) => {
         node.base = await node.server.url;
       }));
@@ -74,29 +77,39 @@ export function describeRedisClusterSmoke(framework: string, exampleDir: string)
       if (workDir !== undefined) await rm(workDir, { recursive: true, force: true });
     });
 
-    const post = (node: Node, path: string, body?: unknown, token?: string) =>
+    const post = (node: Proc, path: string, body?: unknown, token?: string) =>
       fetch(`${node.base}${path}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...(token === undefined ? {} : { authorization: `Bearer ${token}` }) },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
-    const login = async (node: Node, username = 'admin', password = 'x'): Promise<string> => {
+    const login = async (node: Proc, username = 'admin', password = 'x'): Promise<string> => {
       const response = await post(node, '/admin/login', { username, password });
       expect(response.status).toBe(200);
       return ((await response.json()) as { token: string }).token;
     };
-    const echo = (node: Node, token: string) => post(node, '/tools/call', { tool: 'echo', args: { text: 'hi' } }, token);
-    const hold = async (node: Node, token: string, path: string): Promise<string> => {
+    let agentCreated = false;
+    /** A fresh token of an agent user created once on A: each scenario gets its own rate-limit budget. */
+    const agentToken = async (node: Proc): Promise<string> => {
+      if (!agentCreated) {
+        const created = await post(a, '/admin/users', { username: 'bot', password: 'bot-password', role: 'agent' }, await login(a));
+        expect(created.status).toBe(201);
+        agentCreated = true;
+      }
+      return login(node, 'bot', 'bot-password');
+    };
+    const echo = (node: Proc, token: string) => post(node, '/tools/call', { tool: 'echo', args: { text: 'hi' } }, token);
+    const hold = async (node: Proc, token: string, path: string): Promise<string> => {
       const held = await post(node, '/tools/call', { tool: 'file.write', args: { path, content: `written ${path}` } }, token);
       expect(held.status).toBe(202);
       return ((await held.json()) as { approval_id: string }).approval_id;
     };
-    const pending = async (node: Node, token: string): Promise<Array<{ id: string; tool: string; args?: { path?: string } }>> => {
+    const pending = async (node: Proc, token: string): Promise<Array<{ id: string; tool: string; args?: { path?: string } }>> => {
       const listed = await fetch(`${node.base}/approvals`, { headers: { authorization: `Bearer ${token}` } });
       expect(listed.status).toBe(200);
       return ((await listed.json()) as { approvals: Array<{ id: string; tool: string; args?: { path?: string } }> }).approvals;
     };
-    const approve = (node: Node, id: string, token: string) =>
+    const approve = (node: Proc, id: string, token: string) =>
       fetch(`${node.base}/approvals/${id}/approve`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
     /** Retries `check` until it holds or `ms` pass: propagation is asynchronous, so no tight timing is asserted. */
     const eventually = async (check: () => Promise<boolean>, ms = 3000): Promise<boolean> => {
@@ -131,11 +144,9 @@ export function describeRedisClusterSmoke(framework: string, exampleDir: string)
 
     it('holds file.write on A, lists it on B, approves it on C, runs it once and answers the caller waiting on A', async () => {
       const admin = await login(a);
-      const created = await post(a, '/admin/users', { username: 'bot', password: 'bot-password', role: 'agent' }, admin);
-      expect(created.status).toBe(201);
       // Users are shared: the agent created on A logs in on B.
-      const agent = await login(b, 'bot', 'bot-password');
-      const waiting = post(a, '/tools/call', { tool: 'file.write', args: { path: 'held.txt', content: 'written on approval' }, wait: 10 }, agent);
+      const agent = await agentToken(b);
+      const waiting = post(a, '/tools/call', { tool: 'file.write', args: { path: 'held.txt', content: 'written on approval' }, wait: 25 }, agent);
 
       let id: string | undefined;
       expect(await eventually(async () => {
@@ -151,6 +162,59 @@ export function describeRedisClusterSmoke(framework: string, exampleDir: string)
       expect(await answer.json()).toMatchObject({ approval_id: id, result: { path: 'held.txt' } });
       expect(await readFile(join(scratch, 'held.txt'), 'utf8')).toBe('written on approval');
       expect(await okToolCalls(id ?? '')).toBe(1);
+    });
+
+    it('lets exactly one of 30 concurrent approves of one held call, spread over A, B and C, succeed', async () => {
+      const admin = await login(b);
+      const id = await hold(a, await agentToken(a), 'raced.txt');
+      const statuses = await Promise.all(
+        Array.from({ length: 30 }, async (_, i) => (await approve(nodes[i % 3] as Proc, id, admin)).status),
+      );
+      expect(statuses.filter((s) => s === 200)).toHaveLength(1);
+      expect(statuses.filter((s) => s !== 200 && s !== 409)).toEqual([]);
+      expect(await okToolCalls(id)).toBe(1);
+    });
+
+    it('stops calls on A and C once the kill switch is turned on at B', async () => {
+      const admin = await login(b);
+      expect((await post(b, '/admin/kill-switch', { enabled: true, reason: 'smoke test' }, admin)).status).toBe(200);
+      try {
+        // A fresh token per try, so the per-token rate limit cannot answer in the kill switch's place.
+        const stopped = await eventually(async () => {
+          const token = await agentToken(a);
+          return (await echo(a, token)).status === 423 && (await echo(c, token)).status === 423;
+        });
+        expect(stopped).toBe(true);
+      } finally {
+        expect((await post(b, '/admin/kill-switch', { enabled: false }, admin)).status).toBe(200);
+      }
+      const token = await agentToken(c);
+      expect(await eventually(async () => (await echo(a, token)).status === 200 && (await echo(c, token)).status === 200)).toBe(true);
+    });
+
+    it(`holds a rate limit of ${RATE_LIMIT}/min for the whole deployment, whichever process is hit`, async () => {
+      const token = await agentToken(a);
+      for (let i = 0; i < RATE_LIMIT; i += 1) expect((await echo(nodes[i % 3] as Proc, token)).status).toBe(200);
+      for (const node of nodes) expect((await echo(node, token)).status).toBe(429);
+    });
+
+    it('lets approvals pending on a process killed with SIGKILL be decided on the others', async () => {
+      const agent = await agentToken(a);
+      const first = await hold(a, agent, 'orphan.txt');
+      const second = await hold(a, agent, 'orphan-rejected.txt');
+      a.server.child.kill('SIGKILL');
+      await a.server.exit;
+
+      const admin = await login(b);
+      const listed = (await pending(c, admin)).map((p) => p.id);
+      expect(listed).toEqual(expect.arrayContaining([first, second]));
+      const approved = await approve(b, first, admin);
+      expect(approved.status).toBe(200);
+      expect(await approved.json()).toMatchObject({ state: 'executed', result: { path: 'orphan.txt' } });
+      expect(await readFile(join(scratch, 'orphan.txt'), 'utf8')).toBe('written orphan.txt');
+      const rejected = await post(c, `/approvals/${second}/reject`, undefined, admin);
+      expect(rejected.status).toBe(200);
+      expect(await rejected.json()).toMatchObject({ state: 'rejected' });
     });
   });
 }
