@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deleteRedisKeys, REDIS_URL, redisReachable } from './redis-probe.js';
 import { startExample, type Started } from './runbook-smoke.js';
+import { readSse, type SseEvent } from './sse-reader.js';
 
 const reachable = await redisReachable();
 if (!reachable.ok) console.warn(`skipped: Redis cluster smoke (${reachable.reason})`);
@@ -196,6 +197,40 @@ export function describeRedisClusterSmoke(framework: string, exampleDir: string)
       const token = await agentToken(a);
       for (let i = 0; i < RATE_LIMIT; i += 1) expect((await echo(nodes[i % 3] as Proc, token)).status).toBe(200);
       for (const node of nodes) expect((await echo(node, token)).status).toBe(429);
+    });
+
+    it('streams the requested and approved changes of a call held on A and approved on C to a client on B, and replays them on C by Last-Event-ID', async () => {
+      const admin = await login(b);
+      const auth = { authorization: `Bearer ${admin}` };
+      const stream = await readSse(`${b.base}/approvals/stream`, auth);
+      let id = '';
+      const ofThisCall = (events: SseEvent[]) => events.filter((e) => (e.data as { id?: string } | undefined)?.id === id);
+      const types = (events: SseEvent[]) => ofThisCall(events).map((e) => e.event);
+      try {
+        expect(stream.status).toBe(200);
+        id = await hold(a, await agentToken(a), 'streamed.txt');
+        await stream.until((events) => types(events).includes('approval.requested'));
+        expect((await approve(c, id, admin)).status).toBe(200);
+        await stream.until((events) => types(events).includes('approval.approved'));
+      } finally {
+        stream.close();
+      }
+      const seen = ofThisCall(stream.events);
+      expect(seen.map((e) => e.event).slice(0, 2)).toEqual(['approval.requested', 'approval.approved']);
+      const first = seen[0]?.id ?? '';
+      expect(first).toMatch(/^\d+$/);
+
+      // A client that dropped after the first event resumes on another process and gets what it missed.
+      const resumed = await readSse(`${c.base}/approvals/stream`, { ...auth, 'last-event-id': first });
+      try {
+        expect(resumed.status).toBe(200);
+        await resumed.until((events) => types(events).includes('approval.approved'));
+      } finally {
+        resumed.close();
+      }
+      const replayed = ofThisCall(resumed.events);
+      expect(replayed.map((e) => e.event)).not.toContain('approval.requested');
+      expect(replayed.find((e) => e.event === 'approval.approved')?.id).toBe(seen[1]?.id);
     });
 
     it('lets approvals pending on a process killed with SIGKILL be decided on the others', async () => {
