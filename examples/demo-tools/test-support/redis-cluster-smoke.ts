@@ -233,6 +233,18 @@ export function describeRedisClusterSmoke(framework: string, exampleDir: string)
       expect(replayed.find((e) => e.event === 'approval.approved')?.id).toBe(seen[1]?.id);
     });
 
+    it('returns on C a redaction rule set on A', async () => {
+      const origin = 'https://bank.example';
+      const fields = ['password', 'card.cvv'];
+      expect((await post(a, '/tab/redaction-rules', { origin, fields }, await login(a))).status).toBe(200);
+      const onC = async (): Promise<unknown> => {
+        const got = await fetch(`${c.base}/tab/redaction-rules?origin=${encodeURIComponent(origin)}`);
+        expect(got.status).toBe(200);
+        return ((await got.json()) as { fields: unknown }).fields;
+      };
+      expect(await eventually(async () => JSON.stringify(await onC()) === JSON.stringify(fields))).toBe(true);
+    });
+
     it('lets approvals pending on a process killed with SIGKILL be decided on the others', async () => {
       const agent = await agentToken(a);
       const first = await hold(a, agent, 'orphan.txt');
