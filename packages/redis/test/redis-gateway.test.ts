@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { configFromEnv, createGatewayFromConfig, silentLogger, type Caller, type Gateway, type GatewayResponse } from '@agent-gateway/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { redisStoresFromConfig } from '../src/index.js';
+import { cuttableProxy } from './support/cuttable-proxy.js';
 import { REDIS, REDIS_URL, testState } from './support/redis.js';
 
 const noPool = { health: async () => ({ healthy: true, alive: 0, size: 0 }) };
@@ -94,6 +95,28 @@ describe('redisStoresFromConfig', () => {
         const outcomes = await Promise.allSettled(Array.from({ length: 10 }, (_, i) => gateways[i % 2]!.rateLimiter.check(caller, 'echo')));
         expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(3);
       } finally {
+        await state.cleanup();
+      }
+    });
+
+    it('started while Redis is cut off, it serves, and creates the bootstrap admin once Redis answers', async () => {
+      const state = await testState();
+      const proxy = await cuttableProxy();
+      proxy.cut();
+      try {
+        const gateway = await open('a', { REDIS_URL: proxy.url, REDIS_KEY_PREFIX: state.prefix });
+        expect((await get(gateway, '/health'))?.status).toBe(200);
+        expect(await state.client.hlen(state.key('users'))).toBe(0);
+        proxy.restore();
+        // The retry runs every second; the login proves the admin exists, in Redis, with its password.
+        let session: unknown;
+        for (let i = 0; i < 100 && session === undefined; i += 1) {
+          session = await gateway.auth.login('admin', 'admin-pass', { address: '127.0.0.1' }).catch(() => undefined);
+          if (session === undefined) await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        expect(session).toMatchObject({ accessToken: expect.any(String) });
+      } finally {
+        await proxy.close();
         await state.cleanup();
       }
     });
