@@ -33,7 +33,7 @@ export async function createGatewayFromConfig(config: GatewayConfig, options: Cr
   const gateway =
     options.auth?.userStore === undefined ? await withUsersFileLock(config.users.path, () => setUp(config, options)) : await setUp(config, options);
   // Tasks are loaded here and started by the host (`gateway.scheduler.start()`) once its tools are registered.
-  await gateway.scheduler.load();
+  await loadTasks(gateway);
   return gateway;
 }
 
@@ -79,7 +79,7 @@ async function setUp(config: GatewayConfig, options: CreateGatewayOptions): Prom
     ...rest,
     // Options that only add to the configured limits (a shared `store`, `perTool`) keep the configured ones.
     rateLimits: rest.rateLimits instanceof RateLimiter ? rest.rateLimits : { ...configuredLimits, ...rest.rateLimits },
-    // A shared lease (Redis) keeps the schedule file.
+    // A shared task store (Redis) takes the place of the schedule file; a shared lease alone keeps it.
     scheduler: { path: join(config.stateDir, 'schedule.json'), ...rest.scheduler },
     // A shared approval store and feed keep the configured timeout.
     approvals: rest.approvals instanceof ApprovalQueue ? rest.approvals : { timeoutMs: config.approvals.timeoutMs, ...rest.approvals },
@@ -101,6 +101,19 @@ async function setUp(config: GatewayConfig, options: CreateGatewayOptions): Prom
   });
   await bootstrapAdmin(gateway, config);
   return gateway;
+}
+
+/**
+ * A shared task store that cannot be reached yet (Redis down at start, 503) does not stop the start:
+ * the scheduler follows the store, so the tasks arrive, and are armed, as soon as it answers.
+ */
+async function loadTasks(gateway: Gateway): Promise<void> {
+  try {
+    await gateway.scheduler.load();
+  } catch (error) {
+    if (!isGatewayError(error) || error.status !== 503) throw error;
+    gateway.logger.warn('the scheduled tasks cannot be read yet; they are run once the task store answers');
+  }
 }
 
 const BOOTSTRAP_RETRY_MS = 1000;

@@ -166,8 +166,8 @@ export { EnvSecretStore, envVariableFor, PROVIDER_NAME, SecretNotAllowedError, S
 export type { ProviderInfo, ProviderSecret, ScopedSecrets, SecretAccessor, SecretStore } from './secrets/index.js';
 
 // The scheduler
-export { InvalidTaskError, inProcessTaskLease, MAX_INTERVAL_MS, MIN_INTERVAL_MS, Scheduler } from './scheduler/index.js';
-export type { Schedule, SchedulerOptions, TaskDefinition, TaskInput, TaskLease, TaskRun, TaskView } from './scheduler/index.js';
+export { FileTaskStore, InvalidTaskError, inProcessTaskLease, MAX_INTERVAL_MS, MemoryTaskStore, MIN_INTERVAL_MS, Scheduler, taskInputSchema } from './scheduler/index.js';
+export type { Schedule, SchedulerOptions, TaskChange, TaskDefinition, TaskInput, TaskLease, TaskRun, TaskStore, TaskView } from './scheduler/index.js';
 
 // Sandboxes (re-exported from @agent-gateway/sandbox, so one install gives the whole gateway)
 export {

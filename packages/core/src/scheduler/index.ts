@@ -1,5 +1,8 @@
 export { Scheduler } from './scheduler.js';
-export type { SchedulerOptions, TaskRun, TaskView } from './scheduler.js';
+export type { SchedulerOptions } from './scheduler.js';
+export type { TaskRun, TaskView } from './task-state.js';
+export { FileTaskStore, MemoryTaskStore } from './task-store.js';
+export type { TaskChange, TaskStore } from './task-store.js';
 export { MAX_INTERVAL_MS, MIN_INTERVAL_MS, nextRun, parseSchedule, taskInputSchema } from './schedule.js';
 export type { Schedule, TaskDefinition, TaskInput } from './schedule.js';
 export { InvalidTaskError } from './task-errors.js';

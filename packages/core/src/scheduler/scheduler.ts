@@ -1,40 +1,24 @@
-import { z } from 'zod';
 import { auditActorOf } from '../audit/audit-entry.js';
 import { scrubSecrets } from '../audit/secret-scrubber.js';
 import { BadRequestError, failureOf, NotFoundError } from '../errors/index.js';
 import type { GatewayServices } from '../services.js';
 import { systemCaller } from '../pipeline/caller.js';
-import { JsonFileState } from '../storage/json-file-state.js';
-import { setLongTimeout, type LongTimeout } from '../timers/long-timeout.js';
+import { setLongTimeout } from '../timers/long-timeout.js';
 import { nextRun, parseSchedule, taskInputSchema, type Schedule, type TaskDefinition, type TaskInput } from './schedule.js';
-import { assertRunnable, secretPathsIn } from './task-checks.js';
+import { assertRunnable, asStored, secretPathsIn, withoutSecrets } from './task-checks.js';
 import { InvalidTaskError } from './task-errors.js';
 import type { TaskLease } from './task-lease.js';
-
-/** One finished run, kept in the task's bounded history. */
-export interface TaskRun {
-  readonly started_at: string;
-  readonly duration_ms: number;
-  readonly outcome: 'ok' | 'pending_approval' | 'error';
-  readonly result?: unknown;
-  readonly error?: { readonly code: string; readonly message: string };
-}
-
-export interface TaskView extends TaskDefinition {
-  /** A valid ISO date, or null when the task is not armed (disabled, stopped, or with a `problem`). */
-  readonly next_run_at: string | null;
-  /** Why a task read from the file is not run (today's rules refuse it); replace the task to fix it. */
-  readonly problem?: string;
-  readonly running: boolean;
-  readonly runs: number;
-  readonly errors: number;
-  readonly skipped: number;
-  readonly history: readonly TaskRun[];
-}
+import { keepable, sameTask, taskViewOf, type TaskRun, type TaskState, type TaskView } from './task-state.js';
+import { FileTaskStore, MemoryTaskStore, type TaskChange, type TaskStore } from './task-store.js';
 
 export interface SchedulerOptions {
   /** Where tasks are kept (JSON, atomic writes). Default: in memory only. */
   readonly path?: string;
+  /**
+   * Where tasks are kept instead of `path`: a store shared by several processes (Redis), whose
+   * changes made on any process this scheduler follows, arming and disarming its timers.
+   */
+  readonly store?: TaskStore;
   /** Runs kept per task. Default 20. */
   readonly historySize?: number;
   /**
@@ -47,40 +31,11 @@ export interface SchedulerOptions {
   readonly leaseMarginMs?: number;
 }
 
-interface TaskState {
-  definition: TaskDefinition;
-  /** Undefined when `problem` says why the task cannot be scheduled. */
-  schedule: Schedule | undefined;
-  problem: string | undefined;
-  timer: LongTimeout | undefined;
-  nextAt: number | undefined;
-  running: Promise<TaskRun> | undefined;
-  runs: number;
-  errors: number;
-  skipped: number;
-  history: TaskRun[];
-}
-
-const fileSchema = z.object({ version: z.literal(1), tasks: z.array(taskInputSchema) });
 const actor = systemCaller('scheduler');
 
-/** `ms` as an ISO date, or null: a view must never hold an Invalid Date nor throw while it is built. */
-function isoOrNull(ms: number | undefined): string | null {
-  if (ms === undefined) return null;
-  const date = new Date(ms);
-  return Number.isNaN(date.getTime()) ? null : date.toISOString();
-}
-
-/**
- * The run as JSON will show it, detached from the tool's objects. A result JSON cannot hold (a BigInt, a
- * throwing toJSON) is replaced: kept as it was, it would make every later GET /admin/schedule a 500.
- */
-function keepable(run: TaskRun): TaskRun {
-  try {
-    return JSON.parse(JSON.stringify(run)) as TaskRun;
-  } catch {
-    return { ...run, result: '[not kept: the result is not JSON]' };
-  }
+/** 404 when the task is not stored, even if this process still holds it (another process deleted it). */
+function assertStored(tasks: readonly TaskDefinition[], name: string): void {
+  if (!tasks.some((task) => task.name === name)) throw new NotFoundError(`no scheduled task ${JSON.stringify(name)}`);
 }
 
 /**
@@ -92,48 +47,40 @@ function keepable(run: TaskRun): TaskRun {
  */
 export class Scheduler {
   readonly #services: GatewayServices;
-  readonly #file: JsonFileState<z.infer<typeof fileSchema>> | undefined;
+  readonly #store: TaskStore;
   readonly #historySize: number;
   readonly #lease: TaskLease | undefined;
   readonly #leaseMarginMs: number;
   readonly #tasks = new Map<string, TaskState>();
   #started = false;
+  #unwatch: (() => void) | undefined;
 
   constructor(services: GatewayServices, options: SchedulerOptions = {}) {
     this.#services = services;
-    this.#file = options.path === undefined ? undefined : new JsonFileState(options.path, fileSchema);
+    this.#store = options.store ?? (options.path === undefined ? new MemoryTaskStore() : new FileTaskStore(options.path));
     this.#historySize = options.historySize ?? 20;
     this.#lease = options.lease;
     this.#leaseMarginMs = options.leaseMarginMs ?? 60_000;
   }
 
   /**
-   * Reads the stored tasks. One that today's rules refuse (an interval out of range, secrets in its
-   * args written by an older version) is kept but not run, with its `problem`; secrets found in the
-   * file are scrubbed from it and their task disabled. Tools and users are checked at each run: the
-   * host registers its tools after loading.
+   * Reads the stored tasks and follows the store's changes (made on any process, with a shared
+   * store). One that today's rules refuse (an interval out of range, secrets in its args written by
+   * an older version) is kept but not run, with its `problem`; secrets found in the store are scrubbed
+   * from it and their task disabled. Tools and users are checked at each run: the host registers its
+   * tools after loading.
    */
   async load(): Promise<void> {
-    const stored = await this.#file?.load();
-    let scrubbed = false;
-    for (const task of stored?.tasks ?? []) {
-      let definition = taskInputSchema.parse(task);
-      const secrets = secretPathsIn(definition.args);
-      if (secrets.length > 0) {
-        scrubbed = true;
-        definition = { ...definition, args: scrubSecrets(definition.args), enabled: false };
-        this.#put(definition, `${secrets.join(', ')} held a secret, which was removed from the file; replace the task without secrets`);
-      } else {
-        this.#put(definition);
-      }
-    }
-    this.#services.metrics.schedulerTasks.set(this.#tasks.size);
-    if (scrubbed) await this.#persist();
+    this.#follow();
+    const stored = await this.#store.load();
+    this.#apply(stored);
+    if (stored.some((task) => secretPathsIn(task.args).length > 0)) await this.#update(withoutSecrets);
   }
 
   /** Starts the timers of enabled tasks. */
   start(): void {
     this.#started = true;
+    this.#follow();
     for (const state of this.#tasks.values()) this.#arm(state);
   }
 
@@ -146,28 +93,33 @@ export class Scheduler {
     if (!parsed.success) throw new BadRequestError(`invalid task: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
     const schedule = parseSchedule(parsed.data.every);
     await assertRunnable(this.#services, parsed.data);
-    const state = this.#put(parsed.data, undefined, schedule);
-    await this.#persist();
+    const task = parsed.data;
+    const before = this.#tasks.get(task.name)?.definition;
+    // Stored first: a task that did not reach the store (503) must not look set here.
+    await this.#update((tasks) => (tasks.some((t) => t.name === task.name) ? tasks.map((t) => (t.name === task.name ? task : t)) : [...tasks, task]));
+    // Replacing a task with itself is no change to the store, yet re-arms it and clears its problem, as before.
+    const state = before !== undefined && sameTask(before, task) ? this.#put(task, undefined, schedule) : this.#get(task.name);
     await this.#services.audit?.append('schedule_set', auditActorOf(actor), { task: parsed.data.name, tool: parsed.data.tool, every: parsed.data.every, run_as: parsed.data.runAs, enabled: parsed.data.enabled });
-    return this.#view(state);
+    return taskViewOf(state);
   }
 
   async remove(name: string): Promise<void> {
-    const state = this.#get(name);
-    state.timer?.clear();
-    this.#tasks.delete(name);
-    this.#services.metrics.schedulerTasks.set(this.#tasks.size);
-    await this.#persist();
+    this.#get(name);
+    await this.#update((tasks) => {
+      assertStored(tasks, name);
+      return tasks.filter((t) => t.name !== name);
+    });
   }
 
   async setEnabled(name: string, enabled: boolean): Promise<TaskView> {
     const state = this.#get(name);
     if (enabled) this.#assertNoProblem(state);
-    state.definition = { ...state.definition, enabled };
-    this.#disarm(state);
-    this.#arm(state);
-    await this.#persist();
-    return this.#view(state);
+    // Only `enabled` is changed, on the task as stored: a replacement made meanwhile elsewhere stays.
+    await this.#update((tasks) => {
+      assertStored(tasks, name);
+      return tasks.map((t) => (t.name === name ? { ...t, enabled } : t));
+    });
+    return taskViewOf(this.#get(name));
   }
 
   /** Runs a task now (outside its schedule); resolves with the run. A run already going is joined. */
@@ -178,16 +130,18 @@ export class Scheduler {
   }
 
   list(): TaskView[] {
-    return [...this.#tasks.values()].map((state) => this.#view(state)).sort((a, b) => a.name.localeCompare(b.name));
+    return [...this.#tasks.values()].map((state) => taskViewOf(state)).sort((a, b) => a.name.localeCompare(b.name));
   }
 
   get(name: string): TaskView {
-    return this.#view(this.#get(name));
+    return taskViewOf(this.#get(name));
   }
 
-  /** Stops every timer and waits for the runs in progress. */
+  /** Stops every timer and following the store, and waits for the runs in progress. */
   async stop(): Promise<void> {
     this.#started = false;
+    this.#unwatch?.();
+    this.#unwatch = undefined;
     for (const state of this.#tasks.values()) {
       state.timer?.clear();
       state.timer = undefined;
@@ -195,7 +149,7 @@ export class Scheduler {
     await Promise.allSettled([...this.#tasks.values()].map((state) => state.running));
   }
 
-  /** Stores the task (replacing one of the same name); a schedule that no longer parses is its `problem`. */
+  /** Holds the task (replacing one of the same name) and arms it; a schedule that no longer parses is its `problem`. */
   #put(definition: TaskDefinition, problem?: string, parsed?: Schedule): TaskState {
     let schedule = parsed;
     let reason = problem;
@@ -336,22 +290,35 @@ export class Scheduler {
     return state;
   }
 
-  #view(state: TaskState): TaskView {
-    return {
-      ...state.definition,
-      // Args are free of secrets when created; scrubbed again in case a stored file held some.
-      ...(state.definition.args === undefined ? {} : { args: scrubSecrets(state.definition.args) }),
-      next_run_at: state.timer === undefined ? null : isoOrNull(state.nextAt),
-      ...(state.problem === undefined ? {} : { problem: state.problem }),
-      running: state.running !== undefined,
-      runs: state.runs,
-      errors: state.errors,
-      skipped: state.skipped,
-      history: state.history,
-    };
+
+
+  /** Changes the stored tasks, then this process's copy (from the store's own message when it is followed). */
+  async #update(change: TaskChange): Promise<void> {
+    const tasks = await this.#store.update(change);
+    if (this.#unwatch === undefined) this.#apply(tasks);
   }
 
-  async #persist(): Promise<void> {
-    await this.#file?.save({ version: 1, tasks: [...this.#tasks.values()].map((state) => state.definition) });
+  #follow(): void {
+    this.#unwatch ??= this.#store.watch?.((tasks) => this.#apply(tasks));
+  }
+
+  /**
+   * Makes this process's tasks those stored: new and changed ones are (re)armed, removed ones
+   * disarmed (a run in progress finishes), unchanged ones left alone; counts and history are kept.
+   */
+  #apply(stored: readonly TaskDefinition[]): void {
+    const names = new Set<string>();
+    for (const task of stored) {
+      names.add(task.name);
+      const { definition, problem } = asStored(task);
+      const existing = this.#tasks.get(task.name);
+      if (existing === undefined || !sameTask(existing.definition, definition)) this.#put(definition, problem);
+    }
+    for (const [name, state] of this.#tasks) {
+      if (names.has(name)) continue;
+      this.#disarm(state);
+      this.#tasks.delete(name);
+    }
+    this.#services.metrics.schedulerTasks.set(this.#tasks.size);
   }
 }

@@ -32,6 +32,24 @@ export function secretPathsIn(args: unknown): string[] {
   return paths;
 }
 
+/**
+ * A stored task as this process holds it: one whose args hold a secret (written by an older version,
+ * or by hand) is scrubbed, disabled and given its `problem`, so it is never run with the secret.
+ */
+export function asStored(task: TaskDefinition): { definition: TaskDefinition; problem?: string } {
+  const secrets = secretPathsIn(task.args);
+  if (secrets.length === 0) return { definition: task };
+  return {
+    definition: { ...task, args: scrubSecrets(task.args), enabled: false },
+    problem: `${secrets.join(', ')} held a secret, which was removed from the stored task; replace the task without secrets`,
+  };
+}
+
+/** The stored tasks with every secret scrubbed (and its task disabled), for writing back. */
+export function withoutSecrets(tasks: readonly TaskDefinition[]): TaskDefinition[] {
+  return tasks.map((task) => asStored(task).definition);
+}
+
 /** 422 unless `args` are free of secrets: a schedule is kept in a plain file and shown to admins. */
 export function assertNoSecrets(args: unknown): void {
   const paths = secretPathsIn(args);
