@@ -9,6 +9,8 @@ export { RedisKillSwitchStore } from './redis-kill-switch-store.js';
 export { WatchedKey } from './watched-key.js';
 export type { WatchedKeyOptions } from './watched-key.js';
 export { RedisTaskLease } from './redis-task-lease.js';
+export { RedisTaskStore } from './redis-task-store.js';
+export type { RedisTaskStoreOptions } from './redis-task-store.js';
 export { redisHealthPlugin } from './redis-health-plugin.js';
 export type { RedisHealthPluginOptions } from './redis-health-plugin.js';
 export { redisGatewayOptions, redisStoresFromConfig } from './redis-stores.js';

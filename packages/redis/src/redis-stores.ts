@@ -7,6 +7,7 @@ import { RedisRateLimitStore } from './redis-rate-limit-store.js';
 import { RedisRevocationStore } from './redis-revocation-store.js';
 import { redisSettings } from './redis-settings.js';
 import type { RedisTaskLease } from './redis-task-lease.js';
+import type { RedisTaskStore } from './redis-task-store.js';
 import { RedisState } from './redis-state.js';
 
 /** What `createGatewayFromConfig` takes to keep a gateway's shared state in Redis. */
@@ -19,13 +20,13 @@ export interface RedisGatewayOptions {
   readonly plugins: readonly GatewayPlugin[];
 }
 
-/** Everything shared: the stores above plus the operator's settings, users and the scheduler's lease. */
+/** Everything shared: the stores above plus the operator's settings, users, scheduled tasks and their lease. */
 export interface RedisSharedState extends RedisGatewayOptions {
   readonly killSwitch: KillSwitch;
   readonly contentFilter: ContentFilter;
   readonly redaction: RedactionRules;
-  /** Each due time of a scheduled task runs on one process. */
-  readonly scheduler: { readonly lease: RedisTaskLease };
+  /** One list of scheduled tasks, followed by every process; each due time runs on one process. */
+  readonly scheduler: { readonly store: RedisTaskStore; readonly lease: RedisTaskLease };
 }
 
 /**
@@ -69,7 +70,7 @@ export async function redisStoresFromConfig(config: GatewayConfig, options: { lo
     killSwitch: settings.killSwitch,
     contentFilter: settings.contentFilter,
     redaction: settings.redaction,
-    scheduler: { lease: settings.lease },
+    scheduler: { store: settings.taskStore, lease: settings.lease },
     // Plugins close in reverse: the settings' subscribers stop before the health plugin closes the connection.
     plugins: [...stores.plugins, { name: 'redis-settings', close: () => settings.close() }],
   };
