@@ -45,8 +45,10 @@ export function redisHealthPlugin(state: RedisState, options: RedisHealthPluginO
         help: '1 while the shared state store can be reached, 0 while it cannot (calls that need it fail closed with 503)',
         labelNames: ['store'],
         registers: [services.metrics.registry],
-        collect() {
-          this.set({ store: 'redis' }, state.up ? 1 : 0);
+        // The same PING as readiness, not only the socket's state: a connection whose peer stopped
+        // answering (a network partition, no RST) stays "ready" while every command times out.
+        async collect() {
+          this.set({ store: 'redis' }, (await answers(state)) ? 1 : 0);
         },
       });
     },
