@@ -36,7 +36,8 @@ interface PendingRotation {
 }
 
 type Pending = PendingEntry | PendingRotation;
-type Written = { pending: PendingEntry; entry: AuditEntry };
+/** An entry chained and ready: `line` is its text in the file, serialised once for its hash and its write. */
+type Written = { pending: PendingEntry; entry: AuditEntry; line: string };
 
 const AUDIT_ACTOR: AuditActor = { type: 'system', name: 'audit' };
 const ignore = (): void => undefined;
@@ -211,7 +212,9 @@ export class AuditLog {
           continue;
         }
         const batch = this.#takeBatch();
-        const data = Buffer.from(batch.map((w) => `${entryBody(w.entry).slice(0, -1)},"hash":"${w.entry.hash}"}\n`).join(''), 'utf8');
+        let text = '';
+        for (const written of batch) text += written.line;
+        const data = Buffer.from(text, 'utf8');
         try {
           let offset = 0;
           while (offset < data.length) offset += (await this.#file.write(data, offset, data.length - offset)).bytesWritten;
@@ -245,9 +248,10 @@ export class AuditLog {
       this.#pending.shift();
       const details = typeof next.details === 'function' ? next.details(this.#head) : next.details;
       const partial = { seq: this.#head.seq + 1, ts: next.ts, event: next.event, actor: next.actor, details, prev: this.#head.hash };
-      const entry: AuditEntry = { ...partial, hash: hashBody(entryBody(partial)) };
+      const body = entryBody(partial);
+      const entry: AuditEntry = { ...partial, hash: hashBody(body) };
       this.#head = { seq: entry.seq, hash: entry.hash };
-      batch.push({ pending: next, entry });
+      batch.push({ pending: next, entry, line: `${body.slice(0, -1)},"hash":"${entry.hash}"}\n` });
     }
     return batch;
   }

@@ -5,10 +5,11 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 /**
- * JSON with object keys sorted at every depth and no whitespace, so one value always has one
- * text: what the audit chain hashes. Same value rules as JSON.stringify (toJSON, undefined dropped).
+ * The definition: JSON.stringify with every plain object's keys sorted. Kept for the values the fast
+ * writer below does not handle itself (a `toJSON`, a class instance, a `__proto__` key), so both give
+ * the same text for every value: the audit chain's hashes depend on it.
  */
-export function canonicalJson(value: unknown): string {
+function canonicalBySorting(value: unknown): string | undefined {
   return JSON.stringify(value, (_key, current: unknown) => {
     if (!isPlainObject(current)) return current;
     const sorted: Record<string, unknown> = {};
@@ -16,3 +17,83 @@ export function canonicalJson(value: unknown): string {
     return sorted;
   });
 }
+
+const MAX_DEPTH = 200;
+
+/** `0`, `1`, ... `4294967294`: keys a JavaScript object keeps first, in numeric order, whatever their insertion order. */
+function isArrayIndex(key: string): boolean {
+  return /^(?:0|[1-9][0-9]{0,9})$/.test(key) && Number(key) < 4294967295;
+}
+
+/** The order of `Object.keys` of a copy made in sorted order: array indexes first (by number), then the rest sorted. */
+function sortLikeObjectKeys(keys: string[]): void {
+  keys.sort();
+  if (!keys.some(isArrayIndex)) return;
+  const indexes = keys.filter(isArrayIndex).sort((a, b) => Number(a) - Number(b));
+  const names = keys.filter((key) => !isArrayIndex(key));
+  keys.splice(0, keys.length, ...indexes, ...names);
+}
+
+/** A value JSON.stringify leaves out of an object (and writes as `null` in an array). */
+function isSkipped(value: unknown): boolean {
+  return value === undefined || typeof value === 'function' || typeof value === 'symbol';
+}
+
+/**
+ * Writes `value` straight into text, with no sorted copy of each object (the audit log serialises
+ * every entry on the hot path). Anything unusual is handed to the definition above.
+ */
+function write(value: unknown, depth: number): string | undefined {
+  // Far deeper than any entry: a cycle, which the definition reports as JSON.stringify does.
+  if (depth > MAX_DEPTH) return canonicalBySorting(value);
+  switch (typeof value) {
+    case 'string':
+      return JSON.stringify(value);
+    case 'number':
+    case 'boolean':
+      return JSON.stringify(value);
+    case 'object':
+      break;
+    default:
+      return canonicalBySorting(value);
+  }
+  if (value === null) return 'null';
+  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return canonicalBySorting(value);
+  if (Array.isArray(value)) {
+    if (Object.getPrototypeOf(value) !== Array.prototype) return canonicalBySorting(value);
+    let out = '[';
+    for (let i = 0; i < value.length; i += 1) {
+      if (i > 0) out += ',';
+      const item: unknown = value[i];
+      out += isSkipped(item) ? 'null' : (write(item, depth + 1) ?? 'null');
+    }
+    return `${out}]`;
+  }
+  if (!isPlainObject(value)) return canonicalBySorting(value);
+  const keys = Object.keys(value);
+  // JSON.stringify on a sorted copy drops `__proto__` (assigning it sets the copy's prototype).
+  if (keys.includes('__proto__')) return canonicalBySorting(value);
+  sortLikeObjectKeys(keys);
+  let out = '{';
+  let first = true;
+  for (const key of keys) {
+    const child: unknown = value[key];
+    if (isSkipped(child)) continue;
+    const text = write(child, depth + 1);
+    if (text === undefined) continue;
+    out += `${first ? '' : ','}${JSON.stringify(key)}:${text}`;
+    first = false;
+  }
+  return `${out}}`;
+}
+
+/**
+ * JSON with object keys sorted at every depth and no whitespace, so one value always has one
+ * text: what the audit chain hashes. Same value rules as JSON.stringify (toJSON, undefined dropped).
+ */
+export function canonicalJson(value: unknown): string {
+  return write(value, 0) as string;
+}
+
+/** The sorting definition itself, exported for the test that holds the fast writer to it. */
+export const canonicalJsonBySorting = canonicalBySorting as (value: unknown) => string;
