@@ -106,6 +106,12 @@ function scrubAssignments(text: string): string {
   return copied === 0 ? text : out + text.slice(copied);
 }
 
+/** `Bearer` or `Basic`, in any case: without one neither pattern can match. */
+const MAY_HOLD_SCHEME = /bearer|basic/i;
+
+/** Every provider key holds `-` or `_` after its prefix, or starts `AIza`, `AKIA` or `ASIA`. */
+const MAY_HOLD_PROVIDER_KEY = /[-_]|AIza|AKIA|ASIA/;
+
 function isBasicCredential(base64: string): boolean {
   return Buffer.from(base64, 'base64').includes(0x3a);
 }
@@ -118,11 +124,15 @@ function isBasicCredential(base64: string): boolean {
 export function scrubSecretText(text: string): string {
   // Nothing shorter can hold a name, a separator and a value (`pwd=x`).
   if (text.length < 5) return text;
-  let out = text.replace(PEM_PRIVATE_KEY, REDACTED);
-  out = scrubAssignments(out);
-  out = out.replace(BEARER, `$1${REDACTED}`);
-  out = out.replace(BASIC, (whole, scheme: string, base64: string) => (isBasicCredential(base64) ? `${scheme}${REDACTED}` : whole));
-  out = out.replace(JWT, REDACTED);
-  out = out.replace(PROVIDER_KEY, REDACTED);
-  return out.replace(URL_PASSWORD, `$1:${REDACTED}@`);
+  // Each pattern runs only when the text holds a literal it cannot match without: most strings in a
+  // tool call (ids, names, paths, prose) hold none, and seven regex scans each is the scrubber's cost.
+  let out = text.includes('-----BEGIN') ? text.replace(PEM_PRIVATE_KEY, REDACTED) : text;
+  if (out.includes(':') || out.includes('=')) out = scrubAssignments(out);
+  if (MAY_HOLD_SCHEME.test(out)) {
+    out = out.replace(BEARER, `$1${REDACTED}`);
+    out = out.replace(BASIC, (whole, scheme: string, base64: string) => (isBasicCredential(base64) ? `${scheme}${REDACTED}` : whole));
+  }
+  if (out.includes('eyJ')) out = out.replace(JWT, REDACTED);
+  if (MAY_HOLD_PROVIDER_KEY.test(out)) out = out.replace(PROVIDER_KEY, REDACTED);
+  return out.includes('://') ? out.replace(URL_PASSWORD, `$1:${REDACTED}@`) : out;
 }
