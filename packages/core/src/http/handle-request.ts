@@ -6,7 +6,12 @@ import type { GatewayRequest, GatewayResponse, HandleOptions } from './types.js'
 
 const NEVER_ABORTED = new AbortController().signal;
 
-function parseUrl(url: string): URL {
+/** A path the URL parser would return unchanged: non-empty segments of plain characters, no query. */
+const PLAIN_PATH = /^(?:\/[A-Za-z0-9_-]+)*\/?$/;
+
+export function parseRequestUrl(url: string): { pathname: string; searchParams: URLSearchParams } {
+  // Most requests (`/tools/call`, `/health`) need no parsing: WHATWG URL parsing is a real cost per request.
+  if (PLAIN_PATH.test(url)) return { pathname: url === '' ? '/' : url, searchParams: new URLSearchParams() };
   try {
     // The base only makes a path parseable; the host is never used.
     return new URL(url, 'http://gateway.invalid');
@@ -29,7 +34,7 @@ export async function handleRequest(
   options: HandleOptions = {},
 ): Promise<GatewayResponse | undefined> {
   try {
-    const url = parseUrl(request.url);
+    const url = parseRequestUrl(request.url);
     const method = request.method.toUpperCase();
     const match = table.match(method, url.pathname);
     if (match.kind === 'none') {
@@ -44,7 +49,10 @@ export async function handleRequest(
       request,
       params: match.params,
       searchParams: url.searchParams,
-      signal: request.signal ?? NEVER_ABORTED,
+      // A getter: a Node request's signal is made on first use, and most routes never use it.
+      get signal() {
+        return request.signal ?? NEVER_ABORTED;
+      },
     });
   } catch (error) {
     return errorResponse(error, services.logger);

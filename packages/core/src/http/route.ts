@@ -148,7 +148,9 @@ export function defineRoute<Body = undefined, Query = undefined>(spec: RouteSpec
         query: query as Query,
         body: body as Body,
         caller,
-        signal: input.signal,
+        get signal() {
+          return input.signal;
+        },
       });
     },
   };

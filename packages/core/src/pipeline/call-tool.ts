@@ -20,7 +20,8 @@ export async function callTool(deps: PipelineDeps, request: ToolCallRequest, opt
   const caller = options.caller ?? ANONYMOUS_CALLER;
   const callId = randomUUID();
   const started = performance.now();
-  const signals = options.signal === undefined ? [deps.closing] : [options.signal, deps.closing];
+  // Read only when the tool asks: an HTTP request's signal is made on first use.
+  const signals = (): readonly AbortSignal[] => (options.signal === undefined ? [deps.closing] : [options.signal, deps.closing]);
   const { context } = options;
   let toolName: string | undefined;
   let ran = false;

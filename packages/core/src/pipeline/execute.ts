@@ -35,12 +35,13 @@ async function runSandboxed(tool: RegisteredTool, spec: SandboxRunner, args: unk
 
 /**
  * The call as the pipeline knows it; `signals` abort the run (the caller leaving, the gateway
- * closing); `onProgress` hears the tool's progress reports, when someone listens.
+ * closing), asked for only when the tool reads its signal (a client's signal is made on demand);
+ * `onProgress` hears the tool's progress reports, when someone listens.
  */
 export interface ExecutionCall {
   readonly callId: string;
   readonly caller: ToolContext['caller'];
-  readonly signals: readonly AbortSignal[];
+  readonly signals: () => readonly AbortSignal[];
   readonly onProgress?: ((progress: ToolProgress) => void) | undefined;
 }
 
@@ -65,7 +66,10 @@ export async function execute(
     reportProgress: (report) => progress.report(report),
     // Built on first use: most tools never look, and combining signals is not free on the hot path.
     get signal() {
-      signal ??= call.signals.length === 1 && call.signals[0] !== undefined ? call.signals[0] : AbortSignal.any([...call.signals]);
+      if (signal === undefined) {
+        const signals = call.signals();
+        signal = signals.length === 1 && signals[0] !== undefined ? signals[0] : AbortSignal.any([...signals]);
+      }
       return signal;
     },
   };

@@ -26,7 +26,7 @@ export async function runApproved(deps: PipelineDeps, approval: Approval): Promi
     if (deps.killSwitch.enabled) throw killSwitchErrorFor(deps.killSwitch, caller);
     const tool = findTool(deps.tools, approval.tool);
     authorizeTool(caller, tool);
-    const result = await execute(tool, approval.args, { callId: approval.callId, caller, signals: [deps.closing] }, deps.execution, deps.logger);
+    const result = await execute(tool, approval.args, { callId: approval.callId, caller, signals: () => [deps.closing] }, deps.execution, deps.logger);
     await auditCall(deps, approval.callId, request, caller, started, { outcome: 'ok', status: 200, ...decided }, approval.context);
     return result;
   } catch (error) {

@@ -17,6 +17,8 @@ export const toolCallBody = z
   })
   .strict();
 
+const HTTP_CONTEXT = { via: 'http' } as const;
+
 /**
  * `/tools/call` also takes `wait` (seconds to hold the request open if the call needs approval) and
  * `origin` (the web origin the args came from: its redaction rules apply wherever the args are shown).
@@ -59,13 +61,21 @@ export const toolsRoutes = [
         wait: { type: 'number', minimum: 0, maximum: MAX_WAIT_SECONDS, description: 'Seconds to wait for an approval decision' },
         origin: { type: 'string', description: 'The web origin the args came from; its redaction rules apply' },
       }),
-    async handle({ services, body, caller, signal }) {
+    async handle(route) {
+      const { services, body, caller } = route;
       const request = { tool: body.tool, args: body.args ?? {}, ...(body.origin === undefined ? {} : { origin: body.origin }) };
-      const outcome = await services.callTool(request, { caller, signal, context: { via: 'http' } });
+      // The client's signal is passed on unread: it is made only if the tool or the wait uses it.
+      const outcome = await services.callTool(request, {
+        caller,
+        get signal() {
+          return route.signal;
+        },
+        context: HTTP_CONTEXT,
+      });
       if (outcome.status === 'executed') {
         return jsonResponse(200, { call_id: outcome.callId, tool: outcome.tool, result: outcome.result });
       }
-      const waited = body.wait === undefined ? undefined : await services.approvals.wait(outcome.approvalId, body.wait * 1000, signal);
+      const waited = body.wait === undefined ? undefined : await services.approvals.wait(outcome.approvalId, body.wait * 1000, route.signal);
       const settled = waited === undefined ? undefined : settledResult(waited);
       if (settled !== undefined) {
         return jsonResponse(200, { call_id: outcome.callId, tool: outcome.tool, result: settled.result, approval_id: outcome.approvalId });
