@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { InvalidJsonError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../errors/index.js';
 import type { GatewayRequest, RequestHeaders } from './types.js';
 
@@ -26,8 +27,65 @@ function assertJsonContentType(headers: RequestHeaders): void {
   }
 }
 
+function cutShort(cause: unknown): InvalidJsonError {
+  // The client went away mid-body (ECONNRESET, "aborted"): nobody is left to answer, and it is no bug.
+  return new InvalidJsonError('the request body was cut short', { cause });
+}
+
+/**
+ * A Node stream read by its events into one Buffer: no async iterator, no promise per chunk (the body
+ * of every tool call is read here). Past `maxBytes` the read is refused with 413 and the stream left
+ * paused, not destroyed: destroying a request from its own 'data' event takes the socket with it, and
+ * the 413 with the socket. The answer closes the connection instead (see `sendNodeResponse`).
+ */
+function readNodeStream(stream: Readable, maxBytes: number): Promise<Buffer> {
+  return new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    const settle = (): void => {
+      stream.off('data', onData);
+      stream.off('end', onEnd);
+      stream.off('error', onError);
+      stream.off('close', onClose);
+    };
+    function onData(data: Buffer | string): void {
+      // A host that set an encoding on the request gets strings: counted and kept as bytes all the same.
+      const chunk = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+      total += chunk.byteLength;
+      if (total > maxBytes) {
+        settle();
+        stream.pause();
+        reject(new PayloadTooLargeError(maxBytes));
+        return;
+      }
+      chunks.push(chunk);
+    }
+    function onEnd(): void {
+      settle();
+      resolve(chunks.length === 1 && chunks[0] !== undefined ? chunks[0] : Buffer.concat(chunks, total));
+    }
+    function onError(error: unknown): void {
+      settle();
+      reject(cutShort(error));
+    }
+    function onClose(): void {
+      settle();
+      reject(cutShort(new Error('the stream closed before its end')));
+    }
+    if (stream.readableEnded || stream.destroyed) {
+      reject(cutShort(new Error('the stream was already read or closed')));
+      return;
+    }
+    stream.on('data', onData);
+    stream.on('end', onEnd);
+    stream.on('error', onError);
+    stream.on('close', onClose);
+  });
+}
+
 /** The whole body, refused with 413 as soon as it passes `maxBytes`. */
 export async function readAtMost(stream: AsyncIterable<Uint8Array>, maxBytes: number): Promise<Buffer> {
+  if (stream instanceof Readable) return readNodeStream(stream, maxBytes);
   const chunks: Uint8Array[] = [];
   let total = 0;
   try {
@@ -38,8 +96,7 @@ export async function readAtMost(stream: AsyncIterable<Uint8Array>, maxBytes: nu
     }
   } catch (error) {
     if (error instanceof PayloadTooLargeError) throw error;
-    // The client went away mid-body (ECONNRESET, "aborted"): nobody is left to answer, and it is no bug.
-    throw new InvalidJsonError('the request body was cut short', { cause: error });
+    throw cutShort(error);
   }
   return Buffer.concat(chunks, total);
 }

@@ -28,14 +28,9 @@ export function fromNodeRequest(
   res: ServerResponse,
   options: NodeRequestOptions = {},
 ): GatewayRequest {
-  // The signal is made only if something asks for it (creating one per request costs on the hot path).
+  // The signal, and the listener behind it, are made only if something asks for them: most requests
+  // never do, and each costs on the hot path.
   let controller: AbortController | undefined;
-  let clientGone = false;
-  res.once('close', () => {
-    if (res.writableFinished) return;
-    clientGone = true;
-    controller?.abort();
-  });
   return {
     method: req.method ?? 'GET',
     url: options.url ?? req.url ?? '/',
@@ -43,11 +38,18 @@ export function fromNodeRequest(
     body: bodyOf(req, options.parsedBody),
     remoteAddress: req.socket.remoteAddress,
     get signal() {
-      if (controller === undefined) {
-        controller = new AbortController();
-        if (clientGone) controller.abort();
+      if (controller !== undefined) return controller.signal;
+      const made = new AbortController();
+      controller = made;
+      // Closed before anyone asked, without the answer sent: the client is already gone.
+      if (res.closed) {
+        if (!res.writableFinished) made.abort();
+      } else {
+        res.once('close', () => {
+          if (!res.writableFinished) made.abort();
+        });
       }
-      return controller.signal;
+      return made.signal;
     },
   };
 }
@@ -72,8 +74,12 @@ async function streamEvents(res: ServerResponse, response: Extract<GatewayRespon
   }
 }
 
-/** Writes core's response to Node's response: a buffered body in one write, or an event stream. */
-export async function sendNodeResponse(res: ServerResponse, response: GatewayResponse, logger: Logger): Promise<void> {
+/**
+ * Writes core's response to Node's response: a buffered body in one write, or an event stream. A
+ * request whose body was left unread (refused before or while reading it) gets `Connection: close`:
+ * kept alive, Node would go on reading whatever the client still sends, for as long as it sends it.
+ */
+export async function sendNodeResponse(res: ServerResponse, response: GatewayResponse, logger: Logger, req?: IncomingMessage): Promise<void> {
   if (res.headersSent) {
     logger.error('response already started by someone else; gateway response dropped', { status: response.status });
     return;
@@ -87,6 +93,11 @@ export async function sendNodeResponse(res: ServerResponse, response: GatewayRes
     }
     return;
   }
-  res.writeHead(response.status, { ...response.headers, 'content-length': Buffer.byteLength(response.body) });
+  const bodyLeftUnread = req !== undefined && !req.complete;
+  res.writeHead(response.status, {
+    ...response.headers,
+    'content-length': Buffer.byteLength(response.body),
+    ...(bodyLeftUnread ? { connection: 'close' } : {}),
+  });
   res.end(response.body);
 }

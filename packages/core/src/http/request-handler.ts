@@ -32,7 +32,7 @@ export function createRequestHandler(services: GatewayServices, table: RouteTabl
     const response = await handle(fromNodeRequest(req, res, options), options);
     if (response === undefined) return false;
     try {
-      await sendNodeResponse(res, response, services.logger);
+      await sendNodeResponse(res, response, services.logger, req);
     } catch (error) {
       // The answer could not be written (socket gone, bad header): nothing useful can reach this client.
       services.logger.error('failed to write a response', { error });
