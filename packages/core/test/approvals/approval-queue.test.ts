@@ -50,19 +50,51 @@ describe('ApprovalQueue', () => {
     queue.close();
   });
 
-  it('wait() with a signal aborted before the wait began answers at once, not at its timeout', async () => {
-    // Fake timers: if the wait relied on its timer, this await would never settle.
+  it('wait() with a signal aborted before the wait began, or while it looked the approval up, answers at once, not at its timeout', async () => {
+    // Fake timers that never advance: a wait left to its timer stays unsettled, and says so below.
+    vi.useFakeTimers();
+    const { queue } = queueWithRunner();
+    const a = await queue.request({ callId: 'c', tool: 't', args: {}, caller: alice });
+    const settledAfterAbort = async (abortFirst: boolean): Promise<{ settled: boolean; state?: string }> => {
+      const controller = new AbortController();
+      if (abortFirst) controller.abort();
+      const outcome: { settled: boolean; state?: string } = { settled: false };
+      const waiting = queue.wait(a.id, 600_000, controller.signal).then((approval) => Object.assign(outcome, { settled: true, state: approval.state }));
+      // Aborted while the approval is being looked up: an HTTP client leaving right after asking.
+      controller.abort();
+      // Lets every pending promise run; no timer fires (none is due before 600 s).
+      await vi.advanceTimersByTimeAsync(0);
+      const seen = { ...outcome };
+      if (!outcome.settled) {
+        await vi.advanceTimersByTimeAsync(600_000);
+        await waiting;
+      }
+      return seen;
+    };
+    expect(await settledAfterAbort(true)).toEqual({ settled: true, state: 'pending' });
+    expect(await settledAfterAbort(false)).toEqual({ settled: true, state: 'pending' });
+    expect(queue.listenerCount('change')).toBe(0);
+    expect(vi.getTimerCount()).toBe(1); // the approval's own expiry, no wait timer left behind
+    queue.close();
+  });
+
+  it('wait() answers an abort that comes while it waits, with the state then, and leaves no listener', async () => {
     vi.useFakeTimers();
     const { queue } = queueWithRunner();
     const a = await queue.request({ callId: 'c', tool: 't', args: {}, caller: alice });
     const controller = new AbortController();
+    let settled = false;
+    const waiting = queue.wait(a.id, 600_000, controller.signal).then((approval) => {
+      settled = true;
+      return approval;
+    });
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(settled).toBe(false);
+    expect(queue.listenerCount('change')).toBe(1);
     controller.abort();
-    await expect(queue.wait(a.id, 600_000, controller.signal)).resolves.toMatchObject({ state: 'pending' });
-    // The same when the abort lands while the approval is being looked up (an HTTP client leaving early).
-    const racing = new AbortController();
-    const waiting = queue.wait(a.id, 600_000, racing.signal);
-    racing.abort();
-    await expect(waiting).resolves.toMatchObject({ state: 'pending' });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(settled).toBe(true);
+    await expect(waiting).resolves.toMatchObject({ id: a.id, state: 'pending' });
     expect(queue.listenerCount('change')).toBe(0);
     queue.close();
   });
