@@ -126,11 +126,24 @@ async function exists(path: string): Promise<boolean> {
   );
 }
 
-/** The rotated file this one continues, when its first entry is a rotation anchor. */
-function anchorOf(entry: AuditEntry | undefined, path: string): { file: string; hash: string } | undefined {
+/**
+ * Whether `name` is a plain file name, as the log writes into its entries: a path (`../x`, `/x`,
+ * `a/b`) or `.`/`..` would make the walk read outside the log's folder, and no log wrote it.
+ */
+function isFileName(name: unknown): name is string {
+  return typeof name === 'string' && name !== '' && name !== '.' && name !== '..' && name === basename(name) && !name.includes('\0');
+}
+
+type Anchor = { readonly file: string; readonly hash: string } | { readonly refused: string };
+
+/**
+ * The rotated file this one continues, when its first entry is a rotation anchor. An anchor that
+ * names no plain file beside this one is forged: refused, never followed and never taken as a start.
+ */
+function anchorOf(entry: AuditEntry | undefined, path: string): Anchor | undefined {
   if (entry?.event !== 'log_rotated') return undefined;
   const previous = entry.details.previous_file;
-  if (typeof previous !== 'string' || previous !== basename(previous)) return undefined;
+  if (!isFileName(previous)) return { refused: `the rotation anchor's previous_file ${JSON.stringify(previous)} is not a file name beside the log` };
   return { file: join(dirname(path), previous), hash: entry.prev };
 }
 
@@ -143,7 +156,7 @@ async function firstEntryOf(path: string): Promise<AuditEntry | undefined> {
 /** Checks the copy a replaced file's entry points at: does it verify, and end where the entry continues? */
 async function withKeptCopy(found: FileResult['incidents'][number], dir: string): Promise<Incident> {
   const name = found.keptFile;
-  if (name === undefined || name !== basename(name)) return found.incident;
+  if (!isFileName(name)) return found.incident;
   const file = join(dir, name);
   if (!(await exists(file))) return { ...found.incident, note: `${found.incident.note} (that copy is no longer there)` };
   const { report } = await walkChain(file, {});
@@ -163,8 +176,15 @@ export async function walkChain(path: string, options: WalkOptions): Promise<Wal
   const chain: string[] = [path];
   let anchoredTo: { file: string; hash: string } | undefined;
   for (;;) {
-    const anchor = anchorOf(await firstEntryOf(chain[0] ?? path), chain[0] ?? path);
+    const oldest = chain[0] ?? path;
+    const first = await firstEntryOf(oldest);
+    const anchor = anchorOf(first, oldest);
     if (anchor === undefined) break;
+    const refused = 'refused' in anchor ? anchor.refused : chain.includes(anchor.file) ? 'the rotation anchors loop back to a file already walked' : undefined;
+    if (refused !== undefined) {
+      const broken: BrokenEntry = { file: oldest, line: 1, ...(first === undefined ? {} : { seq: first.seq }), reason: refused };
+      return { report: { ok: false, files: chain, entries: 0, last_seq: 0, last_hash: GENESIS_HASH, first_broken: broken }, lastFileLines: 0 };
+    }
     if (!(await exists(anchor.file)) || chain.length >= maxFiles) {
       anchoredTo = { file: basename(anchor.file), hash: anchor.hash };
       break;
