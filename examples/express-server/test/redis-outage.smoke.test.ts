@@ -1,0 +1,4 @@
+import { resolve } from 'node:path';
+import { describeRedisOutageSmoke } from '../../demo-tools/test-support/redis-outage-smoke.js';
+
+describeRedisOutageSmoke('express', resolve(__dirname, '..'));
