@@ -180,9 +180,9 @@ export async function walkChain(path: string, options: WalkOptions): Promise<Wal
     const first = await firstEntryOf(oldest);
     const anchor = anchorOf(first, oldest);
     if (anchor === undefined) break;
-    const refused = 'refused' in anchor ? anchor.refused : chain.includes(anchor.file) ? 'the rotation anchors loop back to a file already walked' : undefined;
-    if (refused !== undefined) {
-      const broken: BrokenEntry = { file: oldest, line: 1, ...(first === undefined ? {} : { seq: first.seq }), reason: refused };
+    if ('refused' in anchor || chain.includes(anchor.file)) {
+      const reason = 'refused' in anchor ? anchor.refused : 'the rotation anchors loop back to a file already walked';
+      const broken: BrokenEntry = { file: oldest, line: 1, ...(first === undefined ? {} : { seq: first.seq }), reason };
       return { report: { ok: false, files: chain, entries: 0, last_seq: 0, last_hash: GENESIS_HASH, first_broken: broken }, lastFileLines: 0 };
     }
     if (!(await exists(anchor.file)) || chain.length >= maxFiles) {
