@@ -1,5 +1,5 @@
 import type { Gateway } from '@agent-gateway/core';
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 
 export interface GatewayPluginOptions {
@@ -19,19 +19,28 @@ const plugin: FastifyPluginAsync<GatewayPluginOptions> = async (app, options) =>
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', leaveBodyUnread);
   const prefix = app.prefix;
+  const serve = (request: FastifyRequest, reply: FastifyReply): Promise<boolean> => {
+    // Core writes the response (SSE included) straight to Node's response.
+    reply.hijack();
+    const url = request.raw.url ?? '/';
+    const relative = prefix !== '' && url.startsWith(prefix) ? url.slice(prefix.length) : url;
+    return gateway.handleNode(request.raw, reply.raw, {
+      url: relative === '' || relative.startsWith('?') ? `/${relative}` : relative,
+      unmatched: 'respond',
+    });
+  };
+  // Served as soon as Fastify has routed the request: the body parsing, validation and handler stages
+  // that follow would only hand the same request on. Not calling `done` ends Fastify's lifecycle here.
+  app.addHook('onRequest', (request, reply, _done) => {
+    void serve(request, reply);
+  });
   app.route({
     method: METHODS,
     url: '/*',
     exposeHeadRoute: false,
+    // Never reached (the hook answers every request of this route); Fastify needs a handler to route.
     handler: async (request, reply) => {
-      // Core writes the response (SSE included) straight to Node's response.
-      reply.hijack();
-      const url = request.raw.url ?? '/';
-      const relative = prefix !== '' && url.startsWith(prefix) ? url.slice(prefix.length) : url;
-      await gateway.handleNode(request.raw, reply.raw, {
-        url: relative === '' || relative.startsWith('?') ? `/${relative}` : relative,
-        unmatched: 'respond',
-      });
+      await serve(request, reply);
     },
   });
 };
