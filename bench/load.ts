@@ -1,5 +1,6 @@
 // Starting benchmark servers in their own processes and loading them with autocannon in another.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -24,6 +25,24 @@ export interface LoadResult {
   readonly max: number;
   /** Connection errors, timeouts and non-2xx answers together: a benchmark run must have none. */
   readonly failures: number;
+  /**
+   * CPU time of the server's main (JavaScript) thread per request, in microseconds (Linux only). Unlike
+   * requests/s it hardly moves when other processes share the machine: it is what a request costs.
+   */
+  readonly cpuMicrosPerRequest?: number;
+}
+
+/** User + system CPU seconds of a process's main thread, from /proc (Linux); undefined elsewhere. */
+async function mainThreadCpuSeconds(pid: number): Promise<number | undefined> {
+  try {
+    const stat = await readFile(`/proc/${pid}/task/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces) start at ')'; utime and stime are the 14th and 15th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // In clock ticks of USER_HZ, 100 on Linux.
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -110,7 +129,12 @@ export async function measure(kind: ServerKind, target: Target, loadArgs: readon
   const server = await startServer(kind);
   try {
     await load(kind, target, server, ['-c', String(connections), '-d', '1']);
-    return await load(kind, target, server, loadArgs);
+    const pid = server.child.pid ?? 0;
+    const before = await mainThreadCpuSeconds(pid);
+    const result = await load(kind, target, server, loadArgs);
+    const after = await mainThreadCpuSeconds(pid);
+    if (before === undefined || after === undefined || result.requests === 0) return result;
+    return { ...result, cpuMicrosPerRequest: ((after - before) * 1e6) / result.requests };
   } finally {
     await stopServer(server);
   }

@@ -43,7 +43,7 @@ for (let round = 1; round <= ROUNDS; round += 1) {
       for (const kind of [pair.bare, pair.gateway]) {
         const result = await measure(kind, pair.target, ['-c', String(connections), '-d', String(DURATION)], connections);
         cells.push({ ...result, kind, target: pair.target, connections, round });
-        console.log(`round ${round} c=${connections} ${pair.target.padEnd(6)} ${kind.padEnd(16)} ${Math.round(result.requestsPerSecond)} req/s  p99 ${result.p99} ms  failures ${result.failures}`);
+        console.log(`round ${round} c=${connections} ${pair.target.padEnd(6)} ${kind.padEnd(16)} ${Math.round(result.requestsPerSecond)} req/s  p99 ${result.p99} ms  cpu ${result.cpuMicrosPerRequest?.toFixed(0) ?? '?'} µs/req  failures ${result.failures}`);
       }
     }
   }
@@ -53,6 +53,10 @@ const cellsOf = (kind: ServerKind, target: Target, connections: number): Cell[] 
   cells.filter((c) => c.kind === kind && c.target === target && c.connections === connections);
 const rpsOf = (kind: ServerKind, target: Target, connections: number): number => median(cellsOf(kind, target, connections).map((c) => c.requestsPerSecond));
 const p99Of = (kind: ServerKind, target: Target, connections: number): number => median(cellsOf(kind, target, connections).map((c) => c.p99));
+const cpuOf = (kind: ServerKind, target: Target, connections: number): string => {
+  const values = cellsOf(kind, target, connections).flatMap((c) => (c.cpuMicrosPerRequest === undefined ? [] : [c.cpuMicrosPerRequest]));
+  return values.length === 0 ? '?' : median(values).toFixed(0);
+};
 
 // Paced: the latency of one call when the server is not saturated. One connection shows the call
 // itself; with 10, autocannon sends each tick's requests in a burst, which queue even on a bare server.
@@ -106,7 +110,7 @@ const tableRows = CONNECTIONS.flatMap((connections) =>
     const ratio = gateway / bare;
     const goal = pair.goal[connections];
     if (goal !== undefined) verdicts.push(`${pair.label}, ${connections} connections: ${pct(ratio)} of bare (target ${pct(goal)}: ${ratio >= goal ? 'met' : 'missed'})`);
-    return `| ${pair.label} | ${connections} | ${n(bare)} | ${n(gateway)} | ${pct(ratio)} | ${goal === undefined ? '' : pct(goal)} | ${p99Of(pair.bare, pair.target, connections)} / ${p99Of(pair.gateway, pair.target, connections)} |`;
+    return `| ${pair.label} | ${connections} | ${n(bare)} | ${n(gateway)} | ${pct(ratio)} | ${goal === undefined ? '' : pct(goal)} | ${p99Of(pair.bare, pair.target, connections)} / ${p99Of(pair.gateway, pair.target, connections)} | ${cpuOf(pair.bare, pair.target, connections)} / ${cpuOf(pair.gateway, pair.target, connections)} |`;
   }),
 );
 const pacedCell = (kind: ServerKind, connections: number): string => {
@@ -126,8 +130,8 @@ const markdown = [
   'Raw numbers: `bench/results/http.json`. Bare servers answer `POST /echo` with the JSON body and `GET /health` with `{"status":"ok"}`; the gateway answers an',
   'authenticated `POST /tools/call` of `echo` (bearer token, zod validation, a durable audit entry: fsync with group commit, before the answer) and its own `GET /health`.',
   '',
-  '| what | connections | bare (req/s) | gateway (req/s) | gateway / bare | target | p99 bare / gateway (ms) |',
-  '|---|---:|---:|---:|---:|---:|---:|',
+  '| what | connections | bare (req/s) | gateway (req/s) | gateway / bare | target | p99 bare / gateway (ms) | CPU per request, bare / gateway (µs, main thread) |',
+  '|---|---:|---:|---:|---:|---:|---:|---:|',
   ...tableRows,
   '',
   `Paced at ${FIXED_RATE} calls/s for ${FIXED_DURATION} s (p50 / p99 / max, ms):`,
