@@ -59,6 +59,10 @@ export interface SandboxPoolOptions {
 export interface CallOptions {
   /** This call's timeout instead of the pool's; above 2^31-1 ms it is that (a timer's longest wait). */
   readonly timeoutMs?: number;
+  /**
+   * The caller's: aborted before a worker takes the call, the call is refused (`sandbox_closed`) and
+   * never runs. Once a worker has it, the call runs to its end or its timeout.
+   */
   readonly signal?: AbortSignal;
 }
 
@@ -267,6 +271,8 @@ export class SandboxPool extends EventEmitter<{ restart: [{ index: number; reaso
 
   #checkout(signal: AbortSignal | undefined): Promise<Slot> {
     if (this.#closed) return Promise.reject(new SandboxError('sandbox_closed', 'the sandbox pool is closed'));
+    // An abort that came first fires no event: with a worker free, the call would run for nobody.
+    if (signal?.aborted === true) return Promise.reject(new SandboxError('sandbox_closed', 'the caller went away before a worker was free'));
     const idle = this.#slots.find((slot) => !slot.busy && slot.worker?.alive === true && !slot.worker.busy);
     if (idle !== undefined) {
       idle.busy = true;

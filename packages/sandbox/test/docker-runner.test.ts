@@ -67,6 +67,34 @@ describe('DockerRunner against the Docker Engine API (fake engine on a Unix sock
     expect([...engine.containers.values()].at(-1)?.exitCode).toBe(137);
   });
 
+  it('a caller gone before the run starts no container at all', async () => {
+    const before = engine.containers.size;
+    const controller = new AbortController();
+    controller.abort();
+    await expect(runner.run({ command: ['sleep'], input: {}, signal: controller.signal })).rejects.toMatchObject({ code: 'sandbox_closed' });
+    expect(engine.containers.size).toBe(before);
+  });
+
+  it('a caller leaving while the container is created is not made to wait for its timeout: the container is killed', async () => {
+    const controller = new AbortController();
+    // A minute's timeout: were the abort missed, the run would last that long (past this test's own timeout).
+    const running = runner.run({ command: ['sleep'], input: {}, signal: controller.signal, timeoutMs: 60_000 });
+    // Aborted at once, before the runner listens for it (it is still creating the container).
+    controller.abort();
+    await expect(running).rejects.toMatchObject({ code: 'sandbox_closed', message: expect.stringMatching(/stopped/) });
+    const container = [...engine.containers.values()].at(-1);
+    expect(container).toMatchObject({ exitCode: 137, removed: true });
+  });
+
+  it('a caller leaving while the container runs kills it', async () => {
+    const controller = new AbortController();
+    const running = runner.run({ command: ['sleep'], input: {}, signal: controller.signal, timeoutMs: 60_000 });
+    await expect.poll(() => [...engine.containers.values()].at(-1)?.started, { timeout: 10_000 }).toBe(true);
+    controller.abort();
+    await expect(running).rejects.toMatchObject({ code: 'sandbox_closed' });
+    expect([...engine.containers.values()].at(-1)?.exitCode).toBe(137);
+  });
+
   it('kills a container whose output passes the cap', async () => {
     const capped = new DockerRunner({ docker: new Docker({ socketPath: engine.socketPath }), maxOutputBytes: 256 * 1024 });
     await expect(capped.run({ command: ['flood'], input: {} })).rejects.toMatchObject({ code: 'sandbox_output_too_large' });

@@ -111,6 +111,15 @@ describe('SandboxPool with the bundled worker', () => {
     expect(queued.map((q) => q.status)).toEqual(['fulfilled', 'fulfilled']);
   });
 
+  it('refuses a call whose caller has gone already, though a worker is free', async () => {
+    const pool = await startPool({ size: 1 });
+    const controller = new AbortController();
+    controller.abort();
+    await expect(pool.call('echo', 'for nobody', { signal: controller.signal })).rejects.toMatchObject({ code: 'sandbox_closed' });
+    await expect(pool.call('echo', 'for someone', { signal: new AbortController().signal })).resolves.toBe('for someone');
+    expect(await pool.health()).toMatchObject({ healthy: true, details: { queued: 0 } });
+  });
+
   it('gives workers nothing of the gateway environment', async () => {
     process.env.GATEWAY_TEST_SECRET = 'sk-live-do-not-leak';
     try {

@@ -68,6 +68,8 @@ async function* chunksOf(body: ReadableStream<Uint8Array>, signal: AbortSignal):
     reader.cancel().catch(() => undefined);
   };
   signal.addEventListener('abort', cancel, { once: true });
+  // A client gone before the first read fired its abort already: the read would wait on the producer.
+  if (signal.aborted) cancel();
   try {
     for (;;) {
       const { done, value } = await reader.read();

@@ -69,4 +69,26 @@ describe('fromWebResponse', () => {
     await iterator.return?.();
     expect(cancelled).toBe(true);
   });
+
+  it('a client gone before the stream is read ends it at once and cancels the producer, which never sent anything', async () => {
+    let cancelled = false;
+    const body = new ReadableStream<Uint8Array>({
+      cancel() {
+        cancelled = true;
+      },
+    });
+    const response = await fromWebResponse(new Response(body, { headers: { 'content-type': 'text/event-stream' } }));
+    if (!isEventStream(response)) throw new Error('expected an event stream');
+    const client = new AbortController();
+    client.abort();
+    let settled: IteratorResult<string> | undefined;
+    const next = response.events(client.signal)[Symbol.asyncIterator]().next();
+    void next.then((result) => {
+      settled = result;
+    });
+    // A few turns of the event loop: a read left waiting on the silent producer would still be pending.
+    for (let turn = 0; turn < 10 && settled === undefined; turn += 1) await new Promise((resolve) => setImmediate(resolve));
+    expect(settled).toEqual({ done: true, value: undefined });
+    expect(cancelled).toBe(true);
+  });
 });
