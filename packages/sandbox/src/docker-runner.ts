@@ -103,8 +103,9 @@ export class DockerRunner {
     const id = randomUUID();
     const line = `${JSON.stringify({ id, action: 'run', params: request.input })}\n`;
     if (Buffer.byteLength(line) > MAX_WORKER_REQUEST_BYTES) throw new SandboxError('sandbox_request_too_large', `request over ${MAX_WORKER_REQUEST_BYTES} bytes`);
-    // An abort that came first fires no event: without this a container would start for nobody.
-    if (request.signal?.aborted === true) throw new SandboxError('sandbox_closed', 'the caller went away before the container started');
+    // Asked afresh each time (a signal aborts at any await), and checked because an abort that came first fires no event.
+    const callerGone = (): boolean => request.signal?.aborted === true;
+    if (callerGone()) throw new SandboxError('sandbox_closed', 'the caller went away before the container started');
     this.#client ??= defaultClient();
     const docker = await this.#client;
     const image = request.image ?? this.#options.image ?? 'python:3.11-slim';
@@ -133,7 +134,7 @@ export class DockerRunner {
         .map((candidate) => parseWorkerResponse(candidate))
         .find((candidate) => candidate?.id === id);
       if (response === undefined) {
-        if (request.signal?.aborted === true) throw new SandboxError('sandbox_closed', 'the caller went away; the container was stopped');
+        if (callerGone()) throw new SandboxError('sandbox_closed', 'the caller went away; the container was stopped');
         throw new SandboxError('sandbox_crashed', `the container exited (code ${exit}) without an answer`);
       }
       if ('error' in response) throw new SandboxError('worker_error', response.error.message, { workerCode: response.error.code });
