@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import type Docker from 'dockerode';
+import type { DockerClient, DockerContainer, DockerContainerSpec } from './docker-client.js';
 import { DockerFrameReader } from './docker-frames.js';
 import { MAX_WORKER_REQUEST_BYTES, MAX_WORKER_RESPONSE_BYTES, parseWorkerResponse } from './protocol.js';
 import { SandboxError } from './sandbox-error.js';
@@ -11,7 +12,7 @@ export interface DockerRunnerOptions {
   /** SANDBOX_DOCKER_IMAGE. Default `python:3.11-slim`. */
   readonly image?: string;
   /** A dockerode client; default: one made from DOCKER_HOST or /var/run/docker.sock (dockerode is loaded only then). */
-  readonly docker?: Docker;
+  readonly docker?: DockerClient;
   /** Default 256 MiB (swap included: no swap). */
   readonly memoryBytes?: number;
   /** Default 1 CPU. */
@@ -40,7 +41,7 @@ export interface DockerRunRequest {
   readonly signal?: AbortSignal;
 }
 
-async function defaultClient(): Promise<Docker> {
+async function defaultClient(): Promise<DockerClient> {
   let module: { default: typeof Docker };
   try {
     module = (await import('dockerode')) as { default: typeof Docker };
@@ -58,7 +59,7 @@ async function defaultClient(): Promise<Docker> {
  */
 export class DockerRunner {
   readonly #options: DockerRunnerOptions;
-  #client: Promise<Docker> | undefined;
+  #client: Promise<DockerClient> | undefined;
 
   constructor(options: DockerRunnerOptions = {}) {
     checkDelayOption('timeoutMs', options.timeoutMs, 1);
@@ -67,7 +68,7 @@ export class DockerRunner {
   }
 
   /** The container spec, hardening included (exported for inspection and tests). */
-  containerSpec(image: string, command: readonly string[]): Docker.ContainerCreateOptions {
+  containerSpec(image: string, command: readonly string[]): DockerContainerSpec {
     const memory = this.#options.memoryBytes ?? 256 * 1024 * 1024;
     return {
       Image: image,
@@ -109,7 +110,7 @@ export class DockerRunner {
     this.#client ??= defaultClient();
     const docker = await this.#client;
     const image = request.image ?? this.#options.image ?? 'python:3.11-slim';
-    let container: Docker.Container;
+    let container: DockerContainer;
     try {
       container = await docker.createContainer(this.containerSpec(image, request.command));
     } catch (error) {
@@ -151,7 +152,7 @@ export class DockerRunner {
   }
 
   /** Reads the attach stream until it ends, keeping at most the output cap (past it: kill). */
-  #collect(stream: Duplex, container: Docker.Container): Promise<{ stdout: string; overflow: boolean }> {
+  #collect(stream: Duplex, container: DockerContainer): Promise<{ stdout: string; overflow: boolean }> {
     const reader = new DockerFrameReader();
     const chunks: Buffer[] = [];
     let total = 0;
@@ -178,7 +179,7 @@ export class DockerRunner {
   }
 
   /** The exit code, or a timeout after which the container is killed. */
-  async #waitOrKill(container: Docker.Container, exited: Promise<{ StatusCode: number }>, request: DockerRunRequest): Promise<number> {
+  async #waitOrKill(container: DockerContainer, exited: Promise<{ StatusCode: number }>, request: DockerRunRequest): Promise<number> {
     const timeoutMs = clampDelay(request.timeoutMs ?? this.#options.timeoutMs ?? 10_000);
     let timer: NodeJS.Timeout | undefined;
     const onAbort = (): void => void container.kill().catch(() => undefined);

@@ -12,4 +12,5 @@ export type { IsolationMode, IsolationReport, WorkerCommandOptions } from './iso
 export { LineSplitter } from './line-splitter.js';
 export { DockerRunner } from './docker-runner.js';
 export type { DockerRunnerOptions, DockerRunRequest } from './docker-runner.js';
+export type { DockerClient, DockerContainer, DockerContainerSpec } from './docker-client.js';
 export { DockerFrameReader, dockerFrame } from './docker-frames.js';
