@@ -1,0 +1,48 @@
+/**
+ * What `npm run test:mutation` mutates, in groups, and the tests each group's mutants are run
+ * against (see stryker.config.mjs for why by group). Read by stryker.config.mjs,
+ * vitest.mutation.config.ts and the scripts that run the groups and report their scores.
+ *
+ * @type {Record<string, { mutate: string[]; testFiles: string[] }>}
+ */
+export const GROUPS = {
+  auth: {
+    mutate: ['packages/core/src/auth/**/*.ts', '!**/index.ts'],
+    testFiles: ['packages/core/test/auth/**/*.test.ts'],
+  },
+  audit: {
+    mutate: ['packages/core/src/audit/**/*.ts', '!**/index.ts'],
+    testFiles: ['packages/core/test/audit/**/*.test.ts'],
+  },
+  approvals: {
+    mutate: ['packages/core/src/approvals/**/*.ts', '!**/index.ts'],
+    testFiles: ['packages/core/test/approvals/**/*.test.ts'],
+  },
+  redaction: {
+    mutate: ['packages/core/src/redaction/**/*.ts', 'packages/core/src/secrets/scoped-secrets.ts', '!**/index.ts'],
+    testFiles: ['packages/core/test/redaction/**/*.test.ts', 'packages/core/test/guards/redaction.test.ts', 'packages/core/test/secrets.test.ts'],
+  },
+  guards: {
+    mutate: ['packages/core/src/guards/**/*.ts', '!**/index.ts'],
+    testFiles: ['packages/core/test/guards/**/*.test.ts'],
+  },
+  sandbox: {
+    // The pool's failure handling (a call's failure, releasing and refilling slots, crashes and
+    // restarts) and the queue of calls waiting for a worker.
+    mutate: ['packages/sandbox/src/sandbox-pool.ts', 'packages/sandbox/src/wait-queue.ts'],
+    testFiles: ['packages/sandbox/test/sandbox-pool.test.ts', 'packages/sandbox/test/wait-queue.test.ts', 'packages/sandbox/test/hung-worker.test.ts'],
+  },
+  mcp: {
+    // The MCP endpoint's auth path: DNS-rebinding refusal, the bearer token, the 401 challenge.
+    mutate: ['packages/mcp/src/endpoint.ts', 'packages/mcp/src/host-guard.ts', 'packages/mcp/src/resource-metadata.ts'],
+    testFiles: ['packages/mcp/test/auth.test.ts', 'packages/mcp/test/oidc.test.ts'],
+  },
+};
+
+/** The group named by MUTATION_GROUP. */
+export function selectedGroup() {
+  const name = process.env.MUTATION_GROUP ?? '';
+  const group = GROUPS[name];
+  if (group === undefined) throw new Error(`set MUTATION_GROUP to one of ${Object.keys(GROUPS).join(', ')} (got ${JSON.stringify(name)}); npm run test:mutation runs them all`);
+  return { name, ...group };
+}
