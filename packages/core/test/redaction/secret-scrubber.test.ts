@@ -16,6 +16,8 @@ describe('secret key names', () => {
     'authorization', 'Proxy-Authorization', 'auth', 'basic_auth', 'oauth', 'authKey', 'auth_code',
     'cookie', 'Set-Cookie', 'cookies', 'session_id', 'sessionId', 'JSESSIONID', 'PHPSESSID', 'session_key',
     'credentials', 'aws_credentials', 'private_key', 'privateKey', 'signing_key', 'encryption_key', 'jwt', 'otp',
+    // Each name part alone, where no other rule would catch it (`bearer_token` also ends in `token`).
+    'bearer', 'x-bearer', 'totp', 'TOTP', 'csrf-header', 'xsrf_header',
   ])('%s is a secret', (key) => {
     expect(isSecretKey(key)).toBe(true);
   });
@@ -26,6 +28,8 @@ describe('secret key names', () => {
     'completion_tokens', 'tokens', 'tokenId', 'token_type', 'tokenizer', 'next_page_token', 'page_token', 'continuation_token',
     'author', 'authority', 'authored_by', 'username', 'user', 'email', 'key', 'id', 'session', 'passage', 'compass', 'bypass',
     'public_key', 'publicKey', 'primary_key', 'sort_key', 'idempotency_key', 'cache_key', 'keyboard', 'description', 'note',
+    // Every name that ends in `token` but is a limit or a cursor.
+    'min_token', 'num_token', 'prev_page_token', 'previous_page_token', 'cancellation_token', 'sync_token', 'pageToken', 'nextPageToken',
   ])('%s is not a secret', (key) => {
     expect(isSecretKey(key)).toBe(false);
   });
@@ -140,6 +144,40 @@ describe('scrubSecrets', () => {
     let deep: unknown = 'bottom';
     for (let i = 0; i < 150; i += 1) deep = [deep];
     expect(JSON.stringify(scrubSecrets(deep))).toContain(R);
+  });
+
+  it('cuts an object nested deeper than 100 levels, and only then', () => {
+    const nested = (levels: number): unknown => {
+      let value: unknown = { kept: 'yes' };
+      for (let i = 0; i < levels; i += 1) value = [value];
+      return value;
+    };
+    const bottom = (value: unknown): unknown => {
+      let at = value;
+      while (Array.isArray(at)) at = at[0];
+      return at;
+    };
+    expect(bottom(scrubSecrets(nested(100)))).toEqual({ kept: 'yes' });
+    expect(bottom(scrubSecrets(nested(101)))).toBe(R);
+    // A caller's own starting depth counts too.
+    expect(bottom(scrubSecrets(nested(90), 10))).toEqual({ kept: 'yes' });
+    expect(bottom(scrubSecrets(nested(90), 11))).toBe(R);
+  });
+
+  it('under a secret name hides every value but null, undefined and booleans, without walking into it', () => {
+    expect(scrubSecrets({ otp: 123456, token: { nested: 'x' }, secret: ['a'], password: null, api_key: undefined, has_token: false, cookie: true })).toEqual({
+      otp: R,
+      token: R,
+      secret: R,
+      password: null,
+      api_key: undefined,
+      has_token: false,
+      cookie: true,
+    });
+    expect(scrubSecrets(null)).toBeNull();
+    expect(scrubSecrets(undefined)).toBeUndefined();
+    expect(scrubSecrets(42)).toBe(42);
+    expect(scrubSecrets({ count: 3, empty: null, list: [null, 1, false] })).toEqual({ count: 3, empty: null, list: [null, 1, false] });
   });
 
   it('keeps dates as dates and bytes as bytes; shows other objects as JSON would', () => {
