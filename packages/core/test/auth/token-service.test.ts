@@ -66,7 +66,20 @@ describe('TokenService', () => {
       'auth.token_revoked',
       'auth.user_deleted',
     ]);
-    expect(seen[2]?.payload).toMatchObject({ username: 'carol', address: '10.0.0.1', tokenId: pair.tokenId });
+    // Each says who acted and on what: the actor (\`by\`), the user, the token.
+    const refreshed = seen[3]?.payload as { tokenId: string; previousTokenId: string };
+    const refreshJti = (JSON.parse(Buffer.from(pair.refreshToken.split('.')[1] ?? '', 'base64url').toString()) as { jti: string }).jti;
+    expect(seen.map((e) => e.payload)).toEqual([
+      { by: system.actor, username: 'carol', role: 'agent', created: true },
+      { username: 'carol', address: '10.0.0.1', reason: 'invalid_credentials' },
+      { username: 'carol', address: '10.0.0.1', tokenId: pair.tokenId },
+      { username: 'carol', tokenId: expect.any(String), previousTokenId: refreshJti },
+      { username: 'carol', tokenId: refreshJti },
+      { by: system.actor, tokenId: pair.tokenId, scope: 'session' },
+      { by: system.actor, tokenId: '*', scope: 'all' },
+      { by: system.actor, username: 'carol' },
+    ]);
+    expect(refreshed.tokenId).not.toBe(pair.tokenId);
     const text = JSON.stringify(seen);
     expect(text).not.toContain('carol-password');
     expect(text).not.toContain(pair.accessToken);
