@@ -27,13 +27,14 @@ export type AuditEntry = z.infer<typeof auditEntrySchema>;
 
 /** The part of an entry the hash covers: everything but the hash itself, `prev` included. */
 export function entryBody(entry: Omit<AuditEntry, 'hash'>): string {
+  // Built in canonical key order, so the serialiser finds it ordered and does not sort a copy.
   return canonicalJson({
-    seq: entry.seq,
-    ts: entry.ts,
-    event: entry.event,
     actor: entry.actor,
     details: entry.details,
+    event: entry.event,
     prev: entry.prev,
+    seq: entry.seq,
+    ts: entry.ts,
   });
 }
 
@@ -41,16 +42,13 @@ export function hashBody(body: string): string {
   return createHash('sha256').update(body).digest('hex');
 }
 
-/** How a caller appears in the audit log. */
+/** How a caller appears in the audit log; keys in canonical order (see `entryBody`). */
 export function auditActorOf(caller: Caller): AuditActor {
   if (caller.kind === 'user') {
-    return {
-      type: 'user',
-      user: caller.id,
-      ...(caller.role === undefined ? {} : { role: caller.role }),
-      ...(caller.tokenId === undefined ? {} : { jti: caller.tokenId }),
-    };
+    const { role, tokenId: jti } = caller;
+    if (jti !== undefined) return role === undefined ? { jti, type: 'user', user: caller.id } : { jti, role, type: 'user', user: caller.id };
+    return role === undefined ? { type: 'user', user: caller.id } : { role, type: 'user', user: caller.id };
   }
-  if (caller.kind === 'system') return { type: 'system', name: caller.id };
+  if (caller.kind === 'system') return { name: caller.id, type: 'system' };
   return { type: 'anonymous' };
 }

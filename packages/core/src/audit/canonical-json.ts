@@ -22,7 +22,7 @@ const MAX_DEPTH = 200;
 
 /** `0`, `1`, ... `4294967294`: keys a JavaScript object keeps first, in numeric order, whatever their insertion order. */
 function isArrayIndex(key: string): boolean {
-  return /^(?:0|[1-9][0-9]{0,9})$/.test(key) && Number(key) < 4294967295;
+  return startsWithDigit(key) && /^(?:0|[1-9][0-9]{0,9})$/.test(key) && Number(key) < 4294967295;
 }
 
 /** The order of `Object.keys` of a copy made in sorted order: array indexes first (by number), then the rest sorted. */
@@ -58,6 +58,8 @@ function write(value: unknown, depth: number): string | undefined {
       return canonicalBySorting(value);
   }
   if (value === null) return 'null';
+  // A subtree already in order (the gateway's own fields, most args) is left to the engine's serialiser.
+  if (isInCanonicalOrder(value, depth)) return JSON.stringify(value);
   if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return canonicalBySorting(value);
   if (Array.isArray(value)) {
     if (Object.getPrototypeOf(value) !== Array.prototype) return canonicalBySorting(value);
@@ -85,6 +87,35 @@ function write(value: unknown, depth: number): string | undefined {
     first = false;
   }
   return `${out}}`;
+}
+
+/**
+ * Whether JSON.stringify alone already gives the canonical text: only plain data, every object's keys
+ * already in canonical order (ascending, no array-index or `__proto__` key). Allocates nothing but
+ * each object's key list, so checking first and letting the engine's serialiser write is cheaper than
+ * writing by hand when, as for the audit log's own entries, the objects are built in that order.
+ */
+function isInCanonicalOrder(value: unknown, depth: number): boolean {
+  if (value === null || typeof value !== 'object') return typeof value !== 'bigint';
+  if (depth > MAX_DEPTH) return false;
+  if (Array.isArray(value)) {
+    if (Object.getPrototypeOf(value) !== Array.prototype) return false;
+    for (const item of value) if (!isInCanonicalOrder(item, depth + 1)) return false;
+    return true;
+  }
+  if (!isPlainObject(value) || typeof value.toJSON === 'function') return false;
+  let previous: string | undefined;
+  for (const key of Object.keys(value)) {
+    if ((previous !== undefined && !(previous < key)) || key === '__proto__' || startsWithDigit(key)) return false;
+    if (!isInCanonicalOrder(value[key], depth + 1)) return false;
+    previous = key;
+  }
+  return true;
+}
+
+function startsWithDigit(key: string): boolean {
+  const first = key.charCodeAt(0);
+  return first >= 48 && first <= 57;
 }
 
 /**

@@ -48,17 +48,11 @@ export function originRedacted(redaction: RedactionRules, args: unknown, origin:
   return origin === undefined ? args : redaction.redact(origin, args);
 }
 
-/** Only what the context type names, so a host's extra properties never reach the log. */
-function contextFields(context: ToolCallContext | undefined): Record<string, unknown> {
-  if (context === undefined) return {};
-  const { via, client } = context;
-  return {
-    ...(typeof via === 'string' ? { via } : {}),
-    ...(client === undefined ? {} : { client: { name: String(client.name), version: String(client.version) } }),
-  };
-}
-
-/** Writes one `tool_call` entry and waits until it is durable. */
+/**
+ * Writes one `tool_call` entry and waits until it is durable. The details are built in canonical key
+ * order (approval_id ... via), so the audit log's serialiser can hand them to the engine unsorted.
+ * Of the context only what its type names is kept, so a host's extra properties never reach the log.
+ */
 export async function auditCall(
   deps: PipelineDeps,
   callId: string,
@@ -69,15 +63,22 @@ export async function auditCall(
   context?: ToolCallContext,
 ): Promise<void> {
   if (deps.audit === undefined) return;
-  await deps.audit.append('tool_call', auditActorOf(caller), {
-    call_id: callId,
-    tool: request.tool,
-    args: originRedacted(deps.redaction, request.args, request.origin),
-    ...(request.origin === undefined ? {} : { origin: request.origin }),
-    ...contextFields(context),
-    ...outcome,
-    duration_ms: Math.round((performance.now() - started) * 1000) / 1000,
-  });
+  const via = context?.via;
+  const client = context?.client;
+  const details: Record<string, unknown> = {};
+  if (outcome.approval_id !== undefined) details.approval_id = outcome.approval_id;
+  if (outcome.approved_by !== undefined) details.approved_by = outcome.approved_by;
+  details.args = originRedacted(deps.redaction, request.args, request.origin);
+  details.call_id = callId;
+  if (client !== undefined) details.client = { name: String(client.name), version: String(client.version) };
+  if (outcome.code !== undefined) details.code = outcome.code;
+  details.duration_ms = Math.round((performance.now() - started) * 1000) / 1000;
+  if (request.origin !== undefined) details.origin = request.origin;
+  details.outcome = outcome.outcome;
+  details.status = outcome.status;
+  details.tool = request.tool;
+  if (typeof via === 'string') details.via = via;
+  await deps.audit.append('tool_call', auditActorOf(caller), details);
 }
 
 /** Agents learn only that the switch is on; the operator's reason is for admins and the host itself. */
