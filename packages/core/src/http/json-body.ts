@@ -83,9 +83,22 @@ function readNodeStream(stream: Readable, maxBytes: number): Promise<Buffer> {
   });
 }
 
+/**
+ * The body already in memory, taken at once: a Node request whose whole message has arrived
+ * (`complete`) and nobody reads (not flowing). A small tool call usually arrives with its headers, so
+ * this is the common case, and it needs no listener, promise or event. Undefined otherwise.
+ */
+function bufferedBody(stream: Readable, maxBytes: number): Buffer | undefined {
+  if ((stream as { complete?: unknown }).complete !== true || stream.readableFlowing === true || stream.readableEnded) return undefined;
+  if (stream.readableLength > maxBytes) throw new PayloadTooLargeError(maxBytes);
+  const data: unknown = stream.read();
+  if (data === null) return Buffer.alloc(0);
+  return typeof data === 'string' ? Buffer.from(data, 'utf8') : (data as Buffer);
+}
+
 /** The whole body, refused with 413 as soon as it passes `maxBytes`. */
 export async function readAtMost(stream: AsyncIterable<Uint8Array>, maxBytes: number): Promise<Buffer> {
-  if (stream instanceof Readable) return readNodeStream(stream, maxBytes);
+  if (stream instanceof Readable) return bufferedBody(stream, maxBytes) ?? readNodeStream(stream, maxBytes);
   const chunks: Uint8Array[] = [];
   let total = 0;
   try {
