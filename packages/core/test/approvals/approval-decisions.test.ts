@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { recordApprovalChanges } from '../../src/audit/gateway-audit-trail.js';
+import { MemoryApprovalStore, type TransitionResult } from '../../src/approvals/approval-store.js';
+import { digestOf, type Approval, type ApprovalState } from '../../src/approvals/approval.js';
 import { ApprovalConflictError, ApprovalQueue, AuditLog, silentLogger, type Caller } from '../../src/index.js';
 
 const alice: Caller = { kind: 'user', id: 'alice', role: 'agent', tokenId: 'alice-jti' };
@@ -137,5 +139,42 @@ describe('approval decisions', () => {
     vi.useRealTimers();
     await expect.poll(async () => (await entries()).length).toBe(2);
     expect((await entries())[1]).toEqual({ event: 'approval_expired', actor: { type: 'system', name: 'approvals' }, details: { approval_id: held.id, call_id: 'call-3', tool: 't' } });
+  });
+
+  describe('the digest binds an approval to the exact call', () => {
+    /** A shared store someone edits between the decider's look at a held call and the decision landing. */
+    class EditedInFlight extends MemoryApprovalStore {
+      edit: ((approval: Approval) => Approval) | undefined;
+      override async transition(id: string, from: readonly ApprovalState[], patch: Partial<Approval>): Promise<TransitionResult> {
+        const result = await super.transition(id, from, patch);
+        const edit = this.edit;
+        if (!result.ok || edit === undefined || patch.state !== 'approved') return result;
+        this.edit = undefined;
+        return { ok: true, approval: edit(result.approval) };
+      }
+    }
+
+    it.each([
+      ['args changed', (a: Approval): Approval => ({ ...a, args: { path: '/etc/passwd' } })],
+      ['tool changed', (a: Approval): Approval => ({ ...a, tool: 'files.wipe' })],
+      ['args and their digest changed together', (a: Approval): Approval => ({ ...a, args: { path: '/etc/passwd' }, digest: digestOf(a.tool, { path: '/etc/passwd' }) })],
+      ['only the digest changed', (a: Approval): Approval => ({ ...a, digest: digestOf(a.tool, { other: true }) })],
+    ])('%s after it was requested: the approval fails with digest_mismatch and nothing runs', async (_, edit) => {
+      const store = new EditedInFlight();
+      const { queue, runs } = queueWithRunner({ store });
+      const held = await queue.request({ callId: 'c', tool: 'files.delete', args: { path: '/tmp/x' }, caller: alice });
+      expect(held.digest).toBe(digestOf('files.delete', { path: '/tmp/x' }));
+      store.edit = edit;
+      await expect(queue.approve(held.id, bob)).rejects.toMatchObject({ code: 'digest_mismatch', status: 409 });
+      expect(runs).toEqual([]);
+      expect(await queue.get(held.id)).toMatchObject({ state: 'failed', error: { code: 'digest_mismatch', status: 409 } });
+    });
+
+    it('an unedited approval runs with the args that were requested', async () => {
+      const { queue, runs } = queueWithRunner({ store: new EditedInFlight() });
+      const held = await queue.request({ callId: 'c', tool: 'files.delete', args: { path: '/tmp/x' }, caller: alice });
+      await expect(queue.approve(held.id, bob)).resolves.toMatchObject({ state: 'executed', result: { ran: { path: '/tmp/x' } } });
+      expect(runs).toEqual([{ path: '/tmp/x' }]);
+    });
   });
 });
