@@ -19,6 +19,7 @@ const alias = {
   '@agent-gateway/fastify': fromRoot('./packages/adapter-fastify/src/index.ts'),
   '@agent-gateway/conformance': fromRoot('./packages/conformance/src/index.ts'),
   '@agent-gateway/mcp': fromRoot('./packages/mcp/src/index.ts'),
+  '@agent-gateway/server': fromRoot('./packages/server/src/index.ts'),
 };
 
 const project = (name: string, root: string) => ({
@@ -37,6 +38,7 @@ export default defineConfig({
       project('express', './packages/adapter-express'),
       project('fastify', './packages/adapter-fastify'),
       project('mcp', './packages/mcp'),
+      project('server', './packages/server'),
       project('demo-tools', './examples/demo-tools'),
       project('express-server', './examples/express-server'),
       project('fastify-server', './examples/fastify-server'),

@@ -1,6 +1,6 @@
 import { packageBuild } from '../../tsup.shared';
 
-// Three entries: the library, its `/http` subpath for route, plugin and adapter authors, and the
-// `agent-gateway` command (package.json "bin"); the shared build keeps `splitting: true`, so all
-// three use one copy of each class.
-export default packageBuild({ index: 'src/index.ts', http: 'src/http/public.ts', cli: 'src/cli.ts' });
+// Two entries: the library and its `/http` subpath for route, plugin and adapter authors; the shared
+// build keeps `splitting: true`, so both use one copy of each class. The `agent-gateway` command is
+// `@agent-gateway/server`'s (it runs `runAuditCommand` from here).
+export default packageBuild({ index: 'src/index.ts', http: 'src/http/public.ts' });

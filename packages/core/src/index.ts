@@ -139,10 +139,11 @@ export type {
 } from './approvals/index.js';
 
 // The audit log
-export { auditCheckpointSchema, auditEntrySchema, AuditLog, canonicalJson, GENESIS_HASH, REDACTED, scrubSecrets, verifyAuditLog, verifyChain } from './audit/index.js';
+export { auditCheckpointSchema, auditEntrySchema, AuditLog, canonicalJson, GENESIS_HASH, REDACTED, runAuditCommand, scrubSecrets, verifyAuditLog, verifyChain } from './audit/index.js';
 export type {
   AuditActor,
   AuditCheckpoint,
+  AuditCommandIo,
   AuditEntry,
   AuditLogOptions,
   AuditSink,

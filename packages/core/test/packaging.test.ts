@@ -67,14 +67,6 @@ describe('built packages', () => {
     expect(probe(`import { createRequire } from 'node:module'; const require = createRequire(process.cwd() + '/package.json'); const mcp = require('@agent-gateway/mcp'); const core = require('@agent-gateway/core');`)).toEqual(expected);
   });
 
-  it('core ships the agent-gateway command (package.json "bin")', () => {
-    const dir = resolve(root, 'packages', 'core');
-    const manifest = JSON.parse(readFileSync(resolve(dir, 'package.json'), 'utf8')) as { bin: Record<string, string> };
-    const bin = resolve(dir, manifest.bin['agent-gateway'] ?? '');
-    expect(readFileSync(bin, 'utf8').startsWith('#!/usr/bin/env node'), `${bin} (run npm run build)`).toBe(true);
-    expect(node([bin, '--help'])).toMatch(/^usage: agent-gateway audit verify/);
-  });
-
   it('every package loads with import and core keeps one class per error', () => {
     const out = node([
       '--input-type=module',

@@ -5,6 +5,8 @@ export type { AuditActor, AuditEntry } from './audit-entry.js';
 export { verifyChain } from './verify-chain.js';
 export { verifyAuditLog } from './verify-audit-log.js';
 export type { VerifyAuditLogOptions } from './verify-audit-log.js';
+export { runAuditCommand } from './verify-command.js';
+export type { AuditCommandIo } from './verify-command.js';
 export type { BrokenEntry, CheckpointStatus, Incident, VerifyReport } from './verify-report.js';
 export { auditCheckpointSchema } from './checkpoint.js';
 export type { AuditCheckpoint, CheckpointSink } from './checkpoint.js';

@@ -16,8 +16,8 @@ checkpoint (<log>.checkpoint.json), which catches entries cut from the end.
   --json        one JSON document on stdout
 Exit status: 0 every log is intact, 1 a log was tampered with (the reason is printed), 2 usage error.`;
 
-/** Where the CLI writes; tests pass their own. */
-export interface CommandIo {
+/** Where the command writes; tests pass their own. */
+export interface AuditCommandIo {
   out(text: string): void;
   err(text: string): void;
 }
@@ -74,8 +74,13 @@ function describe({ file, key, report }: Outcome): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** `agent-gateway <args>`: the exit status. */
-export async function runCommand(args: readonly string[], io: CommandIo): Promise<number> {
+/**
+ * `agent-gateway audit verify ...` given its arguments (`['audit', 'verify', 'audit.log', '--key', ...]`):
+ * the exit status. The `agent-gateway` command of `@agent-gateway/server` runs it; it lives here,
+ * beside the verifier, so the command and `verifyAuditLog` cannot drift apart. Files that cannot be
+ * read reject; the caller reports them.
+ */
+export async function runAuditCommand(args: readonly string[], io: AuditCommandIo): Promise<number> {
   try {
     const [group, action, ...rest] = args;
     if (group === '--help' || group === '-h') {

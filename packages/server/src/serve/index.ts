@@ -1,0 +1,1 @@
+export { SERVE_USAGE, serveCommand } from './serve-command.js';

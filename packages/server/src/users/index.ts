@@ -1,0 +1,1 @@
+export { USERS_USAGE, usersCommand } from './users-command.js';
