@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -26,17 +26,25 @@ const PROBE = `
 `;
 
 describe('built packages', () => {
-  it.each(packages)('%s has an exports map with types/import/require, and the files it names', (name) => {
+  it.each(packages)('%s has an exports map of one ES build with its types, and the files it names', (name) => {
     const dir = resolve(root, 'packages', name);
     const manifest = JSON.parse(readFileSync(resolve(dir, 'package.json'), 'utf8')) as {
       engines: { node: string };
-      exports: { '.': { import: { types: string; default: string }; require: { types: string; default: string } } };
+      exports: Record<string, { types: string; default: string } | string>;
     };
-    // 20.19 is the first Node 20 whose require() loads ES modules (jose is one), which the CJS build needs.
+    // 20.19 is the first Node 20 whose require() loads ES modules: a CommonJS host requires this same build.
     expect(manifest.engines.node).toBe('>=20.19.0');
-    const entry = manifest.exports['.'];
-    for (const file of [entry.import.types, entry.import.default, entry.require.types, entry.require.default]) {
-      expect(existsSync(resolve(dir, file)), `${name}: ${file} (run npm run build)`).toBe(true);
+    const entries = Object.entries(manifest.exports).filter(([key]) => key !== './package.json');
+    for (const [key, entry] of entries) {
+      expect(entry, `${name}: exports["${key}"]`).toEqual({ types: expect.stringMatching(/\.d\.ts$/), default: expect.stringMatching(/\.js$/) });
+      if (typeof entry === 'string') continue;
+      for (const file of [entry.types, entry.default]) expect(existsSync(resolve(dir, file)), `${name}: ${file} (run npm run build)`).toBe(true);
+    }
+    // No second (CommonJS) copy is built, and the source maps do not carry the sources.
+    const built = readdirSync(resolve(dir, 'dist'));
+    expect(built.filter((file) => /\.(cjs|d\.cts)$/.test(file))).toEqual([]);
+    for (const map of built.filter((file) => file.endsWith('.map'))) {
+      expect(JSON.parse(readFileSync(resolve(dir, 'dist', map), 'utf8')), `${name}: ${map}`).not.toHaveProperty('sourcesContent');
     }
   });
 
@@ -76,21 +84,31 @@ describe('built packages', () => {
     expect(JSON.parse(out)).toEqual({ router: 'function', gatewayError: true, notFound: true, status: 404 });
   });
 
-  it('an error from the CJS build is a GatewayError to the ESM build, and back (one process, two copies)', () => {
+  it('require() and import give one copy of core; an error from a second copy (a second install) is still a GatewayError', () => {
     const out = node([
       '--input-type=module',
       '-e',
       `import { createRequire } from 'node:module';
+       import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+       import { dirname, join } from 'node:path';
+       import { pathToFileURL } from 'node:url';
        import * as esm from '@agent-gateway/core';
-       const cjs = createRequire(process.cwd() + '/package.json')('@agent-gateway/core');
-       const fromCjs = new cjs.ConflictError('taken');
+       const require = createRequire(process.cwd() + '/package.json');
+       const required = require('@agent-gateway/core');
+       // A copy of the build in another folder is another module: what a second install of the package gives.
+       const second = mkdtempSync(join(process.cwd(), '.tmp-second-core-'));
+       cpSync(dirname(require.resolve('@agent-gateway/core')), second, { recursive: true });
+       writeFileSync(join(second, 'package.json'), '{"type":"module"}');
+       const other = await import(pathToFileURL(join(second, 'index.js')).href).finally(() => rmSync(second, { recursive: true, force: true }));
+       const fromOther = new other.ConflictError('taken');
        const fromEsm = new esm.ToolError('full', { code: 'scratch_full', status: 507 });
        console.log(JSON.stringify({
-         twoCopies: cjs.GatewayError !== esm.GatewayError,
-         esmSeesCjs: [esm.isGatewayError(fromCjs), fromCjs instanceof esm.GatewayError, esm.failureOf(fromCjs).status],
-         cjsSeesEsm: [cjs.isGatewayError(fromEsm), fromEsm instanceof cjs.GatewayError, cjs.failureOf(fromEsm).code],
+         oneCopy: required.GatewayError === esm.GatewayError && required.ToolError === esm.ToolError,
+         secondCopy: other.GatewayError !== esm.GatewayError,
+         esmSeesOther: [esm.isGatewayError(fromOther), fromOther instanceof esm.GatewayError, esm.failureOf(fromOther).status],
+         otherSeesEsm: [other.isGatewayError(fromEsm), fromEsm instanceof other.GatewayError, other.failureOf(fromEsm).code],
        }));`,
     ]);
-    expect(JSON.parse(out)).toEqual({ twoCopies: true, esmSeesCjs: [true, true, 409], cjsSeesEsm: [true, true, 'scratch_full'] });
+    expect(JSON.parse(out)).toEqual({ oneCopy: true, secondCopy: true, esmSeesOther: [true, true, 409], otherSeesEsm: [true, true, 'scratch_full'] });
   });
 });
