@@ -24,7 +24,7 @@ describe('@agent-gateway/server as published', () => {
   it('is the only package with the agent-gateway command: npm links the first it meets, so a second would shadow it', () => {
     const claimants = manifests().filter((m) => typeof m.bin === 'object' && 'agent-gateway' in m.bin).map((m) => m.name);
     expect(claimants).toEqual(['@agent-gateway/server']);
-    expect(manifest.bin['agent-gateway']).toBe('./dist/cli.js');
+    expect(manifest.bin['agent-gateway']).toBe('./bin/agent-gateway.js');
   });
 
   it('depends only on published packages: the private examples it runs are bundled in', () => {
@@ -33,15 +33,20 @@ describe('@agent-gateway/server as published', () => {
     expect(Object.keys(manifest.devDependencies).sort()).toEqual(['@agent-gateway-examples/demo-tools', '@agent-gateway-examples/express-server']);
     const tsup = readFileSync(join(dir, 'tsup.config.ts'), 'utf8');
     for (const name of Object.keys(manifest.devDependencies)) expect(tsup, name).toContain(`'${name}'`);
-    expect(manifest.files).toEqual(['dist', 'README.md']);
+    expect(manifest.files).toEqual(expect.arrayContaining(['bin', 'dist', 'README.md']));
   });
 
-  const built = join(dir, manifest.bin['agent-gateway'] ?? '');
+  it('the command is a file that exists before the build, so npm links it in a fresh clone, and it names the missing build', () => {
+    const command = join(dir, manifest.bin['agent-gateway'] ?? '');
+    expect(readFileSync(command, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
+    expect(() => accessSync(command, constants.X_OK)).not.toThrow();
+    expect(readFileSync(command, 'utf8')).toContain("new URL('../dist/cli.js', import.meta.url)");
+  });
+
+  const built = join(dir, 'dist/cli.js');
   if (!existsSync(built)) console.warn(`skipped: the built command's checks (${built} is not built; npm run build -w @agent-gateway/server)`);
-  it.skipIf(!existsSync(built))('the built command starts with a node shebang, is executable, and imports no private package', () => {
-    const text = readFileSync(built, 'utf8');
-    expect(text.startsWith('#!/usr/bin/env node\n')).toBe(true);
-    expect(() => accessSync(built, constants.X_OK)).not.toThrow();
+  it.skipIf(!existsSync(built))('the build is one ES module entry with a node shebang that imports no private package', () => {
+    expect(readFileSync(built, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
     const chunks = readdirSync(join(dir, 'dist')).filter((name) => name.endsWith('.js'));
     for (const chunk of chunks) expect(readFileSync(join(dir, 'dist', chunk), 'utf8'), chunk).not.toMatch(/from ["']@agent-gateway-examples\//);
   });

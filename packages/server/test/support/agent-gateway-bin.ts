@@ -17,13 +17,13 @@ function newestMtime(path: string): number {
 }
 
 /**
- * The command as its users run it: the built `dist/cli.js` when it is newer than everything it
- * bundles, else the source. Either runs under tsx with the repository's tsconfig paths, so the
+ * The command as its users run it: the package's bin on the built `dist/cli.js` when that is newer
+ * than everything it bundles, else the source. Either runs under tsx with the repository's tsconfig paths, so the
  * packages it imports are their sources, as in every other test here, not builds that may be older.
  */
 export const bin = ((): { readonly path: string; readonly label: string } => {
   const fresh = existsSync(builtBin) && statSync(builtBin).mtimeMs >= Math.max(...bundledSources.map(newestMtime));
-  return fresh ? { path: builtBin, label: 'built dist/cli.js' } : { path: join(packageDir, 'src/cli.ts'), label: 'source, dist/cli.js is missing or older' };
+  return fresh ? { path: join(packageDir, 'bin/agent-gateway.js'), label: 'bin/agent-gateway.js on the build' } : { path: join(packageDir, 'src/cli.ts'), label: 'source, dist/cli.js is missing or older' };
 })();
 
 const tsxLoader = pathToFileURL(createRequire(join(root, 'package.json')).resolve('tsx')).href;
