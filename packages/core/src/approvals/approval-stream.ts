@@ -5,7 +5,11 @@ import type { ApprovalChange, ApprovalQueue } from './approval-queue.js';
 export interface ApprovalStreamOptions {
   /** Replay changes after this id (the client's `Last-Event-ID`). */
   readonly lastEventId?: number;
-  /** How a change is shown to this client (full view or summary). */
+  /**
+   * How a change is shown to this client (full view or summary). Streams given the same function
+   * share its output for live changes: each is presented and serialised once per function, not once
+   * per client, so pass one function per audience (one whose output depends only on the change).
+   */
   readonly present: (change: ApprovalChange) => unknown;
   /** Default 15 s. */
   readonly heartbeatMs?: number;
@@ -14,6 +18,35 @@ export interface ApprovalStreamOptions {
    * reconnects with Last-Event-ID instead of the gateway buffering for it without bound. Default 1000.
    */
   readonly maxBuffered?: number;
+}
+
+type Presenter = ApprovalStreamOptions['present'];
+
+function formatChange(present: Presenter, change: ApprovalChange): string {
+  return formatServerSentEvent({ id: String(change.seq), event: change.type, data: present(change) });
+}
+
+/**
+ * Each live change's event text, per presenter. With 1,000 clients of one audience, a change is
+ * viewed, scrubbed and serialised once instead of 1,000 times. Replay of what happened before a
+ * client subscribed does not use it: a client that reconnects later sees old changes through the
+ * redaction rules of that moment, as before. Both maps are weak: a change leaves with the replay
+ * buffer, a presenter with the gateway that made it.
+ */
+const liveEventTexts = new WeakMap<Presenter, WeakMap<ApprovalChange, string>>();
+
+function liveEventText(present: Presenter, change: ApprovalChange): string {
+  let texts = liveEventTexts.get(present);
+  if (texts === undefined) {
+    texts = new WeakMap();
+    liveEventTexts.set(present, texts);
+  }
+  let text = texts.get(change);
+  if (text === undefined) {
+    text = formatChange(present, change);
+    texts.set(change, text);
+  }
+  return text;
 }
 
 /**
@@ -47,14 +80,14 @@ export async function* approvalEventStream(
   }, clampDelay(options.heartbeatMs ?? 15_000, 1));
   heartbeat.unref();
   signal.addEventListener('abort', nudge);
-  const event = (change: ApprovalChange): string =>
-    formatServerSentEvent({ id: String(change.seq), event: change.type, data: options.present(change) });
   // Fixed at subscription, before the first yield: changes from here on reach this client once each.
-  let sent = options.lastEventId ?? queue.lastSeq;
+  const subscribedAt = queue.lastSeq;
+  let sent = options.lastEventId ?? subscribedAt;
   try {
     yield 'retry: 3000\n: connected\n\n';
     for (const change of queue.changesSince(sent)) {
-      yield event(change);
+      // What happened before this client came is shown as of now; what came after is live, shared.
+      yield change.seq > subscribedAt ? liveEventText(options.present, change) : formatChange(options.present, change);
       sent = change.seq;
     }
     while (!signal.aborted) {
@@ -73,7 +106,7 @@ export async function* approvalEventStream(
       // Replay and live delivery overlap at the moment of connecting; each id goes out once.
       if (change !== undefined && change.seq > sent) {
         sent = change.seq;
-        yield event(change);
+        yield liveEventText(options.present, change);
       }
     }
   } finally {

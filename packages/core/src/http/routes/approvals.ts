@@ -5,6 +5,7 @@ import { sameUsername } from '../../auth/username.js';
 import { summaryOf } from '../../approvals/approval.js';
 import { NotFoundError } from '../../errors/index.js';
 import type { Caller } from '../../pipeline/caller.js';
+import type { GatewayServices } from '../../services.js';
 import { defineRoute } from '../route.js';
 import { eventStreamResponse, jsonResponse } from '../responses.js';
 import { MAX_WAIT_SECONDS } from './tools.js';
@@ -28,6 +29,26 @@ function isApprover(caller: Caller): boolean {
 function lastEventId(header: string | readonly string[] | undefined): number | undefined {
   const value = Array.isArray(header) ? header[0] : header;
   return typeof value === 'string' && /^\d{1,15}$/.test(value) ? Number(value) : undefined;
+}
+
+interface StreamPresenters {
+  readonly full: (change: ApprovalChange) => unknown;
+  readonly summary: (change: ApprovalChange) => unknown;
+}
+
+const streamPresenters = new WeakMap<GatewayServices, StreamPresenters>();
+
+/**
+ * One presenter per audience and gateway, the same function for every stream client: the stream
+ * formats each change once per presenter, so all approvers share one view and everyone else one summary.
+ */
+function presentersFor(services: GatewayServices): StreamPresenters {
+  let presenters = streamPresenters.get(services);
+  if (presenters === undefined) {
+    presenters = { full: (change) => services.approvalView(change.approval), summary: (change) => summaryOf(change.approval) };
+    streamPresenters.set(services, presenters);
+  }
+  return presenters;
 }
 
 /** `POST /approvals/:id/approve` and `/reject`: the same shape, a different decision. */
@@ -65,8 +86,8 @@ export const approvalsRoutes = [
     auth: 'optional',
     produces: 'text/event-stream',
     handle({ services, caller, request }) {
-      const full = isApprover(caller);
-      const present = (change: ApprovalChange) => (full ? services.approvalView(change.approval) : summaryOf(change.approval));
+      const presenters = presentersFor(services);
+      const present = isApprover(caller) ? presenters.full : presenters.summary;
       const from = lastEventId(request.headers['last-event-id']);
       return eventStreamResponse((signal) =>
         approvalEventStream(services.approvals, signal, { present, ...(from === undefined ? {} : { lastEventId: from }) }),
