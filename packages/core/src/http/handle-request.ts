@@ -2,6 +2,7 @@ import { BadRequestError } from '../errors/index.js';
 import type { GatewayServices } from '../services.js';
 import { errorResponse } from './responses.js';
 import { routeNotFound, type RouteTable } from './route-table.js';
+import type { Route, RouteInput } from './route.js';
 import type { GatewayRequest, GatewayResponse, HandleOptions } from './types.js';
 
 const NEVER_ABORTED = new AbortController().signal;
@@ -17,6 +18,21 @@ export function parseRequestUrl(url: string): { pathname: string; searchParams: 
     return new URL(url, 'http://gateway.invalid');
   } catch {
     throw new BadRequestError('the request URL is malformed');
+  }
+}
+
+/** What a matched route gets. `signal` is a getter on the prototype: a Node request's signal is made on first use, and most routes never use it. */
+class MatchedRequest implements RouteInput {
+  constructor(
+    readonly services: GatewayServices,
+    readonly routes: readonly Route[],
+    readonly request: GatewayRequest,
+    readonly params: Readonly<Record<string, string>>,
+    readonly searchParams: URLSearchParams,
+  ) {}
+
+  get signal(): AbortSignal {
+    return this.request.signal ?? NEVER_ABORTED;
   }
 }
 
@@ -43,17 +59,7 @@ export async function handleRequest(
     }
     if (match.kind === 'method-not-allowed') throw match.error;
     await ready;
-    return await match.route.run({
-      services,
-      routes: table.routes,
-      request,
-      params: match.params,
-      searchParams: url.searchParams,
-      // A getter: a Node request's signal is made on first use, and most routes never use it.
-      get signal() {
-        return request.signal ?? NEVER_ABORTED;
-      },
-    });
+    return await match.route.run(new MatchedRequest(services, table.routes, request, match.params, url.searchParams));
   } catch (error) {
     return errorResponse(error, services.logger);
   }

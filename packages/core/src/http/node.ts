@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../logging/logger.js';
-import type { GatewayRequest, GatewayResponse, RequestBody } from './types.js';
+import type { GatewayRequest, GatewayResponse, RequestBody, RequestHeaders } from './types.js';
 import { isEventStream } from './types.js';
 
 export interface NodeRequestOptions {
@@ -22,36 +22,49 @@ function bodyOf(req: IncomingMessage, parsedBody: unknown): RequestBody {
   return { kind: 'stream', stream: req };
 }
 
-/** Node's request as core's plain request; `signal` aborts when the client disconnects. */
-export function fromNodeRequest(
-  req: IncomingMessage,
-  res: ServerResponse,
-  options: NodeRequestOptions = {},
-): GatewayRequest {
-  // The signal, and the listener behind it, are made only if something asks for them: most requests
-  // never do, and each costs on the hot path.
-  let controller: AbortController | undefined;
-  return {
-    method: req.method ?? 'GET',
-    url: options.url ?? req.url ?? '/',
-    headers: req.headers,
-    body: bodyOf(req, options.parsedBody),
-    remoteAddress: req.socket.remoteAddress,
-    get signal() {
-      if (controller !== undefined) return controller.signal;
-      const made = new AbortController();
-      controller = made;
-      // Closed before anyone asked, without the answer sent: the client is already gone.
-      if (res.closed) {
+/**
+ * Node's request as core's plain request. A class, not an object literal with a getter: the getter then
+ * lives once on the prototype instead of being made, with its closure, for every request. The signal,
+ * and the listener behind it, are made only if something asks for them: most requests never do.
+ */
+class NodeGatewayRequest implements GatewayRequest {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: RequestHeaders;
+  readonly body: RequestBody;
+  readonly remoteAddress: string | undefined;
+  readonly #res: ServerResponse;
+  #controller: AbortController | undefined;
+
+  constructor(req: IncomingMessage, res: ServerResponse, options: NodeRequestOptions) {
+    this.method = req.method ?? 'GET';
+    this.url = options.url ?? req.url ?? '/';
+    this.headers = req.headers;
+    this.body = bodyOf(req, options.parsedBody);
+    this.remoteAddress = req.socket.remoteAddress;
+    this.#res = res;
+  }
+
+  get signal(): AbortSignal {
+    if (this.#controller !== undefined) return this.#controller.signal;
+    const made = new AbortController();
+    this.#controller = made;
+    const res = this.#res;
+    // Closed before anyone asked, without the answer sent: the client is already gone.
+    if (res.closed) {
+      if (!res.writableFinished) made.abort();
+    } else {
+      res.once('close', () => {
         if (!res.writableFinished) made.abort();
-      } else {
-        res.once('close', () => {
-          if (!res.writableFinished) made.abort();
-        });
-      }
-      return made.signal;
-    },
-  };
+      });
+    }
+    return made.signal;
+  }
+}
+
+/** Node's request as core's plain request; `signal` aborts when the client disconnects. */
+export function fromNodeRequest(req: IncomingMessage, res: ServerResponse, options: NodeRequestOptions = {}): GatewayRequest {
+  return new NodeGatewayRequest(req, res, options);
 }
 
 async function streamEvents(res: ServerResponse, response: Extract<GatewayResponse, { events: unknown }>): Promise<void> {

@@ -113,6 +113,32 @@ function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown, what: string): T 
   throw new BadRequestError(`invalid ${what}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, { issues });
 }
 
+/** A route handler's context: a class, so `signal` stays a getter on the prototype, read only if used. */
+class RouteCall<Body, Query> implements RouteContext<Body, Query> {
+  readonly services: GatewayServices;
+  readonly routes: readonly Route[];
+  readonly request: GatewayRequest;
+  readonly params: Readonly<Record<string, string>>;
+  readonly #input: RouteInput;
+
+  constructor(
+    input: RouteInput,
+    readonly query: Query,
+    readonly body: Body,
+    readonly caller: Caller,
+  ) {
+    this.services = input.services;
+    this.routes = input.routes;
+    this.request = input.request;
+    this.params = input.params;
+    this.#input = input;
+  }
+
+  get signal(): AbortSignal {
+    return this.#input.signal;
+  }
+}
+
 /**
  * Declares a route. The order every request goes through lives here, once: auth -> query -> body
  * -> handler, so an unauthenticated caller never makes the gateway read a body.
@@ -139,19 +165,8 @@ export function defineRoute<Body = undefined, Query = undefined>(spec: RouteSpec
               await readJsonBody(input.request, { maxBytes: input.services.bodyLimitBytes }),
               'request body',
             );
-      return spec.handle({
-        services: input.services,
-        routes: input.routes,
-        request: input.request,
-        params: input.params,
-        // Without a schema the value is `undefined`, which is what the default type parameter says.
-        query: query as Query,
-        body: body as Body,
-        caller,
-        get signal() {
-          return input.signal;
-        },
-      });
+      // Without a schema the value is `undefined`, which is what the default type parameter says.
+      return spec.handle(new RouteCall(input, query as Query, body as Body, caller));
     },
   };
 }

@@ -2,12 +2,12 @@ import { GatewayError, ServiceUnavailableError, ToolFailedError } from '../error
 import type { Logger } from '../logging/logger.js';
 import { sandboxFailure } from '../sandbox/sandbox-failure.js';
 import type { ContainerRunner, WorkerPool } from '../sandbox/worker-pool.js';
-import { scopedSecrets } from '../secrets/scoped-secrets.js';
-import type { SecretStore } from '../secrets/secret-store.js';
+import { scopedSecrets, type ScopedSecrets } from '../secrets/scoped-secrets.js';
+import type { SecretAccessor, SecretStore } from '../secrets/secret-store.js';
 import { clampDelay } from '../timers/long-timeout.js';
 import type { SandboxRunner, ToolContext, ToolProgress } from '../tools/tool-definition.js';
 import type { RegisteredTool } from '../tools/tool-registry.js';
-import { progressReporter } from './progress.js';
+import { progressReporter, type ProgressReporter } from './progress.js';
 
 /** What running a tool may need: where sandboxed tools run, and the store its secrets come from. */
 export interface ExecutionDeps {
@@ -46,6 +46,62 @@ export interface ExecutionCall {
 }
 
 /**
+ * A run's context. The scoped secrets and the progress reporter are made on first use (most tools use
+ * neither); the signal too. `reportProgress` is an own arrow function, so a tool may destructure it.
+ */
+class ToolRun implements ToolContext {
+  readonly callId: string;
+  readonly caller: ToolContext['caller'];
+  readonly #tool: RegisteredTool;
+  readonly #call: ExecutionCall;
+  readonly #store: SecretStore;
+  readonly #logger: Logger;
+  #signal: AbortSignal | undefined;
+  #secrets: ScopedSecrets | undefined;
+  #progress: ProgressReporter | undefined;
+  #ended = false;
+
+  constructor(tool: RegisteredTool, call: ExecutionCall, store: SecretStore, logger: Logger) {
+    this.callId = call.callId;
+    this.caller = call.caller;
+    this.#tool = tool;
+    this.#call = call;
+    this.#store = store;
+    this.#logger = logger;
+  }
+
+  get signal(): AbortSignal {
+    if (this.#signal === undefined) {
+      const signals = this.#call.signals();
+      this.#signal = signals.length === 1 && signals[0] !== undefined ? signals[0] : AbortSignal.any([...signals]);
+    }
+    return this.#signal;
+  }
+
+  get secrets(): SecretAccessor {
+    this.#secrets ??= scopedSecrets(this.#store, this.#tool.name, this.#tool.secrets);
+    return this.#secrets.accessor;
+  }
+
+  readonly reportProgress = (report: ToolProgress): void => {
+    if (this.#ended) return;
+    this.#progress ??= progressReporter(this.#call.onProgress, (text) => this.scrub(text), this.#logger, { tool: this.#tool.name, callId: this.callId });
+    this.#progress.report(report);
+  };
+
+  /** `text` without the secret values this run was handed. */
+  scrub(text: string): string {
+    return this.#secrets === undefined ? text : this.#secrets.scrub(text);
+  }
+
+  /** Reports made after the run has settled (a timer the tool left behind) reach nobody. */
+  end(): void {
+    this.#ended = true;
+    this.#progress?.end();
+  }
+}
+
+/**
  * Step: run the tool, in-process or in its sandbox. A GatewayError (a ToolError) passes through
  * with its message; anything else is logged with its stack and reported without detail.
  */
@@ -56,23 +112,7 @@ export async function execute(
   deps: ExecutionDeps,
   logger: Logger,
 ): Promise<unknown> {
-  const secrets = scopedSecrets(deps.secrets, tool.name, tool.secrets);
-  const progress = progressReporter(call.onProgress, (text) => secrets.scrub(text), logger, { tool: tool.name, callId: call.callId });
-  let signal: AbortSignal | undefined;
-  const context: ToolContext = {
-    callId: call.callId,
-    caller: call.caller,
-    secrets: secrets.accessor,
-    reportProgress: (report) => progress.report(report),
-    // Built on first use: most tools never look, and combining signals is not free on the hot path.
-    get signal() {
-      if (signal === undefined) {
-        const signals = call.signals();
-        signal = signals.length === 1 && signals[0] !== undefined ? signals[0] : AbortSignal.any([...signals]);
-      }
-      return signal;
-    },
-  };
+  const context = new ToolRun(tool, call, deps.secrets, logger);
   try {
     if (tool.runner.kind === 'sandbox') return await runSandboxed(tool, tool.runner.spec, args, context, deps);
     return await tool.runner.run(args, context);
@@ -82,10 +122,10 @@ export async function execute(
       throw error;
     }
     // A tool that puts a key it was given into its error must not get it into the logs.
-    const logged = error instanceof Error ? { name: error.name, message: secrets.scrub(error.message), stack: secrets.scrub(error.stack ?? '') } : secrets.scrub(String(error));
+    const logged = error instanceof Error ? { name: error.name, message: context.scrub(error.message), stack: context.scrub(error.stack ?? '') } : context.scrub(String(error));
     logger.error('tool threw', { tool: tool.name, callId: context.callId, error: logged });
     throw new ToolFailedError(tool.name, error);
   } finally {
-    progress.end();
+    context.end();
   }
 }

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { settledResult } from '../../approvals/call-outcome.js';
 import { scrubIssues } from '../../errors/gateway-error.js';
+import type { Caller } from '../../pipeline/caller.js';
+import type { ToolCallOptions } from '../../pipeline/tool-call.js';
 import { normalizeOrigin } from '../../redaction/origin.js';
 import { toolCallBodySchema } from '../openapi.js';
 import { defineRoute } from '../route.js';
@@ -18,6 +20,23 @@ export const toolCallBody = z
   .strict();
 
 const HTTP_CONTEXT = { via: 'http' } as const;
+
+/** A call's options from a route. The client's signal is passed on unread: it is made only if the tool or a wait uses it. */
+class HttpCallOptions implements ToolCallOptions {
+  readonly context = HTTP_CONTEXT;
+  readonly #route: { readonly signal: AbortSignal };
+
+  constructor(
+    readonly caller: Caller,
+    route: { readonly signal: AbortSignal },
+  ) {
+    this.#route = route;
+  }
+
+  get signal(): AbortSignal {
+    return this.#route.signal;
+  }
+}
 
 /**
  * `/tools/call` also takes `wait` (seconds to hold the request open if the call needs approval) and
@@ -45,8 +64,8 @@ export const toolsRoutes = [
     auth: 'none',
     body: toolCallBody,
     describeBody: (services) => toolCallBodySchema(services),
-    handle({ services, body }) {
-      const issues = scrubIssues(services.checkArgs(body.tool, body.args ?? {}));
+    async handle({ services, body }) {
+      const issues = scrubIssues(await services.checkArgs(body.tool, body.args ?? {}));
       return jsonResponse(200, issues.length === 0 ? { valid: true, tool: body.tool } : { valid: false, tool: body.tool, issues });
     },
   }),
@@ -64,14 +83,7 @@ export const toolsRoutes = [
     async handle(route) {
       const { services, body, caller } = route;
       const request = { tool: body.tool, args: body.args ?? {}, ...(body.origin === undefined ? {} : { origin: body.origin }) };
-      // The client's signal is passed on unread: it is made only if the tool or the wait uses it.
-      const outcome = await services.callTool(request, {
-        caller,
-        get signal() {
-          return route.signal;
-        },
-        context: HTTP_CONTEXT,
-      });
+      const outcome = await services.callTool(request, new HttpCallOptions(caller, route));
       if (outcome.status === 'executed') {
         return jsonResponse(200, { call_id: outcome.callId, tool: outcome.tool, result: outcome.result });
       }
