@@ -179,4 +179,22 @@ describe('verifyChain', () => {
     const path = await write('audit.log', chainOf([rotated('audit.log.1'), event(5)], lastOf(old)));
     await expect(verifyChain(path)).resolves.toMatchObject({ ok: false, first_broken: { file: oldPath, line: 2, reason: 'not a valid audit entry' } });
   });
+
+  it("a replaced file's incident points at the log's kept copy beside it, never at a path outside the folder", async () => {
+    const kept = chainOf([1, 2].map(event));
+    await write('audit.log.replaced-1', kept);
+    await writeFile(join(dir, 'outside.log'), `${kept.map((entry) => JSON.stringify(entry)).join('\n')}\n`);
+    const replaced = (previousFile: string): Draft => ({ ts: '2026-01-01T00:00:00.000Z', event: 'audit_file_replaced', actor, details: { previous_file: previousFile, found: 'identical' } });
+    const honest = chainOf([replaced('audit.log.replaced-1'), event(4)], lastOf(kept));
+    const path = await write('audit.log', [...kept, ...honest]);
+    const report = await verifyChain(path);
+    expect(report).toMatchObject({ ok: true, incidents: [{ file: path, line: 3, seq: 3, event: 'audit_file_replaced' }] });
+    expect(report.incidents?.[0]?.kept_copy).toEqual({ file: join(logs, 'audit.log.replaced-1'), ok: true, last_seq: 2, reaches_this_entry: true });
+    for (const name of ['../outside.log', join(dir, 'outside.log'), '..']) {
+      await write('audit.log', [...kept, ...chainOf([replaced(name), event(4)], lastOf(kept))]);
+      const forged = await verifyChain(path);
+      expect(forged, name).toMatchObject({ ok: true, incidents: [{ event: 'audit_file_replaced' }] });
+      expect(forged.incidents?.[0], name).not.toHaveProperty('kept_copy');
+    }
+  });
 });
