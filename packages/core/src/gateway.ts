@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { z } from 'zod';
+import type { StandardSchemaV1 } from '@standard-schema/spec';
 import { ApprovalQueue } from './approvals/approval-queue.js';
 import { sendApprovalWebhooks } from './approvals/approval-webhooks.js';
 import { viewOf, type Approval, type ApprovalView } from './approvals/approval.js';
@@ -128,7 +128,7 @@ export class Gateway implements GatewayServices {
     this.#http = createRequestHandler(this, table, this.#plugins.start(this));
   }
 
-  registerTool<Schema extends z.ZodType, Result>(definition: ToolDefinition<Schema, Result>): this;
+  registerTool<Schema extends StandardSchemaV1, Result>(definition: ToolDefinition<Schema, Result>): this;
   registerTool<Result>(definition: JsonSchemaToolDefinition<Result>): this;
   registerTool(definition: AnyToolDefinition): this {
     this.tools.register(definition);
@@ -158,9 +158,9 @@ export class Gateway implements GatewayServices {
     return viewOf(approval, (args) => this.redactArgs(args, approval.origin));
   }
 
-  /** `[]` when `args` fit the tool's schema, else zod's issues. Throws 404 for an unknown tool. */
-  checkArgs(toolName: string, args: unknown): ErrorIssue[] {
-    const check = checkToolArgs(findTool(this.tools, toolName), args);
+  /** `[]` when `args` fit the tool's schema, else the schema's issues. Rejects with 404 for an unknown tool. */
+  async checkArgs(toolName: string, args: unknown): Promise<ErrorIssue[]> {
+    const check = await checkToolArgs(findTool(this.tools, toolName), args);
     return check.ok ? [] : check.issues;
   }
 

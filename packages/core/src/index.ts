@@ -22,7 +22,22 @@ export type { Env, EnvVariableDoc, EnvVariableName, GatewayConfig, OidcConfig } 
 
 // Tools and the pipeline
 export { defineTool, ToolRegistry } from './tools/index.js';
-export type { AnyToolDefinition, ApprovalPolicy, InProcessRunner, JsonSchema, JsonSchemaToolDefinition, RegisteredTool, SandboxRunner, ToolContext, ToolDefinition, ToolHints, ToolListing, ToolProgress } from './tools/index.js';
+export type {
+  AnyToolDefinition,
+  ApprovalPolicy,
+  ArgsCheckResult,
+  DescribedSchema,
+  InProcessRunner,
+  JsonSchema,
+  JsonSchemaToolDefinition,
+  RegisteredTool,
+  SandboxRunner,
+  ToolContext,
+  ToolDefinition,
+  ToolHints,
+  ToolListing,
+  ToolProgress,
+} from './tools/index.js';
 export { ANONYMOUS_CALLER, checkToolArgs, systemCaller } from './pipeline/index.js';
 export type { ArgsCheck, Caller, ToolCallContext, ToolCallExecuted, ToolCallOptions, ToolCallOutcome, ToolCallPending, ToolCallRequest } from './pipeline/index.js';
 

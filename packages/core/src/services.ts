@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type { StandardSchemaV1 } from '@standard-schema/spec';
 import type { ApprovalQueue } from './approvals/approval-queue.js';
 import type { Approval, ApprovalView } from './approvals/approval.js';
 import type { AuditLog } from './audit/audit-log.js';
@@ -50,15 +50,15 @@ export interface GatewayServices {
   /** Whether tools may run in a sandbox worker pool. */
   readonly hasWorkerPool: boolean;
   /** Adds a tool to the registry and announces it (`tool.registered`). */
-  registerTool<Schema extends z.ZodType, Result>(definition: ToolDefinition<Schema, Result>): unknown;
+  registerTool<Schema extends StandardSchemaV1, Result>(definition: ToolDefinition<Schema, Result>): unknown;
   /** The same for a tool whose args are a JSON Schema (an MCP upstream's); a schema that does not compile throws. */
   registerTool<Result>(definition: JsonSchemaToolDefinition<Result>): unknown;
   /** Takes a tool out of the registry and announces it (`tool.unregistered`); `false` if there was none. */
   unregisterTool(name: string): boolean;
   /** The one tool-call pipeline. */
   callTool(request: ToolCallRequest, options?: ToolCallOptions): Promise<ToolCallOutcome>;
-  /** `[]` when `args` fit the tool's schema, else its issues. Throws 404 for an unknown tool. */
-  checkArgs(toolName: string, args: unknown): ErrorIssue[];
+  /** `[]` when `args` fit the tool's schema, else its issues. Rejects with 404 for an unknown tool. */
+  checkArgs(toolName: string, args: unknown): Promise<ErrorIssue[]>;
   /** An approval as admins, approvers and its caller see it (args redacted by origin, secrets scrubbed). */
   approvalView(approval: Approval): ApprovalView;
   /** The worker pool's health; in-process mode is always healthy. */

@@ -90,10 +90,10 @@ describe('tool hints and result schemas in the listing', () => {
     expect(Object.keys(plain ?? {}).sort()).toEqual(['args_schema', 'description', 'name', 'requires_approval']);
   });
 
-  it('refuses an output that is not a zod schema', () => {
+  it('refuses an output that is not a Standard Schema (a JSON Schema goes in outputJsonSchema)', () => {
     const gateway = new Gateway({ logger: silentLogger });
     const output = { type: 'object' } as unknown as z.ZodType;
-    expect(() => gateway.registerTool({ name: 'bad', description: 'b', args: z.object({}), output, run: () => 1 })).toThrow(/output must be a zod schema/);
+    expect(() => gateway.registerTool({ name: 'bad', description: 'b', args: z.object({}), output, run: () => 1 })).toThrow(/output must be a Standard Schema/);
   });
 });
 

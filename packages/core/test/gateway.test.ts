@@ -158,9 +158,9 @@ describe('Gateway.registerTool', () => {
     expect(() => gateway.registerTool({ name: 'a.b', description: '', args, run })).toThrow(/already registered/);
   });
 
-  it('refuses args that are not a zod schema', () => {
-    const notZod = { safeParse: () => ({ success: true }) } as unknown as z.ZodType;
-    expect(() => new Gateway({ logger: silentLogger }).registerTool({ name: 'a', description: '', args: notZod, run })).toThrow(/zod schema/);
+  it('refuses args that are not a Standard Schema (a look-alike with only safeParse)', () => {
+    const notSchema = { safeParse: () => ({ success: true }) } as unknown as z.ZodType;
+    expect(() => new Gateway({ logger: silentLogger }).registerTool({ name: 'a', description: '', args: notSchema, run })).toThrow(/args must be a Standard Schema/);
   });
 
   it('publishes the JSON Schema of what a caller sends (input side of transforms and defaults)', () => {

@@ -13,11 +13,24 @@ export function formatIssuePath(path: readonly PropertyKey[]): string {
 }
 
 /** zod's issues as a short, readable list for the error body. */
-export function issuesFromZod(error: z.ZodError): ErrorIssue[] {
+export function issuesFromZod(error: Pick<z.ZodError, 'issues'>): ErrorIssue[] {
   return error.issues.map((issue) => ({ path: formatIssuePath(issue.path), message: issue.message }));
 }
 
 export type CheckedInput<T> = { readonly ok: true; readonly data: T } | { readonly ok: false; readonly issues: ErrorIssue[] };
+
+/**
+ * What `checkInput` needs of a schema: zod 4's `safeParse`, as every copy of zod 4 has it (core's
+ * own, or a host's other copy), so a host's zod 4 tools are checked the same way as core's routes.
+ */
+export interface SafeParsable<T> {
+  safeParse(value: unknown): { readonly success: true; readonly data: T } | { readonly success: false; readonly error: Pick<z.ZodError, 'issues'> };
+}
+
+/** The issue of a value that zod could not check at all (it threw on the value and on its comparable copy). */
+export function uncheckableInput(): CheckedInput<never> {
+  return { ok: false, issues: [{ path: '(root)', message: 'holds a value that cannot be checked (an object where text, a number or a list was expected)' }] };
+}
 
 /** A prototype whose objects turn into NaN instead of throwing when zod compares them with a number. */
 const COERCIBLE: object = Object.create(Object.prototype, { [Symbol.toPrimitive]: { value: () => Number.NaN } });
@@ -48,7 +61,16 @@ function coercibleCopy(value: unknown, seen = new WeakMap<object, unknown>()): u
  * compared, for zod's own issues (with their paths), and refused. A GatewayError thrown on purpose
  * by a transform (a malformed origin) passes through unchanged.
  */
-export function checkInput<T>(schema: z.ZodType<T>, value: unknown): CheckedInput<T> {
+export function checkInput<T>(schema: SafeParsable<T>, value: unknown): CheckedInput<T> {
+  return checkInputOrUndefined(schema, value) ?? uncheckableInput();
+}
+
+/**
+ * `checkInput`, but `undefined` where it would refuse a value zod threw on even as a comparable
+ * copy: that is also what a schema with an async refinement does in `safeParse`, so a tool's check
+ * can then try the schema's async path before refusing.
+ */
+export function checkInputOrUndefined<T>(schema: SafeParsable<T>, value: unknown): CheckedInput<T> | undefined {
   const parse = (input: unknown) => {
     try {
       return schema.safeParse(input);
@@ -70,5 +92,5 @@ export function checkInput<T>(schema: z.ZodType<T>, value: unknown): CheckedInpu
     });
     return { ok: false, issues };
   }
-  return { ok: false, issues: [{ path: '(root)', message: 'holds a value that cannot be checked (an object where text, a number or a list was expected)' }] };
+  return undefined;
 }

@@ -7,7 +7,7 @@ import { execute } from './execute.js';
 import { findTool } from './find-tool.js';
 import { auditCall, killSwitchErrorFor, type PipelineDeps } from './pipeline-deps.js';
 import type { ToolCallOptions, ToolCallOutcome, ToolCallRequest } from './tool-call.js';
-import { validateArgs } from './validate-args.js';
+import { validArgs } from './validate-args.js';
 
 /**
  * The tool-call pipeline, in the design's order. Each step is a small function that throws a
@@ -38,7 +38,9 @@ export async function callTool(deps: PipelineDeps, request: ToolCallRequest, opt
       authorizeTool(caller, tool);
       let args: unknown;
       try {
-        args = validateArgs(tool, request.args);
+        // A schema that checks synchronously gives its result as is: no tick spent waiting on it.
+        const checked = tool.checkArgs(request.args);
+        args = validArgs(tool, checked instanceof Promise ? await checked : checked);
       } catch (error) {
         deps.metrics.toolValidationErrors.inc({ tool: tool.name });
         throw error;

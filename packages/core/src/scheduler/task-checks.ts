@@ -86,5 +86,5 @@ export async function assertRunnable(services: GatewayServices, task: TaskDefini
     if (error instanceof ToolNotAllowedError) throw new InvalidTaskError(`runAs: user ${JSON.stringify(task.runAs)} is ${error.message}`, 'runAs');
     throw error;
   }
-  validateArgs(tool, task.args ?? {});
+  await validateArgs(tool, task.args ?? {});
 }

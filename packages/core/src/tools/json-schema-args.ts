@@ -134,7 +134,8 @@ export function compileArgsSchema(toolName: string, schema: unknown): { schema: 
   return { schema: deepFreeze(copy), validate, release: () => void ajv.removeSchema(copy) };
 }
 
-function deepFreeze<T>(value: T): T {
+/** Freezes a plain-JSON value all the way down, so what is published cannot be changed later. */
+export function deepFreeze<T>(value: T): T {
   if (value !== null && typeof value === 'object') {
     for (const child of Object.values(value)) deepFreeze(child);
     Object.freeze(value);

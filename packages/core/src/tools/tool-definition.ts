@@ -1,8 +1,9 @@
-import type { z } from 'zod';
+import type { StandardSchemaV1 } from '@standard-schema/spec';
 import type { Role } from '../auth/roles.js';
 import type { Caller } from '../pipeline/caller.js';
 import type { SecretAccessor } from '../secrets/secret-store.js';
 import type { JsonSchema } from './tool-registry.js';
+import type { DescribedSchema } from './tool-schema.js';
 
 /**
  * How far a run has got, as MCP's progress notification has it (without the token): `progress`
@@ -63,21 +64,32 @@ export interface ToolHints {
 }
 
 /**
- * A tool as its author writes it. `args` is a zod schema: it validates every call, types `run`'s
- * args, and is published as JSON Schema by `GET /tools`.
+ * A tool as its author writes it. `args` is any Standard Schema (zod 3.24+ or 4, valibot, arktype,
+ * ...; whatever has `~standard`): it validates every call, types `run`'s args, and is published as
+ * JSON Schema by `GET /tools`, the OpenAPI document and MCP, written by the schema itself where its
+ * library can (zod 4, Standard JSON Schema) or given as `jsonSchema`.
  */
-export interface ToolDefinition<Schema extends z.ZodType = z.ZodType, Result = unknown> {
+export interface ToolDefinition<Schema extends StandardSchemaV1 = StandardSchemaV1, Result = unknown> {
   /** Letters, digits and `. _ -`, starting with a letter; dots group tools (`file.write`). */
   readonly name: string;
   readonly description: string;
   readonly args: Schema;
-  readonly requiresApproval?: ApprovalPolicy<z.output<Schema>>;
+  /**
+   * The JSON Schema of the args, for a schema that cannot write its own (zod 3: `zodToJsonSchema`
+   * from zod-to-json-schema) or to publish another than it writes. Published as given; calls are
+   * still checked by `args`.
+   */
+  readonly jsonSchema?: JsonSchema;
+  readonly requiresApproval?: ApprovalPolicy<StandardSchemaV1.InferOutput<Schema>>;
   /**
    * The shape of what `run` returns, when it is a JSON object: published as the tool's result schema
    * (MCP `outputSchema`), so clients can read the result as structured data. It describes the
-   * result; it does not check it.
+   * result; it does not check it. Any Standard Schema that can write its JSON Schema, or give
+   * that as `outputJsonSchema`.
    */
-  readonly output?: z.ZodType;
+  readonly output?: DescribedSchema;
+  /** The result's JSON Schema, given as it is (instead of `output`'s, or without `output`). */
+  readonly outputJsonSchema?: JsonSchema;
   readonly hints?: ToolHints;
   /** Provider keys this tool may read through `context.secrets` (e.g. `['openai']`). */
   readonly secrets?: readonly string[];
@@ -87,30 +99,32 @@ export interface ToolDefinition<Schema extends z.ZodType = z.ZodType, Result = u
    * A function (trusted, in-process) or a sandbox runner. What it returns must be JSON-serialisable;
    * it is the `result` the caller receives.
    */
-  readonly run: InProcessRunner<z.output<Schema>, Result> | SandboxRunner;
+  readonly run: InProcessRunner<StandardSchemaV1.InferOutput<Schema>, Result> | SandboxRunner;
 }
 
 /**
- * A tool whose args are described by a JSON Schema instead of zod: a tool of another program (an
- * MCP server's) that arrives with its schema at run time. The schema is compiled once, at
- * registration (2020-12 by default; `$schema` may name 2019-09 or draft-07), and a schema that
- * cannot be compiled is refused. Calls are checked against it as zod tools' are (422
+ * A tool whose args are described by a JSON Schema instead of a schema object: a tool of another
+ * program (an MCP server's) that arrives with its schema at run time. The schema is compiled once,
+ * at registration (2020-12 by default; `$schema` may name 2019-09 or draft-07), and a schema that
+ * cannot be compiled is refused. Calls are checked against it as other tools' are (422
  * `invalid_args` with the issues), the args reach `run` unchanged, and `GET /tools` lists the
  * schema as it was given.
  */
-export interface JsonSchemaToolDefinition<Result = unknown> extends Omit<ToolDefinition<z.ZodType, Result>, 'args' | 'output' | 'requiresApproval' | 'run'> {
+export interface JsonSchemaToolDefinition<Result = unknown>
+  extends Omit<ToolDefinition<StandardSchemaV1, Result>, 'args' | 'jsonSchema' | 'output' | 'requiresApproval' | 'run'> {
   readonly inputSchema: JsonSchema;
   readonly args?: never;
+  readonly jsonSchema?: never;
   readonly output?: never;
   readonly requiresApproval?: ApprovalPolicy<unknown>;
   readonly run: InProcessRunner<unknown, Result> | SandboxRunner;
 }
 
 /** Either kind of tool, as the registry takes it. */
-export type AnyToolDefinition<Result = unknown> = ToolDefinition<z.ZodType, Result> | JsonSchemaToolDefinition<Result>;
+export type AnyToolDefinition<Result = unknown> = ToolDefinition<StandardSchemaV1, Result> | JsonSchemaToolDefinition<Result>;
 
 /** Types a tool definition without registering it, so tools can live in their own modules. */
-export function defineTool<Schema extends z.ZodType, Result>(
+export function defineTool<Schema extends StandardSchemaV1, Result>(
   definition: ToolDefinition<Schema, Result>,
 ): ToolDefinition<Schema, Result> {
   return definition;

@@ -1,11 +1,11 @@
-import { z } from 'zod';
-import { checkInput, type CheckedInput } from '../errors/zod-issues.js';
+import type { StandardSchemaV1 } from '@standard-schema/spec';
 import { roleSchema, type Role } from '../auth/roles.js';
 import type { Caller } from '../pipeline/caller.js';
 import { compileArgsSchema } from './json-schema-args.js';
 import type { AnyToolDefinition, JsonSchemaToolDefinition, SandboxRunner, ToolContext, ToolDefinition, ToolHints } from './tool-definition.js';
+import { argsCheckOf, hasStandardProps, isStandardSchema, publishedJsonSchema, type ArgsCheckResult } from './tool-schema.js';
 
-/** A JSON Schema document, as `z.toJSONSchema` produces it or an MCP server publishes it. */
+/** A JSON Schema document, as a schema library writes it or an MCP server publishes it. */
 export type JsonSchema = Readonly<Record<string, unknown>>;
 
 /** One entry of `GET /tools`. */
@@ -24,15 +24,19 @@ export interface ToolListing {
 
 /**
  * A registered tool with its schema erased to `unknown`: the registry holds tools of many
- * shapes, and every call re-enters the typed world through `args.safeParse`.
+ * shapes, and every call re-enters the typed world through `checkArgs`.
  */
 export interface RegisteredTool {
   readonly name: string;
   readonly description: string;
-  /** The zod schema; `undefined` for a tool declared with a JSON Schema (`inputSchema`). */
-  readonly args: z.ZodType | undefined;
-  /** The tool's schema applied to a call's args: the parsed args (zod's output, or the args as they are) or the issues. */
-  checkArgs(args: unknown): CheckedInput<unknown>;
+  /** The Standard Schema of the args; `undefined` for a tool declared with a JSON Schema (`inputSchema`). */
+  readonly args: StandardSchemaV1 | undefined;
+  /**
+   * The tool's schema applied to a call's args: the parsed args (the schema's output, or the args as
+   * they are for a JSON Schema tool) or the issues. A Promise only when the schema checks
+   * asynchronously (an async refinement); otherwise the result itself.
+   */
+  checkArgs(args: unknown): ArgsCheckResult;
   readonly listing: ToolListing;
   needsApproval(args: unknown, caller: Caller): boolean;
   /** The provider keys the tool declared. */
@@ -43,11 +47,6 @@ export interface RegisteredTool {
 
 const TOOL_NAME = /^[A-Za-z][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)*$/;
 const MAX_TOOL_NAME_LENGTH = 128;
-
-function jsonSchemaOf(schema: z.ZodType, io: 'input' | 'output' = 'input'): JsonSchema {
-  // Input mode for args: the schema describes what a caller sends, before transforms and defaults.
-  return z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as JsonSchema;
-}
 
 function hintsOf(hints: ToolHints | undefined): ToolHints | undefined {
   if (hints === undefined) return undefined;
@@ -63,17 +62,31 @@ function hintsOf(hints: ToolHints | undefined): ToolHints | undefined {
 
 type ArgsOf = Pick<RegisteredTool, 'args' | 'checkArgs'> & { readonly schema: JsonSchema; readonly release?: () => void };
 
-/** A zod tool's schema and check, or a JSON Schema tool's compiled one. */
+/** A Standard Schema tool's schema and check, or a JSON Schema tool's compiled one. */
 function argsOf(definition: AnyToolDefinition): ArgsOf {
   const name = JSON.stringify(definition.name);
   if ('inputSchema' in definition) {
-    if (definition.args !== undefined) throw new TypeError(`tool ${name}: give args (zod) or inputSchema (JSON Schema), not both`);
+    if (definition.args !== undefined) throw new TypeError(`tool ${name}: give args (a schema) or inputSchema (JSON Schema), not both`);
     const compiled = compileArgsSchema(definition.name, definition.inputSchema);
     return { args: undefined, checkArgs: compiled.validate, schema: compiled.schema, release: compiled.release };
   }
   const schema: unknown = definition.args;
-  if (!(schema instanceof z.ZodType)) throw new TypeError(`tool ${name}: args must be a zod schema (or give inputSchema, a JSON Schema)`);
-  return { args: schema, checkArgs: (args) => checkInput(schema, args), schema: jsonSchemaOf(schema) };
+  if (!isStandardSchema(schema)) {
+    throw new TypeError(`tool ${name}: args must be a Standard Schema (zod 3.24+ or 4, valibot, arktype, ...) or give inputSchema, a JSON Schema`);
+  }
+  // Input mode for args: the schema describes what a caller sends, before transforms and defaults.
+  const published = publishedJsonSchema(definition.name, { schema, field: 'args', explicit: definition.jsonSchema, explicitField: 'jsonSchema' });
+  return { args: schema, checkArgs: argsCheckOf(schema), schema: published };
+}
+
+/** The result's JSON Schema, when the tool declares one (`output` or `outputJsonSchema`). */
+function resultSchemaOf(definition: AnyToolDefinition): JsonSchema | undefined {
+  const { output, outputJsonSchema } = definition;
+  if (output === undefined && outputJsonSchema === undefined) return undefined;
+  if (output !== undefined && !hasStandardProps(output)) {
+    throw new TypeError(`tool ${JSON.stringify(definition.name)}: output must be a Standard Schema (zod, valibot, arktype, ...) or give outputJsonSchema`);
+  }
+  return publishedJsonSchema(definition.name, { schema: output, field: 'output', explicit: outputJsonSchema, explicitField: 'outputJsonSchema' });
 }
 
 function rolesOf(name: string, roles: readonly Role[] | undefined): readonly Role[] | undefined {
@@ -100,7 +113,7 @@ export class ToolRegistry {
   readonly #releases = new Map<string, () => void>();
   #listings: readonly ToolListing[] | undefined;
 
-  register<Schema extends z.ZodType, Result>(definition: ToolDefinition<Schema, Result>): RegisteredTool;
+  register<Schema extends StandardSchemaV1, Result>(definition: ToolDefinition<Schema, Result>): RegisteredTool;
   register<Result>(definition: JsonSchemaToolDefinition<Result>): RegisteredTool;
   register(definition: AnyToolDefinition): RegisteredTool;
   register(definition: AnyToolDefinition): RegisteredTool {
@@ -111,12 +124,10 @@ export class ToolRegistry {
       );
     }
     if (this.#tools.has(name)) throw new TypeError(`a tool named ${JSON.stringify(name)} is already registered`);
-    if (definition.output !== undefined && !(definition.output instanceof z.ZodType)) {
-      throw new TypeError(`tool ${JSON.stringify(name)}: output must be a zod schema`);
-    }
     const policy = definition.requiresApproval ?? false;
     const hints = hintsOf(definition.hints);
     const args = argsOf(definition);
+    const resultSchema = resultSchemaOf(definition);
     const roles = rolesOf(name, definition.roles);
     const tool: RegisteredTool = {
       name,
@@ -129,7 +140,7 @@ export class ToolRegistry {
         requires_approval: typeof policy === 'function' ? 'per_call' : policy,
         args_schema: args.schema,
         // Present only when declared, so the listing of a plain tool stays as it was.
-        ...(definition.output === undefined ? {} : { result_schema: jsonSchemaOf(definition.output, 'output') }),
+        ...(resultSchema === undefined ? {} : { result_schema: resultSchema }),
         ...(hints === undefined ? {} : { hints }),
         ...(roles === undefined ? {} : { roles }),
       }),

@@ -101,7 +101,7 @@ describe('tools whose args are a JSON Schema (inputSchema)', () => {
     const schema = { type: 'object', properties: { n: { type: 'number' } } };
     gateway.registerTool({ name: 'n', description: 'n', inputSchema: schema, run: () => 'ok' });
     schema.properties.n.type = 'string';
-    expect(gateway.checkArgs('n', { n: 1 })).toEqual([]);
+    await expect(gateway.checkArgs('n', { n: 1 })).resolves.toEqual([]);
     expect(gateway.tools.list()[0]?.args_schema).toEqual({ type: 'object', properties: { n: { type: 'number' } } });
   });
 
@@ -129,7 +129,7 @@ describe('tools whose args are a JSON Schema (inputSchema)', () => {
     expect(registry.size).toBe(0);
   });
 
-  it('validates draft-07 schemas as draft-07 (tuple items) and 2020-12 ones as 2020-12 (prefixItems)', () => {
+  it('validates draft-07 schemas as draft-07 (tuple items) and 2020-12 ones as 2020-12 (prefixItems)', async () => {
     const registry = new ToolRegistry();
     registry.register({
       name: 'd7',
@@ -145,17 +145,17 @@ describe('tools whose args are a JSON Schema (inputSchema)', () => {
     });
     for (const name of ['d7', 'd2020']) {
       const tool = registry.get(name);
-      expect(tool?.checkArgs({ pair: ['a', 1] }).ok).toBe(true);
-      expect(tool?.checkArgs({ pair: [1, 'a'] }).ok).toBe(false);
+      expect((await tool?.checkArgs({ pair: ['a', 1] }))?.ok).toBe(true);
+      expect((await tool?.checkArgs({ pair: [1, 'a'] }))?.ok).toBe(false);
     }
   });
 
-  it('compiles two tools that share an $id each on its own', () => {
+  it('compiles two tools that share an $id each on its own', async () => {
     const registry = new ToolRegistry();
     registry.register({ name: 'a', description: 'a', inputSchema: { $id: 'https://example.com/same.json', type: 'object', required: ['x'] }, run: () => 'ok' });
     registry.register({ name: 'b', description: 'b', inputSchema: { $id: 'https://example.com/same.json', type: 'object', required: ['y'] }, run: () => 'ok' });
-    expect(registry.get('a')?.checkArgs({ x: 1 }).ok).toBe(true);
-    expect(registry.get('b')?.checkArgs({ x: 1 }).ok).toBe(false);
+    expect((await registry.get('a')?.checkArgs({ x: 1 }))?.ok).toBe(true);
+    expect((await registry.get('b')?.checkArgs({ x: 1 }))?.ok).toBe(false);
   });
 
   it('unregisters a tool: gone from /tools, its calls 404, announced, and the name free again', async () => {
@@ -218,13 +218,13 @@ describe('a JSON Schema pattern that backtracks catastrophically', () => {
     await expect(gateway.callTool({ tool: 'evil', args: { s: 'aaa' } }, { caller: systemCaller('t') })).resolves.toMatchObject({ result: 'ran' });
   });
 
-  it('keeps each pattern apart (patterns are cached by their text)', () => {
+  it('keeps each pattern apart (patterns are cached by their text)', async () => {
     const registry = new ToolRegistry();
     registry.register({ name: 'p', description: 'p', inputSchema: { type: 'object', properties: { a: { pattern: '^a+$' }, b: { pattern: '^b+$' } }, patternProperties: { '^x': { type: 'number' } } }, run: () => 'ok' });
     const tool = registry.get('p');
-    expect(tool?.checkArgs({ a: 'aa', b: 'bb', x1: 1 }).ok).toBe(true);
-    expect(tool?.checkArgs({ a: 'bb' }).ok).toBe(false);
-    expect(tool?.checkArgs({ b: 'aa' }).ok).toBe(false);
-    expect(tool?.checkArgs({ x1: 'one' }).ok).toBe(false);
+    expect((await tool?.checkArgs({ a: 'aa', b: 'bb', x1: 1 }))?.ok).toBe(true);
+    expect((await tool?.checkArgs({ a: 'bb' }))?.ok).toBe(false);
+    expect((await tool?.checkArgs({ b: 'aa' }))?.ok).toBe(false);
+    expect((await tool?.checkArgs({ x1: 'one' }))?.ok).toBe(false);
   });
 });
