@@ -58,6 +58,44 @@ describe('approvalEventStream formats each change once per presenter', () => {
   });
 });
 
+describe('approvalEventStream delivers without holding up the call that made the change', () => {
+  it('lets the call that made a change go on before any client is sent it', async () => {
+    const queue = new ApprovalQueue();
+    const controller = new AbortController();
+    const client = await connected(approvalEventStream(queue, controller.signal, { present: (c) => c.seq }));
+    let received: string | undefined;
+    const next = client.next().then((result) => {
+      received = String(result.value);
+    });
+    await queue.request({ callId: 'c', tool: 't', args: {}, caller: alice });
+    expect(received).toBeUndefined();
+    await next;
+    expect(received).toBe('id: 1\nevent: approval.requested\ndata: 1\n\n');
+    controller.abort();
+    queue.close();
+  });
+
+  it('wakes many clients a slice per turn of the event loop, so other work runs in between, and reaches them all in order', async () => {
+    const queue = new ApprovalQueue();
+    const controller = new AbortController();
+    const clients = await Promise.all(Array.from({ length: 300 }, () => connected(approvalEventStream(queue, controller.signal, { present: (c) => c.seq }))));
+    const received: string[][] = clients.map(() => []);
+    const reading = clients.map(async (client, i) => {
+      for (let n = 0; n < 2; n += 1) received[i]?.push(String((await client.next()).value));
+    });
+    await queue.request({ callId: 'a', tool: 't', args: {}, caller: alice });
+    await queue.request({ callId: 'b', tool: 't', args: {}, caller: alice });
+    await new Promise((resolve) => setImmediate(resolve));
+    const reachedAfterOneTurn = received.filter((events) => events.length > 0).length;
+    expect(reachedAfterOneTurn).toBeGreaterThan(0);
+    expect(reachedAfterOneTurn).toBeLessThan(clients.length);
+    await Promise.all(reading);
+    for (const events of received) expect(events.map((e) => e.split('\n')[0])).toEqual(['id: 1', 'id: 2']);
+    controller.abort();
+    queue.close();
+  });
+});
+
 describe('GET /approvals/stream', () => {
   it('views a change once for all approvers and summarises it once for everyone else, each audience seeing its own', async () => {
     const gateway = new Gateway({ logger: silentLogger }).registerTool({
