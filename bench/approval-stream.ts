@@ -126,6 +126,7 @@ interface RunFigures {
   /** What the gateway's code was when measured (old code, one step of a change...). */
   readonly note?: string;
   readonly date: string;
+  /** HEAD when measured; the build is the working tree's, which may hold uncommitted work. */
   readonly commit: string;
   readonly loadAverage: number;
   readonly subscribers: number;
@@ -191,7 +192,7 @@ const figure = (value: number | null): string => (value === null || Number.isNaN
 
 function section(runs: readonly RunFigures[], latest: RunFigures): string {
   const row = (r: RunFigures) =>
-    `| ${r.label} | ${r.note ?? ''} | ${r.commit} | ${r.loadAverage} | ${r.subscribers.toLocaleString('en')} | ${r.calls} × ${r.intervalMs} ms | ${r.delivered.toLocaleString('en')} of ${r.expected.toLocaleString('en')} | ${[r.delivery.p50, r.delivery.p99, r.delivery.max].map(figure).join(' / ')} | ${[r.lastSubscriber.p50, r.lastSubscriber.p99].map(figure).join(' / ')} | ${r.accepted.p50} / ${r.accepted.p99} |`;
+    `| ${r.label} | ${r.note ?? ''} | ${r.loadAverage} | ${r.subscribers.toLocaleString('en')} | ${r.calls} × ${r.intervalMs} ms | ${r.delivered.toLocaleString('en')} of ${r.expected.toLocaleString('en')} | ${[r.delivery.p50, r.delivery.p99, r.delivery.max].map(figure).join(' / ')} | ${[r.lastSubscriber.p50, r.lastSubscriber.p99].map(figure).join(' / ')} | ${r.accepted.p50} / ${r.accepted.p99} |`;
   const p99 = latest.delivery.p99;
   const met = latest.subscribers >= 1000 && latest.delivered === latest.expected && p99 !== null && p99 < TARGET_P99_MS;
   return `## Approval stream: delivery to 1,000 SSE subscribers
@@ -204,8 +205,8 @@ Delivery is from the moment a call is sent to the moment a subscriber's socket y
 (\`performance.timeOrigin + performance.now()\` in both processes); "last subscriber" is when the fan-out of one event was complete.
 Raw numbers: \`${RAW_PATH}\`. The load average column is the machine's 1-minute load when the run began: the machine is shared.
 
-| run | code | commit | load | subscribers | calls × apart | events delivered | delivery p50 / p99 / max (ms) | last subscriber p50 / p99 (ms) | caller's 202 p50 / p99 (ms) |
-|---|---|---|---:|---:|---:|---:|---:|---:|---:|
+| run | code | load | subscribers | calls × apart | events delivered | delivery p50 / p99 / max (ms) | last subscriber p50 / p99 (ms) | caller's 202 p50 / p99 (ms) |
+|---|---|---:|---:|---:|---:|---:|---:|---:|
 ${runs.map(row).join('\n')}
 
 Target: p99 delivery under ${TARGET_P99_MS} ms at 1,000 subscribers, every event delivered: ${met ? 'met' : 'missed'} (run "${latest.label}": ${figure(p99)} ms).`;
