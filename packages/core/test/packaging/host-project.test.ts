@@ -3,6 +3,7 @@ import { createHostProject, type HostProject, run, tsc } from './host-project.js
 
 // A host app of the built packages (npm test builds first), installed from their tarballs in a
 // folder outside the repository: what a user gets before a release (npm run pack), and after one.
+// The deadlines are generous, not timings: tsc reads every declaration, tens of seconds on a busy machine.
 
 /** Each public entry, imported whole, so the compiler reads (and, with skipLibCheck off, checks) all of its declarations. */
 const ENTRIES = {
@@ -58,14 +59,14 @@ beforeAll(() => {
   host.write('tsconfig.core-only.json', tsconfig(['src/core.ts', 'src/http.ts'], { module: 'nodenext', moduleResolution: 'nodenext' }));
   host.write('tsconfig.express-only.json', tsconfig(['src/core.ts', 'src/express.ts'], { module: 'nodenext', moduleResolution: 'nodenext' }));
   host.write('tsconfig.fastify-only.json', tsconfig(['src/core.ts', 'src/fastify.ts'], { module: 'nodenext', moduleResolution: 'nodenext' }));
-}, 240_000);
+}, 300_000);
 
 afterAll(() => host?.remove());
 
 describe('a strict TypeScript host (skipLibCheck: false) with no optional peer installed', () => {
   it.each(['nodenext', 'node16', 'bundler'])('compiles the public entries under moduleResolution %s', (resolution) => {
     expect(tsc(host, ['-p', `tsconfig.${resolution}.json`])).toBe('');
-  }, 120_000);
+  }, 300_000);
 
   it('has no optional peer to find: npm left dockerode out', () => {
     expect(() => run(process.execPath, ['-e', "require.resolve('dockerode')"], host.dir)).toThrow(/Cannot find module 'dockerode'/);
@@ -80,7 +81,7 @@ describe('a strict TypeScript host (skipLibCheck: false) with no optional peer i
     expect(core.some((file) => file.includes('/node_modules/@agent-gateway/core/'))).toBe(true);
     expect(filesRead(host, 'tsconfig.express-only.json').filter((file) => optional.test(file) || fastify.test(file))).toEqual([]);
     expect(filesRead(host, 'tsconfig.fastify-only.json').filter((file) => optional.test(file) || express.test(file))).toEqual([]);
-  }, 120_000);
+  }, 300_000);
 });
 
 describe('one process that both requires and imports the packages', () => {

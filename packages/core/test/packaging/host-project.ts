@@ -48,16 +48,22 @@ export function createHostProject(): HostProject {
     mkdirSync(dirname(join(dir, path)), { recursive: true });
     writeFileSync(join(dir, path), text);
   };
-  write('package.json', `${JSON.stringify({ name: 'host-app', private: true, type: 'module' }, null, 2)}\n`);
-  const packed = run(process.execPath, [join(repoRoot, 'scripts/pack.mjs'), '--no-build', '--out', join(dir, 'packs')], repoRoot).trim().split('\n');
-  const tarballs = LIBRARIES.map((name) => {
-    const tarball = packed.find((path) => basename(path).startsWith(`agent-gateway-${name}-`));
-    if (tarball === undefined) throw new Error(`npm run pack made no tarball for @agent-gateway/${name}: ${packed.join(', ')}`);
-    return tarball;
-  });
-  const extras = ['zod', '@types/node', '@types/express'].map((name) => `${name}@${installed(name)}`);
-  run(npm, ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error', ...tarballs, ...extras], dir);
-  return { dir, write, remove: () => rmSync(dir, { recursive: true, force: true }) };
+  const remove = (): void => rmSync(dir, { recursive: true, force: true });
+  try {
+    write('package.json', `${JSON.stringify({ name: 'host-app', private: true, type: 'module' }, null, 2)}\n`);
+    const packed = run(process.execPath, [join(repoRoot, 'scripts/pack.mjs'), '--no-build', '--out', join(dir, 'packs')], repoRoot).trim().split('\n');
+    const tarballs = LIBRARIES.map((name) => {
+      const tarball = packed.find((path) => basename(path).startsWith(`agent-gateway-${name}-`));
+      if (tarball === undefined) throw new Error(`npm run pack made no tarball for @agent-gateway/${name}: ${packed.join(', ')}`);
+      return tarball;
+    });
+    const extras = ['zod', '@types/node', '@types/express'].map((name) => `${name}@${installed(name)}`);
+    run(npm, ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error', ...tarballs, ...extras], dir);
+  } catch (error) {
+    remove();
+    throw error;
+  }
+  return { dir, write, remove };
 }
 
 /** `tsc` of the repository (5.9), run on a tsconfig of the host. */
