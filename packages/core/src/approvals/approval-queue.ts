@@ -52,6 +52,12 @@ export interface ApprovalQueueOptions {
   readonly replayBuffer?: number;
   /** Finished approvals are dropped from the store after this long. Default one hour. */
   readonly retentionMs?: number;
+  /**
+   * How long an approved call may run before any process sharing the store calls it interrupted (failed,
+   * `run_interrupted`): the process running it may have died, and without an outcome the approval would
+   * stay `approved` for ever. It is never run again (at most once). 1 ms..one year; default 10 minutes.
+   */
+  readonly runTimeoutMs?: number;
   readonly now?: () => number;
   readonly logger?: Logger;
 }
@@ -78,6 +84,7 @@ export class ApprovalQueue extends EventEmitter<ApprovalQueueEvents> {
   readonly #allowSelfApproval: boolean;
   readonly #replayLimit: number;
   readonly #retentionMs: number;
+  readonly #runTimeoutMs: number;
   readonly #now: () => number;
   readonly #logger: Logger | undefined;
   readonly #timers = new Map<string, LongTimeout>();
@@ -98,6 +105,8 @@ export class ApprovalQueue extends EventEmitter<ApprovalQueueEvents> {
     this.#allowSelfApproval = options.allowSelfApproval ?? false;
     this.#replayLimit = options.replayBuffer ?? 1000;
     this.#retentionMs = options.retentionMs ?? 3_600_000;
+    this.#runTimeoutMs = options.runTimeoutMs ?? 600_000;
+    if (!(this.#runTimeoutMs >= 1 && this.#runTimeoutMs <= MAX_APPROVAL_TIMEOUT_MS)) throw new RangeError(`approvals runTimeoutMs must be 1..${MAX_APPROVAL_TIMEOUT_MS} ms, got ${this.#runTimeoutMs}`);
     this.#now = options.now ?? Date.now;
     this.#logger = options.logger;
     this.#feed = options.feed;
@@ -142,12 +151,16 @@ export class ApprovalQueue extends EventEmitter<ApprovalQueueEvents> {
     const approval = await this.#store.get(id);
     if (approval === undefined) throw new NotFoundError(`no approval ${JSON.stringify(id)}`);
     if (approval.state === 'pending' && Date.parse(approval.expiresAt) <= this.#now()) return (await this.#expire(id)) ?? approval;
+    if (this.#runOverdue(approval)) return (await this.#interrupt(id)) ?? approval;
     return approval;
   }
 
   async list(filter: { state?: ApprovalState } = {}): Promise<Approval[]> {
-    const approvals = await this.#store.list(filter);
-    return approvals.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+    const listed = await this.#store.list(filter);
+    // A run whose process died is closed by whoever looks next, so a listing never shows it running for ever.
+    const approvals = await Promise.all(listed.map(async (a) => (this.#runOverdue(a) ? ((await this.#interrupt(a.id)) ?? a) : a)));
+    const kept = filter.state === undefined ? approvals : approvals.filter((a) => a.state === filter.state);
+    return kept.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
   }
 
   /** Approves and runs the call, once. Resolves with the approval in its final state (executed or failed). */
@@ -156,6 +169,7 @@ export class ApprovalQueue extends EventEmitter<ApprovalQueueEvents> {
     const decision = { by: decider.id, at: new Date(this.#now()).toISOString(), ...(reason === undefined ? {} : { reason }) };
     const approved = await this.#transition(id, ['pending'], { state: 'approved', decision }, decider);
     this.#clearTimer(id);
+    this.#interruptAfter(id, this.#runTimeoutMs);
     if (digestOf(approved.tool, approved.args) !== pending.digest || approved.digest !== pending.digest) {
       await this.#transition(id, ['approved'], {
         state: 'failed',
@@ -238,6 +252,35 @@ export class ApprovalQueue extends EventEmitter<ApprovalQueueEvents> {
     }
   }
 
+  /** Approved, and its run has had longer than the run timeout to report an outcome. */
+  #runOverdue(approval: Approval): boolean {
+    if (approval.state !== 'approved' || approval.decision === undefined) return false;
+    return Date.parse(approval.decision.at) + this.#runTimeoutMs <= this.#now();
+  }
+
+  /** approved -> failed (`run_interrupted`), if it is still approved: the store's compare-and-set lets a finished run win. */
+  async #interrupt(id: string): Promise<Approval | undefined> {
+    this.#clearTimer(id);
+    const seconds = Math.round(this.#runTimeoutMs / 1000);
+    const error = {
+      code: 'run_interrupted',
+      message: `the approved call reported no outcome within ${seconds} s (the process running it may have stopped); it may or may not have run, and it will not be run again`,
+      status: ERROR_STATUS.run_interrupted,
+    };
+    const result = await this.#store.transition(id, ['approved'], { state: 'failed', error });
+    if (!result.ok) return result.current;
+    this.#logger?.warn('an approved call reported no outcome in time; marked it failed (run_interrupted)', { id });
+    this.#publish('approval.failed', result.approval);
+    return result.approval;
+  }
+
+  #interruptAfter(id: string, delayMs: number): void {
+    const interrupt = (): void => {
+      this.#interrupt(id).catch((error: unknown) => this.#logger?.error('could not close an interrupted approved call', { id, error }));
+    };
+    this.#timers.set(id, setLongTimeout(interrupt, delayMs, { unref: true }));
+  }
+
   async #expire(id: string): Promise<Approval | undefined> {
     this.#clearTimer(id);
     const result = await this.#store.transition(id, ['pending'], { state: 'expired' });
@@ -279,6 +322,13 @@ export class ApprovalQueue extends EventEmitter<ApprovalQueueEvents> {
     if (change.remote === true && approval.state === 'pending' && !this.#timers.has(approval.id)) {
       // Every process expires what it has heard of: the process that asked may be gone. The store's compare-and-set makes one of them win.
       this.#expireAfter(approval.id, Math.max(0, Date.parse(approval.expiresAt) - this.#now()));
+    } else if (approval.state === 'approved') {
+      // The process running it may die: every process that heard of the run can close it once overdue
+      // (this process's own run set its timer in approve()).
+      if (change.remote === true && approval.decision !== undefined) {
+        this.#clearTimer(approval.id);
+        this.#interruptAfter(approval.id, Math.max(0, Date.parse(approval.decision.at) + this.#runTimeoutMs - this.#now()));
+      }
     } else if (approval.state !== 'pending') this.#clearTimer(approval.id);
     return change;
   }

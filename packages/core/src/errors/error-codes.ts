@@ -71,6 +71,8 @@ export const ERROR_STATUS = {
   tool_failed: 500,
   /** The configuration cannot be used (thrown at start). */
   invalid_config: 500,
+  /** An approved call reported no outcome within the run timeout (its process may have stopped); it is never run again. */
+  run_interrupted: 504,
   /** The sandbox worker crashed, broke the protocol or wrote too much. */
   sandbox_failed: 502,
   /** Vault refused the gateway's token or policy. */
