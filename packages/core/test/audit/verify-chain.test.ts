@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { entryBody, hashBody } from '../../src/audit/audit-entry.js';
+import { walkChain } from '../../src/audit/verify-chain.js';
 import { GENESIS_HASH, verifyChain, type AuditEntry } from '../../src/index.js';
 
 /**
@@ -59,7 +60,8 @@ describe('verifyChain', () => {
   it('a well-formed hand-made chain verifies (the baseline every case below breaks once)', async () => {
     const entries = chainOf([1, 2, 3, 4, 5].map(event));
     const path = await write('audit.log', entries);
-    await expect(verifyChain(path)).resolves.toEqual({ ok: true, files: [path], entries: 5, last_seq: 5, last_hash: lastOf(entries).hash });
+    // Strict: no torn_tail, anchored_to or incidents key at all, not even undefined.
+    expect(await verifyChain(path)).toStrictEqual({ ok: true, files: [path], entries: 5, last_seq: 5, last_hash: lastOf(entries).hash });
   });
 
   it('a broken prev link alone is found: right seq, a hash that matches the entry, the wrong entry before', async () => {
@@ -117,6 +119,9 @@ describe('verifyChain', () => {
     ['an absolute path', 'ABSOLUTE'],
     ['a nested path', 'sub/inner.log'],
     ['no name at all', 42],
+    ['the folder itself', '.'],
+    ['its parent', '..'],
+    ['an empty name', ''],
   ])('an anchor whose previous_file is %s is refused, and nothing outside the log folder is read', async (_, name) => {
     // A valid chain the forged anchor points at: following it would make the log verify.
     const outside = chainOf([1, 2, 3].map(event));
@@ -196,5 +201,105 @@ describe('verifyChain', () => {
       expect(forged, name).toMatchObject({ ok: true, incidents: [{ event: 'audit_file_replaced' }] });
       expect(forged.incidents?.[0], name).not.toHaveProperty('kept_copy');
     }
+  });
+
+  it('a broken chain is reported exactly: where, what was verified before it, and nothing else', async () => {
+    const head = chainOf([1, 2].map(event));
+    const path = await write('audit.log', [...head, ...chainOf([{ ...event(3), prev: 'f'.repeat(64) }], lastOf(head))]);
+    expect(await verifyChain(path)).toStrictEqual({
+      ok: false,
+      files: [path],
+      entries: 2,
+      last_seq: 2,
+      last_hash: lastOf(head).hash,
+      first_broken: { file: path, line: 3, seq: 3, reason: 'prev does not match the hash of the entry before (an entry was removed, inserted or moved)' },
+    });
+  });
+
+  it('a missing log, an empty one and one whose first line is not an entry', async () => {
+    const missing = join(logs, 'gone.log');
+    expect(await verifyChain(missing)).toStrictEqual({
+      ok: false,
+      files: [],
+      entries: 0,
+      last_seq: 0,
+      last_hash: GENESIS_HASH,
+      first_broken: { file: missing, line: 1, reason: 'the log file is missing (deleted or moved away)' },
+    });
+    const empty = join(logs, 'empty.log');
+    await writeFile(empty, '');
+    expect(await verifyChain(empty)).toStrictEqual({ ok: true, files: [empty], entries: 0, last_seq: 0, last_hash: GENESIS_HASH });
+    const garbage = join(logs, 'garbage.log');
+    await writeFile(garbage, 'not json\n');
+    await expect(verifyChain(garbage)).resolves.toMatchObject({ ok: false, first_broken: { line: 1, reason: 'not a valid audit entry' } });
+  });
+
+  it('past a damaged line, verify still finds the incident entry that explains it, and only one at or after the break', async () => {
+    const head = chainOf([1, 2].map(event));
+    const modified = (i: number): Draft => ({ ts: '2026-01-01T00:00:00.000Z', event: 'audit_file_modified', actor, details: { change: 'appended', bytes: i, saved_to: 'x' } });
+    const before = chainOf([modified(1)], lastOf(head));
+    const after = chainOf([modified(2)], { seq: 4, hash: 'd'.repeat(64) });
+    const lines = [...head, ...before].map((entry) => JSON.stringify(entry));
+    const path = join(logs, 'audit.log');
+    // Line 4 is damage; the incident on line 5 (not verifiable, past the break) is what explains it.
+    await writeFile(path, `${lines.join('\n')}\ngarbage\n${JSON.stringify(after[0])}\n`);
+    const report = await verifyChain(path);
+    expect(report.first_broken).toMatchObject({ file: path, line: 4, reason: 'not a valid audit entry', explained_by: { line: 5, event: 'audit_file_modified' } });
+    expect(report.incidents?.map((incident) => incident.line)).toEqual([3, 5]);
+    // Without the later incident, the earlier one (line 3, before the break) explains nothing.
+    await writeFile(path, `${lines.join('\n')}\ngarbage\n`);
+    const unexplained = await verifyChain(path);
+    expect(unexplained.first_broken).toEqual({ file: path, line: 4, reason: 'not a valid audit entry' });
+    // An incident in another file (a rotated one) explains nothing in this one.
+    const rotatedPath = await write('audit.log.1', [...head, ...before]);
+    await writeFile(path, `${JSON.stringify(chainOf([rotated('audit.log.1')], lastOf(before))[0])}\ngarbage\n`);
+    const elsewhere = await verifyChain(path);
+    expect(elsewhere).toMatchObject({ ok: false, files: [rotatedPath, path], first_broken: { file: path, line: 2 } });
+    expect(elsewhere.first_broken).not.toHaveProperty('explained_by');
+    // The first entry neither starting the chain nor anchoring: past that break too, incidents are found.
+    const orphan = chainOf([event(9), modified(3)], { seq: 8, hash: 'c'.repeat(64) });
+    await write('audit.log', orphan);
+    await expect(verifyChain(path)).resolves.toMatchObject({ first_broken: { line: 1, explained_by: { line: 2 } } });
+  });
+
+  it("a kept copy that is gone, damaged or ends elsewhere is said so in the incident", async () => {
+    const kept = chainOf([1, 2].map(event));
+    const replaced = (previousFile: string): Draft => ({ ts: '2026-01-01T00:00:00.000Z', event: 'audit_file_replaced', actor, details: { previous_file: previousFile, found: 'differs' } });
+    const path = await write('audit.log', [...kept, ...chainOf([replaced('kept.log'), event(4)], lastOf(kept))]);
+    const incident = async () => (await verifyChain(path)).incidents?.[0];
+    await expect(incident()).resolves.toMatchObject({ note: expect.stringMatching(/\(that copy is no longer there\)$/) });
+    expect(await incident()).not.toHaveProperty('kept_copy');
+    // A copy that verifies but ends on another entry than the one this continues.
+    await write('kept.log', chainOf([1, 2, 3].map(event)));
+    await expect(incident()).resolves.toMatchObject({ kept_copy: { ok: true, last_seq: 3, reaches_this_entry: false } });
+    // A damaged copy reaches nothing, whatever it ends with.
+    const damaged = [...kept];
+    damaged[0] = { ...kept[0], details: { i: 99 } } as (typeof kept)[number];
+    await write('kept.log', damaged);
+    await expect(incident()).resolves.toMatchObject({ kept_copy: { ok: false, reaches_this_entry: false } });
+    // Only a replaced file's entry points at a copy: a modified one naming a file gets none.
+    const modified: Draft = { ts: '2026-01-01T00:00:00.000Z', event: 'audit_file_modified', actor, details: { change: 'truncated', previous_file: 'kept.log' } };
+    await write('kept.log', kept);
+    await write('audit.log', [...kept, ...chainOf([modified, event(4)], lastOf(kept))]);
+    expect(await incident()).not.toHaveProperty('kept_copy');
+  });
+
+  it('the walk records the hash at a seq a checkpoint names: in the file, at a rotation anchor, and at the start of an empty log', async () => {
+    const old = chainOf([1, 2, 3].map(event));
+    const current = chainOf([rotated('audit.log.1'), event(5)], lastOf(old));
+    const path = await write('audit.log', current);
+    // The rotated file archived away: seq 3 is known only as the anchor's prev.
+    await expect(walkChain(path, { hashAtSeq: 3 })).resolves.toMatchObject({ hashAt: { hash: lastOf(old).hash, file: path, line: 1 } });
+    await expect(walkChain(path, { hashAtSeq: 5 })).resolves.toMatchObject({ hashAt: { hash: lastOf(current).hash, file: path, line: 2 } });
+    expect(await walkChain(path, { hashAtSeq: 2 })).not.toHaveProperty('hashAt');
+    expect(await walkChain(path, {})).not.toHaveProperty('hashAt');
+    const oldPath = await write('audit.log.1', old);
+    await expect(walkChain(path, { hashAtSeq: 2 })).resolves.toMatchObject({ hashAt: { hash: old[1]?.hash, file: oldPath, line: 2 } });
+    const empty = join(logs, 'empty.log');
+    await writeFile(empty, '');
+    await expect(walkChain(empty, { hashAtSeq: 0 })).resolves.toMatchObject({ hashAt: { hash: GENESIS_HASH, file: empty, line: 1 } });
+    expect(await walkChain(empty, { hashAtSeq: 1 })).not.toHaveProperty('hashAt');
+    // Seq 0 of a chain that starts in the rotated file: the genesis hash its first entry links to, there.
+    await expect(walkChain(path, { hashAtSeq: 0 })).resolves.toMatchObject({ hashAt: { hash: GENESIS_HASH, file: oldPath, line: 1 } });
   });
 });
