@@ -12,7 +12,9 @@ export function packageBuild(entry: Options['entry'] = ['src/index.ts']): Return
   return defineConfig({
     entry,
     format: ['esm'],
-    dts: true,
+    // `npm start` on a fresh clone builds JavaScript only (AGENT_GATEWAY_BUILD_DTS=0): the example runs
+    // on it, and the declarations were most of the first start's wait. `npm run build` makes both.
+    dts: process.env.AGENT_GATEWAY_BUILD_DTS !== '0',
     sourcemap: true,
     esbuildOptions(options) {
       options.sourcesContent = false;

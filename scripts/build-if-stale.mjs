@@ -1,5 +1,5 @@
 // `npm start` builds the packages first, but only when a build is missing or older than its sources.
-import { execSync } from 'node:child_process';
+import { execSync, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -21,7 +21,23 @@ const stale = readdirSync('packages').filter((name) => {
   return sources > statSync(built).mtimeMs;
 });
 
+/**
+ * `--js-only` (what `npm start` uses): JavaScript without declarations, every stale package at once. The
+ * examples run on the JavaScript alone, and the declaration build was most of a fresh clone's first start.
+ * Without it, the full build, in workspace order (a package's declarations need its dependencies').
+ */
+const jsOnly = process.argv.includes('--js-only');
+
+function buildJavaScript(name) {
+  return new Promise((resolve, reject) => {
+    const child = spawn('npx', ['tsup', '--silent'], { cwd: join('packages', name), stdio: 'inherit', env: { ...process.env, AGENT_GATEWAY_BUILD_DTS: '0' } });
+    child.once('error', reject);
+    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`building ${name} failed (exit ${code})`))));
+  });
+}
+
 if (stale.length > 0) {
-  console.log(`building (${stale.join(', ')} changed since the last build)`);
-  execSync('npm run build --silent', { stdio: 'inherit' });
+  console.log(`building${jsOnly ? ' JavaScript' : ''} (${stale.join(', ')} changed since the last build)`);
+  if (jsOnly) await Promise.all(stale.map(buildJavaScript));
+  else execSync('npm run build --silent', { stdio: 'inherit' });
 }
