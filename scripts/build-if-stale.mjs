@@ -1,7 +1,8 @@
 // `npm start` builds the packages first, but only when a build is missing or older than its sources.
-import { execSync, spawn } from 'node:child_process';
+import { execSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 function newestMtime(path) {
   const stat = statSync(path);
@@ -22,22 +23,45 @@ const stale = readdirSync('packages').filter((name) => {
 });
 
 /**
- * `--js-only` (what `npm start` uses): JavaScript without declarations, every stale package at once. The
+ * `--js-only` (what `npm start` uses): JavaScript without declarations, in one process. The
  * examples run on the JavaScript alone, and the declaration build was most of a fresh clone's first start.
  * Without it, the full build, in workspace order (a package's declarations need its dependencies').
  */
 const jsOnly = process.argv.includes('--js-only');
 
-function buildJavaScript(name) {
-  return new Promise((resolve, reject) => {
-    const child = spawn('npx', ['tsup', '--silent'], { cwd: join('packages', name), stdio: 'inherit', env: { ...process.env, AGENT_GATEWAY_BUILD_DTS: '0' } });
-    child.once('error', reject);
-    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`building ${name} failed (exit ${code})`))));
-  });
+/**
+ * Each stale package's own tsup config, built in this one process, one after the other, with no
+ * declarations: starting tsup once per package cost more than the builds themselves.
+ */
+async function buildJavaScript(names) {
+  const { build } = await import('tsup');
+  const { tsImport } = await import('tsx/esm/api');
+  const root = process.cwd();
+  try {
+    for (const name of names) {
+      const dir = join(root, 'packages', name);
+      const { default: config } = await tsImport(pathToFileURL(join(dir, 'tsup.config.ts')).href, import.meta.url);
+      process.chdir(dir);
+      await build({
+        ...config,
+        dts: false,
+        silent: true,
+        config: false,
+        // esbuild would otherwise resolve the entries from the folder this process started in.
+        esbuildOptions(options, context) {
+          config.esbuildOptions?.(options, context);
+          options.absWorkingDir = dir;
+        },
+      });
+      process.chdir(root);
+    }
+  } finally {
+    process.chdir(root);
+  }
 }
 
 if (stale.length > 0) {
   console.log(`building${jsOnly ? ' JavaScript' : ''} (${stale.join(', ')} changed since the last build)`);
-  if (jsOnly) await Promise.all(stale.map(buildJavaScript));
+  if (jsOnly) await buildJavaScript(stale);
   else execSync('npm run build --silent', { stdio: 'inherit' });
 }
