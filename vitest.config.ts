@@ -46,6 +46,8 @@ export default defineConfig({
       project('test-harness', './examples/test-harness'),
       project('python-worker', './examples/python-worker'),
       project('mcp-proxy', './examples/mcp-proxy'),
+      // The documentation: every snippet of README.md, docs/ and the packages' READMEs compiles (test/docs).
+      project('docs', '.'),
     ],
     testTimeout: 20_000,
     hookTimeout: 30_000,

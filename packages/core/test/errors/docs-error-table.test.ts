@@ -3,13 +3,13 @@ import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ERROR_STATUS } from '../../src/index.js';
 
-const readme = readFileSync(resolve(__dirname, '../../../../README.md'), 'utf8');
+const errorsPage = readFileSync(resolve(__dirname, '../../../../docs/errors.md'), 'utf8');
 
-/** The rows of the root README's error table as [status, code] pairs, one per code it names. */
+/** The rows of the error table of docs/errors.md as [status, code] pairs, one per code it names. */
 function documentedCodes(): [number, string][] {
-  const lines = readme.split('\n');
+  const lines = errorsPage.split('\n');
   const header = lines.indexOf('| status | code | when |');
-  expect(header, 'the README has a "| status | code | when |" table').toBeGreaterThan(-1);
+  expect(header, 'docs/errors.md has a "| status | code | when |" table').toBeGreaterThan(-1);
   const pairs: [number, string][] = [];
   for (const line of lines.slice(header + 2)) {
     if (!line.startsWith('|')) break;
@@ -20,7 +20,7 @@ function documentedCodes(): [number, string][] {
   return pairs;
 }
 
-describe("the root README's error table", () => {
+describe('the error table of docs/errors.md', () => {
   it('lists every code of ERROR_STATUS with its status', () => {
     const documented = documentedCodes();
     const missing = Object.entries(ERROR_STATUS)
