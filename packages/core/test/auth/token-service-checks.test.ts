@@ -5,7 +5,7 @@ const FAST = { logN: 10, r: 8, p: 1 };
 const system = { actor: systemCaller('test') };
 const HOUR = 3_600_000;
 
-async function gatewayWith(clock: { now: number }, auth: ConstructorParameters<typeof Gateway>[0]['auth'] = {}): Promise<Gateway> {
+async function gatewayWith(clock: { now: number }, auth: NonNullable<ConstructorParameters<typeof Gateway>[0]>['auth'] = {}): Promise<Gateway> {
   const gateway = new Gateway({ logger: silentLogger, auth: { passwordHashing: FAST, now: () => clock.now, ...auth } });
   await gateway.auth.createUser({ username: 'erin', password: 'erin-password', role: 'agent', tools: ['echo', 'file.*'] }, system);
   await gateway.auth.createUser({ username: 'olga', password: 'olga-password', role: 'approver' }, system);
