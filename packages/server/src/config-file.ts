@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { ENV_VARIABLES } from '@agent-gateway/core';
 
-/** What the server reads besides the gateway's own variables (the README's table). */
+/** What the server reads besides the gateway's own variables (the table of docs/configuration.md). */
 export const SERVER_VARIABLES: readonly string[] = ['PORT', 'HOST', 'WORKERS', 'SCRATCH_DIR'];
 
 const KNOWN = new Set<string>([...SERVER_VARIABLES, ...ENV_VARIABLES.map((v) => v.name)]);
@@ -39,7 +39,7 @@ export async function readConfigFile(path: string, warn: (text: string) => void)
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new ConfigFileError(path, 'must hold one JSON object of settings');
   const settings: Settings = {};
   for (const [key, value] of Object.entries(json)) {
-    if (!KNOWN.has(key)) throw new ConfigFileError(path, `unknown setting ${JSON.stringify(key)} (the settings are the environment variables: PORT, HOST, AGENT_GATEWAY_..., see the README)`);
+    if (!KNOWN.has(key)) throw new ConfigFileError(path, `unknown setting ${JSON.stringify(key)} (the settings are the environment variables: PORT, HOST, AGENT_GATEWAY_..., see docs/configuration.md)`);
     if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
       throw new ConfigFileError(path, `${key} must be a string, a number or true/false`);
     }

@@ -5,7 +5,7 @@ import { OIDC_ENV_DOCS, OIDC_ENV_FIELDS, oidcEnvProblems } from './oidc-env.js';
 /**
  * Every environment variable the gateway reads, with its default and meaning: the runbook's table,
  * plus the gateway's own. This list is the single source of the parsing, the error messages and
- * the README's table.
+ * the table of docs/configuration.md (test/docs-tables.test.ts holds it to this list).
  */
 
 const ONE_YEAR_SECONDS = 365 * 24 * 60 * 60;

@@ -1,7 +1,7 @@
 /**
  * Every code the gateway itself answers with, and its HTTP status: the one place a status is decided.
- * A `GatewayError` built from a code takes its status from here, the README's error table is checked
- * against it, and a new code means one new line. Codes are stable: clients branch on them.
+ * A `GatewayError` built from a code takes its status from here, the error table of docs/errors.md is
+ * checked against it, and a new code means one new line. Codes are stable: clients branch on them.
  *
  * Codes of a tool's own (`ToolError`, or a sandboxed tool's error) are not here: those stay open
  * strings with the status the tool chose.

@@ -1,7 +1,7 @@
 /**
  * Which field names hold secrets. Names are compared normalised: lower-case, without `-`, `_`, `.` or
  * spaces, so `X-Api-Key`, `x_api_key` and `xApiKey` are one name. The lists are exported for the tests
- * and the README, which show them; change them together.
+ * and docs/redaction-and-guards.md, which show them; change them together.
  */
 
 /** Secret wherever the name contains one of these: `db_password`, `aws_secret_access_key`, `x-api-key`. */

@@ -8,7 +8,7 @@ export const SERVE_USAGE = `usage: agent-gateway serve [--config <file>] [--port
 
 Runs the gateway over HTTP (Express) with the demo tools (echo, file.write, sandbox.echo), the MCP
 endpoint at /mcp and the MCP servers of MCP_UPSTREAMS_FILE: what \`npm start\` runs in the repository.
-It is configured by the environment variables in the README's table (AGENT_GATEWAY_ADMIN_PASS is
+It is configured by the environment variables of docs/configuration.md (AGENT_GATEWAY_ADMIN_PASS is
 required), PORT (8080), HOST (127.0.0.1; 0.0.0.0 in a container), WORKERS (1) and SCRATCH_DIR.
   --config   a JSON file of those variables ({"PORT": 8080, ...}); the environment wins over it
   --port, --host, --workers   win over both
