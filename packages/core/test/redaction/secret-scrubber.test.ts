@@ -162,6 +162,19 @@ describe('scrubSecrets', () => {
     // A caller's own starting depth counts too.
     expect(bottom(scrubSecrets(nested(90), 10))).toEqual({ kept: 'yes' });
     expect(bottom(scrubSecrets(nested(90), 11))).toBe(R);
+    // Objects inside objects count the same as arrays.
+    const objects = (levels: number): Record<string, unknown> => {
+      let value: Record<string, unknown> = { kept: 'yes' };
+      for (let i = 0; i < levels; i += 1) value = { inner: value };
+      return value;
+    };
+    const innermost = (value: unknown): unknown => {
+      let at = value;
+      while (typeof at === 'object' && at !== null && 'inner' in at) at = (at as { inner: unknown }).inner;
+      return at;
+    };
+    expect(innermost(scrubSecrets(objects(100)))).toEqual({ kept: 'yes' });
+    expect(innermost(scrubSecrets(objects(101)))).toBe(R);
   });
 
   it('under a secret name hides every value but null, undefined and booleans, without walking into it', () => {
@@ -197,6 +210,9 @@ describe('scrubSecrets', () => {
     const out = scrubSecrets(JSON.parse('{"__proto__":{"polluted":true},"a":1}')) as Record<string, unknown>;
     expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
     expect(Object.hasOwn(out, '__proto__')).toBe(true);
+    // An ordinary field: its scrubbed value, seen by JSON and Object.keys like any other.
+    expect(Object.getOwnPropertyDescriptor(out, '__proto__')).toEqual({ value: { polluted: true }, enumerable: true, writable: true, configurable: true });
+    expect(JSON.stringify(out)).toBe('{"__proto__":{"polluted":true},"a":1}');
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
