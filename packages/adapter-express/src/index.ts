@@ -1,6 +1,7 @@
 import type { Gateway } from '@agent-gateway/core';
 import { Router, type NextFunction, type Request, type Response } from 'express';
 
+/** Options of `gatewayRouter(gateway, options)`. */
 export interface GatewayRouterOptions {
   /** Serve the gateway under this path inside the router (the same as mounting the router there). */
   readonly prefix?: string;

@@ -2,7 +2,9 @@ import type { Gateway } from '@agent-gateway/core';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 
+/** Options of `app.register(gatewayPlugin, { gateway, prefix })`; `prefix` is Fastify's own. */
 export interface GatewayPluginOptions {
+  /** The gateway whose routes the plugin serves. */
   readonly gateway: Gateway;
 }
 

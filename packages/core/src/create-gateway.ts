@@ -14,6 +14,10 @@ import type { GatewayConfig } from './config/index.js';
 import { isGatewayError } from './errors/index.js';
 import { Gateway, type GatewayOptions } from './gateway.js';
 
+/**
+ * What `createGatewayFromConfig(config, options)` takes besides the config: every `GatewayOptions` but those
+ * the config sets.
+ */
 export interface CreateGatewayOptions extends Omit<GatewayOptions, 'auth' | 'bodyLimitBytes' | 'audit'> {
   /** Overrides of what the config sets for auth (a shared user store, asymmetric keys, ...). */
   readonly auth?: Partial<TokenServiceOptions>;

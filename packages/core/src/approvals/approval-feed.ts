@@ -5,6 +5,7 @@ export interface ApprovalFeedChange extends ApprovalChange {
   readonly source: string;
 }
 
+/** What an `ApprovalFeed` subscriber is told: the changes kept for replay, then every new one. */
 export interface ApprovalFeedListener {
   /** Changes made before this subscriber joined, oldest first: kept for replay, not announced again. */
   history(changes: readonly ApprovalFeedChange[]): void;

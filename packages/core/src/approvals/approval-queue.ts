@@ -11,6 +11,7 @@ import { ApprovalConflictError, ApprovalDigestMismatchError, SelfApprovalError }
 import { MemoryApprovalStore, type ApprovalStore } from './approval-store.js';
 import type { ApprovalFeed, ApprovalFeedChange } from './approval-feed.js';
 
+/** The change an approval went through, as the SSE stream, webhooks and `change` listeners name it. */
 export type ApprovalEventType =
   | 'approval.requested'
   | 'approval.approved'
@@ -30,6 +31,7 @@ export interface ApprovalChange {
   readonly remote?: true;
 }
 
+/** The events of `gateway.approvals`: one `change` per transition of any approval. */
 export interface ApprovalQueueEvents {
   change: [change: ApprovalChange];
 }
@@ -37,6 +39,7 @@ export interface ApprovalQueueEvents {
 /** Runs an approved call; the gateway supplies it (re-checking the caller, then the pipeline's execute step). */
 export type ApprovedCallRunner = (approval: Approval) => Promise<unknown>;
 
+/** Options of the approval queue: `new Gateway({ approvals: {...} })`. */
 export interface ApprovalQueueOptions {
   readonly store?: ApprovalStore;
   /**
@@ -58,6 +61,7 @@ export interface ApprovalQueueOptions {
    * stay `approved` for ever. It is never run again (at most once). 1 ms..one year; default 10 minutes.
    */
   readonly runTimeoutMs?: number;
+  /** The clock, in epoch milliseconds (tests pass a fake one). */
   readonly now?: () => number;
   readonly logger?: Logger;
 }
@@ -156,6 +160,10 @@ export class ApprovalQueue extends EventEmitter<ApprovalQueueEvents> {
     return approval;
   }
 
+  /**
+   * The approvals, optionally of one state; an approved call whose run outlived the run timeout is closed as
+   * failed first.
+   */
   async list(filter: { state?: ApprovalState } = {}): Promise<Approval[]> {
     const listed = await this.#store.list(filter);
     // A run whose process died is closed by whoever looks next, so a listing never shows it running for ever.
@@ -181,6 +189,7 @@ export class ApprovalQueue extends EventEmitter<ApprovalQueueEvents> {
     return this.#run(approved);
   }
 
+  /** Rejects a pending approval (never the decider's own call); the held call never runs. */
   async reject(id: string, decider: Caller, reason?: string): Promise<Approval> {
     await this.#pendingFor(id, decider);
     const decision = { by: decider.id, at: new Date(this.#now()).toISOString(), ...(reason === undefined ? {} : { reason }) };

@@ -1,5 +1,9 @@
 import type { Approval, ApprovalState } from './approval.js';
 
+/**
+ * What `ApprovalStore.transition` answers: the approval as changed, or the current one when it was not in a
+ * `from` state.
+ */
 export type TransitionResult =
   | { readonly ok: true; readonly approval: Approval }
   | { readonly ok: false; readonly current: Approval | undefined };
@@ -10,9 +14,16 @@ export type TransitionResult =
  * (Redis, a database) lets several gateway processes share one queue.
  */
 export interface ApprovalStore {
+  /** Stores a new approval; its id must be new. */
   insert(approval: Approval): Promise<void>;
+  /** One approval, or undefined when there is none of that id. */
   get(id: string): Promise<Approval | undefined>;
+  /** Every approval, or those in one state. */
   list(filter?: { readonly state?: ApprovalState }): Promise<Approval[]>;
+  /**
+   * Applies `patch` only if the approval is in one of the `from` states, atomically: of concurrent
+   * transitions exactly one wins.
+   */
   transition(id: string, from: readonly ApprovalState[], patch: Partial<Approval>): Promise<TransitionResult>;
   /** Drops finished approvals older than `before` (epoch ms), so memory does not grow forever. */
   prune(before: number): Promise<number>;

@@ -6,6 +6,7 @@ import type { ApprovalChange, ApprovalQueue } from './approval-queue.js';
 /** The longest wait between two attempts at one delivery. */
 const MAX_BACKOFF_MS = 600_000;
 
+/** Where approval changes are POSTed, signed with HMAC-SHA256: `new Gateway({ webhooks })`. */
 export interface WebhookOptions {
   /** Where every approval change is POSTed. */
   readonly urls: readonly string[];

@@ -10,6 +10,7 @@ import { scrubSecretText } from '../redaction/secret-text.js';
  */
 export type ApprovalState = 'pending' | 'approved' | 'executed' | 'failed' | 'rejected' | 'expired';
 
+/** The states an approval never leaves. */
 export const FINAL_STATES: ReadonlySet<ApprovalState> = new Set(['executed', 'failed', 'rejected', 'expired']);
 
 /** Who decided, and why. */

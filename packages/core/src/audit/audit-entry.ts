@@ -11,8 +11,12 @@ export const auditActorSchema = z.union([
   z.object({ type: z.literal('system'), name: z.string() }),
   z.object({ type: z.literal('anonymous'), address: z.string().optional() }),
 ]);
+/**
+ * Who did what an audit entry records: a user (with role and token id), the system, or an anonymous caller.
+ */
 export type AuditActor = z.infer<typeof auditActorSchema>;
 
+/** The zod schema of one audit log line, for tools that read the log. */
 export const auditEntrySchema = z.object({
   seq: z.number().int().positive(),
   ts: z.string(),

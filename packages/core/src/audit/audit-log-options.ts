@@ -5,13 +5,16 @@ import type { CheckpointSink } from './checkpoint.js';
 
 /** Somewhere else entries go once durable (a log shipper, a SIEM). Its failures never block the log. */
 export interface AuditSink {
+  /** Receives entries once they are durable, in order. */
   write(entries: readonly AuditEntry[]): void | Promise<void>;
 }
 
+/** Options of `AuditLog.open(path, options)`. */
 export interface AuditLogOptions {
   /** Extra redaction applied to every entry's details (e.g. the per-origin rules); secrets are always scrubbed. */
   readonly redact?: (details: Record<string, unknown>) => Record<string, unknown>;
   readonly logger?: Logger;
+  /** The clock for entry times (tests pass a fake one). */
   readonly now?: () => Date;
   /**
    * `true` (default): entries that arrive while a write is in flight go out together in one write and
@@ -28,6 +31,8 @@ export interface AuditLogOptions {
   readonly checkpointSinks?: readonly CheckpointSink[];
 }
 
+/** Which entries `tail` returns. */
 export interface TailFilter {
+  /** Only entries of this event (`tool_call`, `login`, ...). */
   readonly event?: string;
 }

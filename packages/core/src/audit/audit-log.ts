@@ -161,10 +161,12 @@ export class AuditLog {
     return this.#keys.publicKeyPem;
   }
 
+  /** Adds a copy elsewhere for the entries written from now on. */
   addSink(sink: AuditSink): void {
     this.#sinks.push(sink);
   }
 
+  /** Adds a copy elsewhere for the checkpoints signed from now on. */
   addCheckpointSink(sink: CheckpointSink): void {
     this.#checkpoints.addSink(sink);
   }

@@ -6,6 +6,10 @@ import { canonicalJson } from './canonical-json.js';
 
 const CHECKPOINT_TYPE = 'agent-gateway.audit-checkpoint';
 
+/**
+ * The zod schema of a signed checkpoint (`<log>.checkpoint.json`): the head of the chain, its key id and
+ * signature.
+ */
 export const auditCheckpointSchema = z
   .object({
     type: z.literal(CHECKPOINT_TYPE),
@@ -25,6 +29,7 @@ export type AuditCheckpoint = z.infer<typeof auditCheckpointSchema>;
 
 /** Where checkpoints go besides the file beside the log (another host, a bucket, a SIEM). */
 export interface CheckpointSink {
+  /** Receives each checkpoint as it is signed. */
   write(checkpoint: AuditCheckpoint): void | Promise<void>;
 }
 

@@ -4,6 +4,9 @@ import { auditCheckpointSchema, checkpointPathOf, checkpointSignatureProblem, pa
 import { walkChain } from './verify-chain.js';
 import type { BrokenEntry, VerifyReport } from './verify-report.js';
 
+/**
+ * Options of `verifyAuditLog(path, options)`: the key to trust and the checkpoint to hold the chain against.
+ */
 export interface VerifyAuditLogOptions {
   /** The key the checkpoint must be signed with (PEM or KeyObject): `log.publicKey()`, kept somewhere safe. */
   readonly publicKey: KeyObject | string;

@@ -18,7 +18,9 @@ Exit status: 0 every log is intact, 1 a log was tampered with (the reason is pri
 
 /** Where the command writes; tests pass their own. */
 export interface AuditCommandIo {
+  /** Standard output. */
   out(text: string): void;
+  /** Standard error. */
   err(text: string): void;
 }
 

@@ -11,6 +11,7 @@ export interface Incident {
   readonly kept_copy?: { readonly file: string; readonly ok: boolean; readonly last_seq: number; readonly reaches_this_entry: boolean };
 }
 
+/** Where verification found the chain broken, and why. */
 export interface BrokenEntry {
   readonly file: string;
   /** 1-based line number in that file (for a checkpoint problem: the line after the file's last). */

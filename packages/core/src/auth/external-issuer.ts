@@ -7,6 +7,7 @@ import { ROLES, type Role } from './roles.js';
 
 /** Asymmetric signature algorithms only: an HMAC (`HS*`) or `none` token is never accepted from a provider. */
 export const EXTERNAL_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'] as const;
+/** A signature algorithm accepted on an identity provider's tokens: asymmetric ones only. */
 export type ExternalAlgorithm = (typeof EXTERNAL_ALGORITHMS)[number];
 
 /**

@@ -19,6 +19,7 @@ export class FileRevocationStore implements RevocationStore {
     this.#file = new JsonFileState(path, fileSchema);
   }
 
+  /** Opens the store kept in a JSON file, loading what it holds (no file yet: nothing revoked). */
   static async open(path: string, options: { now?: () => number } = {}): Promise<FileRevocationStore> {
     const store = new FileRevocationStore(path, new MemoryRevocationStore(options));
     const stored = await store.#file.load();

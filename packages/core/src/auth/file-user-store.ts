@@ -22,6 +22,10 @@ export class FileUserStore implements UserStore {
     this.#users = users;
   }
 
+  /**
+   * Opens the users file (no file yet: no users), bringing an older file up to date; refuses one holding two
+   * spellings of one name.
+   */
   static async open(path: string): Promise<FileUserStore> {
     const text = await readFileIfExists(path);
     if (text === undefined) return new FileUserStore(path, new Map());

@@ -1,5 +1,6 @@
 import { AuthBusyError } from '../errors/index.js';
 
+/** How many password hashes run at once and wait: `auth: { hashSlots }`. */
 export interface HashSlotOptions {
   /**
    * Password hashes run at once. Default 2: each scrypt run holds 128 MiB and one of libuv's four

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { InvalidTokenError } from '../errors/index.js';
 import { roleSchema } from './roles.js';
 
+/** Which kind of token: an access token authenticates calls, a refresh token only gets a new pair. */
 export type TokenType = 'access' | 'refresh';
 
 /**
@@ -41,8 +42,12 @@ export const tokenClaimsSchema = z.object({
   iat: z.number(),
   exp: z.number(),
 });
+/**
+ * The claims of a token the gateway issued: subject, user instance, role, type, ids, generation and times.
+ */
 export type TokenClaims = z.infer<typeof tokenClaimsSchema>;
 
+/** A token and the claims signed into it. */
 export interface SignedToken {
   readonly token: string;
   readonly claims: TokenClaims;

@@ -1,3 +1,4 @@
+/** One throttling rule: failures allowed for free, then waits that double up to a bound. */
 export interface ThrottleRule {
   /** Failures allowed before the next attempt has to wait. */
   readonly freeAttempts: number;
@@ -5,6 +6,7 @@ export interface ThrottleRule {
   readonly maxDelayMs: number;
 }
 
+/** The rules of the login throttle: `auth: { throttle }`. */
 export interface LoginThrottleOptions {
   /** One address trying many accounts. Default: 10 free, then up to 15 minutes. */
   readonly perAddress?: ThrottleRule;
@@ -21,6 +23,7 @@ export interface LoginThrottleOptions {
   readonly windowMs?: number;
   /** Bound on tracked keys, so a flood of addresses cannot exhaust memory. Default 10,000. */
   readonly maxEntries?: number;
+  /** The clock, in epoch milliseconds (tests pass a fake one). */
   readonly now?: () => number;
 }
 
@@ -42,6 +45,7 @@ export interface LoginAttempt {
   cancel(): void;
 }
 
+/** Whether a login attempt may be checked now, or how long it must wait first. */
 export type LoginAdmission = { readonly admitted: true; readonly attempt: LoginAttempt } | { readonly admitted: false; readonly retryAfterMs: number };
 
 /**
@@ -50,6 +54,7 @@ export type LoginAdmission = { readonly admitted: true; readonly attempt: LoginA
  * must check and count in one atomic step, and reject (503) when it cannot count: never admit blind.
  */
 export interface LoginThrottleStore {
+  /** Counts an attempt before its password is checked, and admits it or says how long to wait. */
   begin(username: string, address: string): LoginAdmission | Promise<LoginAdmission>;
 }
 

@@ -4,17 +4,22 @@
  * a shared store lets several gateway processes agree.
  */
 export interface RevocationStore {
+  /** Refuses the token with this id until `expiresAt` (epoch seconds), when it would have expired anyway. */
   revokeToken(jti: string, expiresAt: number): Promise<void>;
+  /** Whether the token with this id was revoked. */
   isTokenRevoked(jti: string): Promise<boolean>;
   /**
    * Marks a refresh token as used. Resolves `false` if it had been used already: a replay. Must be
    * atomic, so that of two concurrent refreshes with one token exactly one wins.
    */
   consumeRefreshToken(jti: string, expiresAt: number): Promise<boolean>;
+  /** Ends a login session: every token descending from that login, until `expiresAt` (epoch seconds). */
   revokeFamily(family: string, expiresAt: number): Promise<void>;
+  /** Whether the login session was ended. */
   isFamilyRevoked(family: string): Promise<boolean>;
   /** Tokens carry the generation they were issued in; `revokeAll` moves to the next one. */
   currentGeneration(): Promise<number>;
+  /** Moves to the next generation (a revoke-all): every token issued before is refused from now on. */
   nextGeneration(): Promise<number>;
   /**
    * When the last revoke-all happened (epoch seconds; undefined: never). Tokens of an external identity
@@ -88,6 +93,7 @@ export class MemoryRevocationStore implements RevocationStore {
     return this.#generationAt;
   }
 
+  /** What the store holds, for saving to a file (`FileRevocationStore`). */
   snapshot(): RevocationSnapshot {
     this.#sweep(true);
     return {
@@ -99,6 +105,7 @@ export class MemoryRevocationStore implements RevocationStore {
     };
   }
 
+  /** Takes back what `snapshot` saved. */
   restore(snapshot: RevocationSnapshot): void {
     for (const [key, value] of Object.entries(snapshot.revoked)) this.#revoked.set(key, value);
     for (const [key, value] of Object.entries(snapshot.consumed)) this.#consumed.set(key, value);

@@ -18,6 +18,7 @@ import { normalizeUsername } from './username.js';
 
 export type { Actor, NewUser } from './user-admin.js';
 
+/** Options of `gateway.auth`: `new Gateway({ auth: {...} })`. */
 export interface TokenServiceOptions {
   /** Default: in memory. `FileUserStore.open(path)` persists users. */
   readonly userStore?: UserStore;
@@ -54,6 +55,7 @@ export interface TokenServiceOptions {
   readonly externalIssuers?: readonly ExternalIssuerOptions[];
   /** Where an identity provider's outage is reported (the gateway passes its own). */
   readonly logger?: Logger;
+  /** The clock, in epoch milliseconds (tests pass a fake one). */
   readonly now?: () => number;
 }
 
@@ -67,8 +69,10 @@ export interface TokenPair {
   readonly tokenId: string;
 }
 
+/** What `revoke` ends: a token (its whole login session) or one token by its id. */
 export type RevokeTarget = { readonly token: string } | { readonly jti: string };
 
+/** The `iss` of the gateway's own tokens unless `issuer` says otherwise. */
 export const DEFAULT_ISSUER = 'intelli-agent-gateway';
 
 /**
@@ -280,6 +284,7 @@ export class TokenService {
     return this.#admin.delete(username, by);
   }
 
+  /** Every user, without password hashes. */
   listUsers(): Promise<UserView[]> {
     return this.#admin.list();
   }

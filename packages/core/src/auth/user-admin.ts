@@ -8,6 +8,7 @@ import { usernameSchema, viewOfUser, type UserRecord, type UserView } from './us
 import type { UserStore } from './user-store.js';
 import { normalizeUsername } from './username.js';
 
+/** A user to create or replace: `gateway.auth.createUser(user, { actor })`. */
 export interface NewUser {
   readonly username: string;
   readonly password: string;

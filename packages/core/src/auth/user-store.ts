@@ -8,7 +8,9 @@ import { normalizeUsername } from './username.js';
  * create a second spelling of a name.
  */
 export interface UserStore {
+  /** The user of this name (given normalised), or undefined. */
   get(username: string): Promise<UserRecord | undefined>;
+  /** Every user. */
   list(): Promise<UserRecord[]>;
   /** Creates or replaces the user with this username. */
   put(user: UserRecord): Promise<void>;

@@ -26,10 +26,12 @@ export const userRecordSchema = z.object({
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
 });
+/** A user as stored: normalised name, instance id, role, allow-list, password hash and token version. */
 export type UserRecord = z.infer<typeof userRecordSchema>;
 
 /** A user as files written before instance ids may hold it: without an `id`, which loading mints. */
 export const storedUserSchema = userRecordSchema.extend({ id: z.uuid().optional() });
+/** A user as an older users file may hold it (without an instance id). */
 export type StoredUser = z.infer<typeof storedUserSchema>;
 
 /** A user as the admin API shows it: never the hash. */

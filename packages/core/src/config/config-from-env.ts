@@ -54,6 +54,7 @@ export interface GatewayConfig {
   readonly redis: { readonly url: SecretValue | undefined; readonly keyPrefix: string };
 }
 
+/** Environment variables, as `process.env` holds them. */
 export type Env = Readonly<Record<string, string | undefined>>;
 
 const SECRET_NAMES = new Set(ENV_VARIABLES.filter((v) => v.secret).map((v) => v.name));

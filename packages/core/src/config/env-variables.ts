@@ -154,8 +154,10 @@ export const envSchema = z
     }
   });
 
+/** The name of an environment variable the gateway reads. */
 export type EnvVariableName = keyof z.input<typeof envSchema>;
 
+/** One environment variable as docs/configuration.md shows it. */
 export interface EnvVariableDoc {
   readonly name: EnvVariableName;
   /** The default as the runbook writes it. */
@@ -165,6 +167,10 @@ export interface EnvVariableDoc {
   readonly secret: boolean;
 }
 
+/**
+ * Every environment variable the gateway reads, with its default and meaning: the source of
+ * docs/configuration.md's table.
+ */
 export const ENV_VARIABLES: readonly EnvVariableDoc[] = [
   { name: 'AGENT_GATEWAY_ADMIN_USER', default: '`admin`', description: 'Bootstrap admin username', secret: false },
   { name: 'AGENT_GATEWAY_ADMIN_PASS', default: '(required)', description: 'Bootstrap admin password', secret: true },

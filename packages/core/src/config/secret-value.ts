@@ -14,18 +14,22 @@ export class SecretValue {
     this.#value = value;
   }
 
+  /** The secret itself. Every other way of printing it shows `[REDACTED]`. */
   reveal(): string {
     return this.#value;
   }
 
+  /** `[REDACTED]`. */
   toString(): string {
     return REDACTED;
   }
 
+  /** `[REDACTED]`, so serialised settings never hold the secret. */
   toJSON(): string {
     return REDACTED;
   }
 
+  /** `[REDACTED]` in `console.log` and `util.inspect`. */
   [inspect.custom](): string {
     return REDACTED;
   }

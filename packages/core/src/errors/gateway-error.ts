@@ -19,6 +19,7 @@ export interface ErrorBody {
   };
 }
 
+/** The optional parts of a `GatewayError`: its cause (logged, never sent), issues, details and headers. */
 export interface GatewayErrorOptions {
   readonly cause?: unknown;
   readonly issues?: readonly ErrorIssue[];

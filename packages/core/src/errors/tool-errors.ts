@@ -1,6 +1,7 @@
 import { ERROR_STATUS } from './error-codes.js';
 import { GatewayError } from './gateway-error.js';
 
+/** The code and status a tool's `ToolError` reports to the caller. */
 export interface ToolErrorOptions {
   /** Stable, machine-readable code the agent can branch on. Default `tool_error`. */
   readonly code?: string;

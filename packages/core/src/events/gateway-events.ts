@@ -2,10 +2,12 @@ import { EventEmitter } from 'eventemitter3';
 import type { Caller } from '../pipeline/caller.js';
 import type { Logger } from '../logging/logger.js';
 
+/** Payload of `tool.registered` (and `tool.unregistered`). */
 export interface ToolRegisteredEvent {
   readonly tool: string;
 }
 
+/** Payload of `tool.succeeded`. */
 export interface ToolCallEvent {
   readonly callId: string;
   readonly tool: string;
@@ -13,36 +15,42 @@ export interface ToolCallEvent {
   readonly durationMs: number;
 }
 
+/** Payload of `tool.failed`: the call and the error the caller got. */
 export interface ToolCallFailedEvent extends ToolCallEvent {
   /** The stable error code the caller got (`invalid_args`, `tool_failed`, ...). */
   readonly code: string;
   readonly status: number;
 }
 
+/** Payload of `auth.login`. */
 export interface LoginEvent {
   readonly username: string;
   readonly address: string;
   readonly tokenId: string;
 }
 
+/** Payload of `auth.login_failed`. */
 export interface LoginFailedEvent {
   readonly username: string;
   readonly address: string;
   readonly reason: 'invalid_credentials' | 'throttled';
 }
 
+/** Payload of `auth.refreshed`. */
 export interface RefreshedEvent {
   readonly username: string;
   readonly tokenId: string;
   readonly previousTokenId: string;
 }
 
+/** Payload of `auth.refresh_reused`: a retired refresh token came back, and its session was revoked. */
 export interface RefreshReusedEvent {
   readonly username: string;
   /** The refresh token presented a second time; its whole session is now revoked. */
   readonly tokenId: string;
 }
 
+/** Payload of `auth.token_revoked`. */
 export interface TokenRevokedEvent {
   readonly by: Caller;
   /** `*` when every token was revoked. */
@@ -50,6 +58,7 @@ export interface TokenRevokedEvent {
   readonly scope: 'token' | 'session' | 'all';
 }
 
+/** Payload of `auth.user_created` (a user created or replaced). */
 export interface UserCreatedEvent {
   readonly by: Caller;
   readonly username: string;
@@ -58,6 +67,7 @@ export interface UserCreatedEvent {
   readonly created: boolean;
 }
 
+/** Payload of `auth.user_deleted`. */
 export interface UserDeletedEvent {
   readonly by: Caller;
   readonly username: string;
@@ -80,6 +90,7 @@ export interface GatewayEventMap {
   'gateway.closed': [];
 }
 
+/** The name of an event of `gateway.events`. */
 export type GatewayEventName = keyof GatewayEventMap;
 
 /**
@@ -94,6 +105,7 @@ export class GatewayEvents extends EventEmitter<GatewayEventMap> {
     this.#logger = logger;
   }
 
+  /** Emits an event; a listener that throws is logged and never affects the caller. */
   emitSafely<E extends GatewayEventName>(event: E, ...args: EventEmitter.EventArgs<GatewayEventMap, E>): void {
     try {
       this.emit(event, ...args);
