@@ -15,10 +15,16 @@ export const contentRuleInputSchema = z
     description: z.string().max(500).optional(),
   })
   .strict();
+/**
+ * A content-filter rule as an admin gives it: a literal or a regex (with flags) refused in any string of a
+ * call's args.
+ */
 export type ContentRuleInput = z.infer<typeof contentRuleInputSchema>;
 
 const ruleSchema = contentRuleInputSchema.extend({ id: z.string(), created_at: z.string(), created_by: z.string() });
+/** A stored content-filter rule: the input, its id, and when and by whom it was added. */
 export type ContentRule = z.infer<typeof ruleSchema>;
+/** The zod schema of a stored content-filter rule, for stores that read them back. */
 export const contentRuleSchema = ruleSchema;
 
 /**
@@ -26,7 +32,9 @@ export const contentRuleSchema = ruleSchema;
  * compiled copy, since `check` runs synchronously on every call; the store keeps it current.
  */
 export interface ContentRuleStore {
+  /** Every rule stored. */
   load(): Promise<ContentRule[]>;
+  /** Stores a new rule. */
   add(rule: ContentRule): Promise<void>;
   /** `false` when there was no such rule. */
   remove(id: string): Promise<boolean>;
@@ -36,6 +44,9 @@ export interface ContentRuleStore {
   assertCurrent?(): void;
 }
 
+/**
+ * Where the content filter keeps its rules: `new ContentFilter({ path })` or `{ store }`; default in memory.
+ */
 export interface ContentFilterOptions {
   /** A JSON file, as `new ContentFilter(path)`. */
   readonly path?: string;
@@ -107,6 +118,9 @@ export class ContentFilter {
     this.#file = options.store !== undefined || options.path === undefined ? undefined : new JsonFileState(options.path, fileSchema);
   }
 
+  /**
+   * Reads the rules from the file or store (and starts watching a shared store); call once before serving.
+   */
   async load(): Promise<void> {
     if (this.#store !== undefined) {
       // Watching first: if the shared store is down now, the rules still arrive once it is back.
@@ -126,6 +140,7 @@ export class ContentFilter {
     this.#unwatch = undefined;
   }
 
+  /** The rules in force. */
   list(): ContentRule[] {
     return this.#rules.map((compiled) => compiled.rule);
   }
@@ -151,6 +166,7 @@ export class ContentFilter {
     return rule;
   }
 
+  /** Removes a rule; `404 not_found` when there is no rule of that id. */
   async remove(id: string): Promise<void> {
     if (this.#store !== undefined) {
       if (!(await this.#store.remove(id))) throw new NotFoundError(`no content-filter rule ${JSON.stringify(id)}`);

@@ -31,12 +31,14 @@ export class GuardSettings {
     return state;
   }
 
+  /** Adds a content-filter rule and records who added it in the audit log. */
   async addContentRule(input: ContentRuleInput, by: Caller): Promise<ContentRule> {
     const rule = await this.#deps.contentFilter.add(input, by.id);
     await this.#deps.audit?.append('content_filter_rule_added', auditActorOf(by), { rule });
     return rule;
   }
 
+  /** Removes a content-filter rule and records who removed it in the audit log. */
   async removeContentRule(id: string, by: Caller): Promise<void> {
     await this.#deps.contentFilter.remove(id);
     await this.#deps.audit?.append('content_filter_rule_removed', auditActorOf(by), { id });

@@ -7,7 +7,9 @@ const stateSchema = z.object({
   changed_at: z.string().optional(),
   changed_by: z.string().optional(),
 });
+/** The kill switch as stored: on or off, why, and when and by whom it was last changed. */
 export type KillSwitchState = z.infer<typeof stateSchema>;
+/** The zod schema of the stored kill-switch state, for stores that read it back. */
 export const killSwitchStateSchema = stateSchema;
 
 /**
@@ -18,6 +20,7 @@ export const killSwitchStateSchema = stateSchema;
 export interface KillSwitchStore {
   /** The stored state; undefined when it was never set. */
   load(): Promise<KillSwitchState | undefined>;
+  /** Stores the new state (and tells the other processes, for a shared store). */
   save(state: KillSwitchState): Promise<void>;
   /** Calls `onChange` whenever the store reads a state (a change made by any process); returns a stop function. */
   watch?(onChange: (state: KillSwitchState) => void): () => void;
@@ -25,6 +28,7 @@ export interface KillSwitchStore {
   assertCurrent?(): void;
 }
 
+/** Where the kill switch keeps its state: `new KillSwitch({ path })` or `{ store }`; default in memory. */
 export interface KillSwitchOptions {
   /** A JSON file, as `new KillSwitch(path)`. */
   readonly path?: string;
@@ -49,6 +53,9 @@ export class KillSwitch {
     this.#file = options.store !== undefined || options.path === undefined ? undefined : new JsonFileState(options.path, stateSchema);
   }
 
+  /**
+   * Reads the state from the file or store (and starts watching a shared store); call once before serving.
+   */
   async load(): Promise<void> {
     // Watching first: if the shared store is down now, the state still arrives once it is back.
     this.#unwatch ??= this.#store?.watch?.((state) => {

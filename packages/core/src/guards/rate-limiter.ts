@@ -46,6 +46,7 @@ export class MemoryRateLimitStore implements RateLimitStore {
   }
 }
 
+/** The token buckets on tool calls: `new Gateway({ rateLimits: {...} })`. */
 export interface RateLimitOptions {
   /** All tool calls of all users together. Default 6000/min. `perMinute: 0` turns a limit off. */
   readonly global?: BucketSpec;
@@ -53,7 +54,9 @@ export interface RateLimitOptions {
   readonly perToken?: Partial<Record<Role, BucketSpec>>;
   /** Per access token and tool, for tools that need a tighter limit. */
   readonly perTool?: Readonly<Record<string, BucketSpec>>;
+  /** Where the buckets are kept (a store shared by every process); default per process. */
   readonly store?: RateLimitStore;
+  /** The clock, in epoch milliseconds (tests pass a fake one). */
   readonly now?: () => number;
 }
 

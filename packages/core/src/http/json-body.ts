@@ -5,6 +5,7 @@ import type { GatewayRequest, RequestHeaders } from './types.js';
 /** Deeper than any honest tool call; shallow enough that no recursive walk can overflow the stack. */
 export const MAX_JSON_DEPTH = 64;
 
+/** The limits `readJsonBody` applies: the largest body in bytes and the deepest nesting. */
 export interface JsonBodyLimits {
   readonly maxBytes: number;
   readonly maxDepth?: number;

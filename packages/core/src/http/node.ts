@@ -4,6 +4,7 @@ import type { Logger } from '../logging/logger.js';
 import type { GatewayRequest, GatewayResponse, RequestBody, RequestHeaders } from './types.js';
 import { isEventStream } from './types.js';
 
+/** Options of `gateway.handleNode(req, res, options)`, for adapters. */
 export interface NodeRequestOptions {
   /** The URL relative to the gateway's mount point; defaults to `req.url`. */
   readonly url?: string;

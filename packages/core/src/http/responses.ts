@@ -13,6 +13,7 @@ const JSON_HEADERS: ResponseHeaders = Object.freeze({
   'content-type': 'application/json; charset=utf-8',
 });
 
+/** A JSON response with the gateway's common headers (`no-store`, `nosniff`). */
 export function jsonResponse(status: number, body: unknown, headers?: ResponseHeaders): BufferedResponse {
   return {
     status,
@@ -21,10 +22,12 @@ export function jsonResponse(status: number, body: unknown, headers?: ResponseHe
   };
 }
 
+/** A text response of the given content type, with the gateway's common headers. */
 export function textResponse(status: number, body: string, contentType: string): BufferedResponse {
   return { status, headers: { ...COMMON_HEADERS, 'content-type': contentType }, body };
 }
 
+/** A Server-Sent Events response (200, `text/event-stream`, no buffering) whose chunks `events` yields. */
 export function eventStreamResponse(events: EventStreamResponse['events']): EventStreamResponse {
   return {
     status: 200,

@@ -7,6 +7,7 @@ import type { GatewayServices } from '../services.js';
 import { readJsonBody } from './json-body.js';
 import type { GatewayRequest, GatewayResponse } from './types.js';
 
+/** The HTTP methods a route may declare. */
 export type RouteMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
 /**
@@ -31,6 +32,10 @@ export interface RouteContext<Body, Query> {
   readonly signal: AbortSignal;
 }
 
+/**
+ * What `defineRoute` takes: method, path, summary, who may call it, the body and query schemas, and the
+ * handler.
+ */
 export interface RouteSpec<Body, Query> {
   readonly method: RouteMethod;
   /** `/approvals/:id` style; params arrive decoded in `context.params`. */
@@ -50,6 +55,10 @@ export interface RouteSpec<Body, Query> {
   /** The success response's media type, for the OpenAPI document. Default `application/json`. */
   readonly produces?: string;
   readonly query?: z.ZodType<Query>;
+  /**
+   * Answers the request, once auth, query and body are checked; throw a `GatewayError` to answer with an
+   * error.
+   */
   handle(context: RouteContext<Body, Query>): GatewayResponse | Promise<GatewayResponse>;
 }
 
@@ -71,9 +80,11 @@ export interface Route {
   readonly auth: RouteAuth;
   readonly bodySchema: z.ZodType | undefined;
   readonly bodyOptional: boolean;
+  /** The body's JSON Schema for the OpenAPI document, when it depends on the gateway. */
   readonly describeBody: ((services: GatewayServices) => Record<string, unknown>) | undefined;
   readonly produces: string;
   readonly querySchema: z.ZodType | undefined;
+  /** Runs the route's steps in order (auth, query, body, handler) and answers. */
   run(input: RouteInput): Promise<GatewayResponse>;
 }
 

@@ -1,8 +1,10 @@
+/** One Server-Sent Event: its name, id and data (sent as JSON). */
 export interface ServerSentEvent {
   /** The SSE `event:` field; omitted means `message`. */
   readonly event?: string;
   /** The SSE `id:` field, which a reconnecting client sends back as `Last-Event-ID`. */
   readonly id?: string;
+  /** The `data:` field, serialised as JSON. */
   readonly data: unknown;
 }
 

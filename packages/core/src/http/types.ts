@@ -23,6 +23,7 @@ export interface GatewayRequest {
   readonly signal?: AbortSignal | undefined;
 }
 
+/** Response headers: lower-case names, one value each. */
 export type ResponseHeaders = Readonly<Record<string, string>>;
 
 /** A complete response: status, headers and an already serialised body. */
@@ -39,18 +40,26 @@ export interface BufferedResponse {
 export interface EventStreamResponse {
   readonly status: number;
   readonly headers: ResponseHeaders;
+  /** Yields the stream's text chunks until it ends or `signal` aborts (the client went away). */
   readonly events: (signal: AbortSignal) => AsyncIterable<string>;
 }
 
+/** What the gateway answers a request with: a buffered response or an event stream. */
 export type GatewayResponse = BufferedResponse | EventStreamResponse;
 
 /** What to do with a request no route matches: answer 404 JSON, or let the host's app have it. */
 export type UnmatchedRequests = 'respond' | 'pass';
 
+/** Options of `gateway.handle(request, options)`. */
 export interface HandleOptions {
+  /**
+   * A request no route matches: `respond` (default) answers the JSON 404, `pass` returns undefined for the
+   * host to handle.
+   */
   readonly unmatched?: UnmatchedRequests;
 }
 
+/** Whether a response is an event stream rather than a buffered body. */
 export function isEventStream(response: GatewayResponse): response is EventStreamResponse {
   return 'events' in response;
 }

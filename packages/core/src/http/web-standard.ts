@@ -30,6 +30,7 @@ async function bodyBytes(request: GatewayRequest, maxBytes: number): Promise<Uin
   return readAtMost(body.stream, maxBytes);
 }
 
+/** Options of `toWebRequest(request, options)`. */
 export interface WebRequestOptions {
   /** The gateway's body limit applies to every route: a plugin route is no way around it. */
   readonly maxBytes: number;

@@ -9,8 +9,11 @@ export type LogFields = Readonly<Record<string, unknown>>;
 
 /** What the gateway logs through. Pass your own (pino, winston, console) to `new Gateway({ logger })`. */
 export interface Logger {
+  /** Something worth knowing happened. */
   info(message: string, fields?: LogFields): void;
+  /** Something went wrong and the gateway carried on. */
   warn(message: string, fields?: LogFields): void;
+  /** Something failed (a request answered 500, a part that stopped working). */
   error(message: string, fields?: LogFields): void;
 }
 

@@ -22,8 +22,13 @@ export interface Caller {
   readonly allowedTools?: readonly string[];
 }
 
+/** The caller of a request without a token, and of `callTool` without one. */
 export const ANONYMOUS_CALLER: Caller = Object.freeze({ kind: 'anonymous', id: 'anonymous' });
 
+/**
+ * A caller for trusted host code (a setup script, a job): named in the audit log, never checked against a
+ * role.
+ */
 export function systemCaller(id: string): Caller {
   return Object.freeze({ kind: 'system', id });
 }

@@ -19,6 +19,9 @@ export interface ToolCallContext {
   readonly client?: { readonly name: string; readonly version: string };
 }
 
+/**
+ * Options of `gateway.callTool(request, options)`: who calls, how to cancel, where it came from, progress.
+ */
 export interface ToolCallOptions {
   /** Default: anonymous. */
   readonly caller?: Caller;
@@ -51,4 +54,5 @@ export interface ToolCallPending {
   readonly expiresAt: string;
 }
 
+/** What `callTool` returns: the result of a call that ran, or the approval a held call waits for. */
 export type ToolCallOutcome = ToolCallExecuted | ToolCallPending;

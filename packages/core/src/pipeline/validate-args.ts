@@ -2,6 +2,7 @@ import { InvalidArgsError, type ErrorIssue } from '../errors/index.js';
 import type { CheckedInput } from '../errors/zod-issues.js';
 import type { RegisteredTool } from '../tools/tool-registry.js';
 
+/** The outcome of checking args against a tool's schema: the args as parsed, or the issues. */
 export type ArgsCheck = { readonly ok: true; readonly args: unknown } | { readonly ok: false; readonly issues: ErrorIssue[] };
 
 function argsCheckOf(checked: CheckedInput<unknown>): ArgsCheck {

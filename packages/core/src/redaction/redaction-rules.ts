@@ -14,7 +14,9 @@ export const redactionFieldsSchema = z.array(redactionFieldSchema).max(500);
 
 /** Where the rules live. The file store keeps them across restarts; a shared store can replace it. */
 export interface RedactionRuleStore {
+  /** Every origin's field list. */
   load(): Promise<Record<string, string[]>>;
+  /** Replaces every origin's field list. */
   save(rules: Record<string, string[]>): Promise<void>;
   /** A shared store writes one origin (no fields: removes it), so processes setting others lose nothing. */
   saveOrigin?(origin: string, fields: readonly string[]): Promise<void>;
@@ -150,6 +152,7 @@ export class RedactionRules {
     return { origin: normalized, fields: [...(this.#rules.get(normalized)?.fields ?? [])] };
   }
 
+  /** Every origin with its fields, sorted by origin. */
   async list(): Promise<Array<{ origin: string; fields: string[] }>> {
     await this.load();
     return [...this.#rules].map(([origin, rule]) => ({ origin, fields: [...rule.fields] })).sort((a, b) => a.origin.localeCompare(b.origin));

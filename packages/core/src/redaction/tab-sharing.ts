@@ -8,6 +8,7 @@ import { scrubSecrets } from './scrub-secrets.js';
 import { scrubSecretText } from './secret-text.js';
 import type { TabSnapshot } from './tab-snapshot.js';
 
+/** A tab shared with agents (`PUT /tab/snapshot`): its origin or URL, title and content, stored redacted. */
 export interface TabShareInput {
   readonly origin?: string | undefined;
   readonly url?: string | undefined;

@@ -16,11 +16,13 @@ export interface WorkerPool {
   health(): Promise<WorkerPoolStatus>;
   /** Runs one action on a worker (tools with `run: { sandbox: 'pool', action }`). */
   call?(action: string, params: unknown, options: { timeoutMs?: number; signal?: AbortSignal }): Promise<unknown>;
+  /** Stops every worker; the gateway calls it on `close()`. */
   close?(): Promise<void>;
 }
 
 /** What the gateway needs from a Docker runner (`DockerRunner` in `@agent-gateway/sandbox`). */
 export interface ContainerRunner {
+  /** Runs one call in a fresh container and resolves with its result. */
   run(request: { command: readonly string[]; input: unknown; image?: string; timeoutMs?: number; signal?: AbortSignal }): Promise<unknown>;
 }
 

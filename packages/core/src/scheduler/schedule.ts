@@ -6,6 +6,7 @@ import { InvalidTaskError } from './task-errors.js';
 /** `500ms`, `30s`, `5m`, `2h`, `7d`, or a number of milliseconds. */
 const DURATION = /^(\d+)(ms|s|m|h|d)$/;
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+/** The shortest interval a task may have: one second. */
 export const MIN_INTERVAL_MS = 1000;
 /**
  * The longest interval a task may have: a year. Longer than Node's timer maximum (about 24.8 days),
@@ -56,6 +57,7 @@ export function nextRun(schedule: Schedule, after: number): number {
   return next;
 }
 
+/** The zod schema of a task as `POST /admin/schedule` and `scheduler.upsert` take it. */
 export const taskInputSchema = z
   .object({
     name: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'expected 1..64 letters, digits or . _ -'),
@@ -68,5 +70,7 @@ export const taskInputSchema = z
     jitterMs: z.number().int().min(0).max(3_600_000).default(0),
   })
   .strict();
+/** A task as given: name, tool, args, `every` (an interval or cron), `runAs`, and optionally `jitterMs`, `enabled`. */
 export type TaskInput = z.input<typeof taskInputSchema>;
+/** A task as stored, its defaults filled in. */
 export type TaskDefinition = z.output<typeof taskInputSchema>;

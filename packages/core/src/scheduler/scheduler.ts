@@ -11,6 +11,7 @@ import type { TaskLease } from './task-lease.js';
 import { keepable, sameTask, taskViewOf, type TaskRun, type TaskState, type TaskView } from './task-state.js';
 import { FileTaskStore, MemoryTaskStore, type TaskChange, type TaskStore } from './task-store.js';
 
+/** Options of `gateway.scheduler`: `new Gateway({ scheduler: {...} })`. */
 export interface SchedulerOptions {
   /** Where tasks are kept (JSON, atomic writes). Default: in memory only. */
   readonly path?: string;
@@ -103,6 +104,7 @@ export class Scheduler {
     return taskViewOf(state);
   }
 
+  /** Deletes a task and disarms its timer (404 when there is none of that name). */
   async remove(name: string): Promise<void> {
     this.#get(name);
     await this.#update((tasks) => {
@@ -111,6 +113,7 @@ export class Scheduler {
     });
   }
 
+  /** Turns a task on or off without changing it; on is refused for a task with a `problem`. */
   async setEnabled(name: string, enabled: boolean): Promise<TaskView> {
     const state = this.#get(name);
     if (enabled) this.#assertNoProblem(state);
@@ -129,10 +132,12 @@ export class Scheduler {
     return state.running ?? this.#run(state);
   }
 
+  /** Every task with its next run, counts and last runs, sorted by name. */
   list(): TaskView[] {
     return [...this.#tasks.values()].map((state) => taskViewOf(state)).sort((a, b) => a.name.localeCompare(b.name));
   }
 
+  /** One task with its next run, counts and last runs (404 when there is none of that name). */
   get(name: string): TaskView {
     return taskViewOf(this.#get(name));
   }

@@ -11,6 +11,7 @@ export interface TaskRun {
   readonly error?: { readonly code: string; readonly message: string };
 }
 
+/** A task as the routes show it: its definition, next run, counts and recent runs, secrets scrubbed. */
 export interface TaskView extends TaskDefinition {
   /** A valid ISO date, or null when the task is not armed (disabled, stopped, or with a `problem`). */
   readonly next_run_at: string | null;

@@ -28,12 +28,15 @@ export interface ProviderInfo {
  * scoped accessor for the names they declared.
  */
 export interface SecretStore {
+  /** The provider's key, with where it came from; `404 secret_not_found` when there is none. */
   get(name: string): Promise<ProviderSecret>;
+  /** The providers with a key: source, version and expiry, never the values. */
   list(): Promise<ProviderInfo[]>;
   /** Writes a new value; with `expectedVersion`, only if the current version is that one (check-and-set). */
   set?(name: string, value: string, options?: { expectedVersion?: number; expiresAt?: string }): Promise<ProviderInfo>;
   /** For `/health`: e.g. `{ vault: 'ok' | 'unreachable' }`. */
   health?(): Promise<Readonly<Record<string, string>>>;
+  /** Stops timers and connections; the gateway calls it on `close()`. */
   close?(): Promise<void>;
 }
 

@@ -23,6 +23,7 @@ export interface LongTimeout {
   clear(): void;
 }
 
+/** Options of `setLongTimeout(callback, delayMs, options)`. */
 export interface LongTimeoutOptions {
   /** Do not keep the process alive for this wait (as `timer.unref()`). Default false. */
   readonly unref?: boolean;

@@ -38,6 +38,7 @@ export interface RegisteredTool {
    */
   checkArgs(args: unknown): ArgsCheckResult;
   readonly listing: ToolListing;
+  /** Whether this call waits for a person: the tool's `requiresApproval`, applied to the args and caller. */
   needsApproval(args: unknown, caller: Caller): boolean;
   /** The provider keys the tool declared. */
   readonly secrets: readonly string[];
@@ -113,6 +114,10 @@ export class ToolRegistry {
   readonly #releases = new Map<string, () => void>();
   #listings: readonly ToolListing[] | undefined;
 
+  /**
+   * Adds a tool; a name taken already, or a schema that publishes no JSON Schema, is refused with a
+   * `TypeError`.
+   */
   register<Schema extends StandardSchemaV1, Result>(definition: ToolDefinition<Schema, Result>): RegisteredTool;
   register<Result>(definition: JsonSchemaToolDefinition<Result>): RegisteredTool;
   register(definition: AnyToolDefinition): RegisteredTool;
@@ -167,10 +172,12 @@ export class ToolRegistry {
     return true;
   }
 
+  /** The tool of this name, or undefined. */
   get(name: string): RegisteredTool | undefined {
     return this.#tools.get(name);
   }
 
+  /** Whether a tool of this name is registered. */
   has(name: string): boolean {
     return this.#tools.has(name);
   }
