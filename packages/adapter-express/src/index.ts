@@ -1,3 +1,9 @@
+/**
+ * `@agent-gateway/express`: the gateway as an Express 5 Router, `gatewayRouter(gateway)`. It only
+ * translates; routes, body reading, limits and errors are core's.
+ *
+ * @module @agent-gateway/express
+ */
 import type { Gateway } from '@agent-gateway/core';
 import { Router, type NextFunction, type Request, type Response } from 'express';
 

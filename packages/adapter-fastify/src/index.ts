@@ -1,3 +1,9 @@
+/**
+ * `@agent-gateway/fastify`: the gateway as an encapsulated Fastify 5 plugin, `gatewayPlugin`. It only
+ * translates; routes, body reading, limits and errors are core's.
+ *
+ * @module @agent-gateway/fastify
+ */
 import type { Gateway } from '@agent-gateway/core';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';

@@ -3,6 +3,8 @@
  * gateway, configures it or implements one of its stores needs. What route, plugin and adapter
  * authors need is in `@agent-gateway/core/http`. Anything not listed here is internal and may
  * change in any release (`test/public-surface.test.ts` keeps this list honest).
+ *
+ * @module @agent-gateway/core
  */
 
 // The gateway and how it is built

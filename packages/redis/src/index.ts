@@ -1,3 +1,10 @@
+/**
+ * `@agent-gateway/redis`: every store of the gateway on Redis, so many gateway processes share one
+ * live state. `redisStoresFromConfig(config)` gives them all from `REDIS_URL`; each store is also
+ * exported on its own.
+ *
+ * @module @agent-gateway/redis
+ */
 export { RedisState, stateUnavailable } from './redis-state.js';
 export type { RedisStateOptions } from './redis-state.js';
 export { LuaScript } from './lua-script.js';

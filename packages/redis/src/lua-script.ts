@@ -15,6 +15,9 @@ export class LuaScript {
     this.#sha = createHash('sha1').update(source).digest('hex');
   }
 
+  /**
+   * Runs the script with these keys and arguments, sending its source only if the server does not know it.
+   */
   async run(client: Redis, keys: readonly string[], args: ReadonlyArray<string | number>): Promise<unknown> {
     try {
       return await client.evalsha(this.#sha, keys.length, ...keys, ...args);

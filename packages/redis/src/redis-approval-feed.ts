@@ -9,6 +9,7 @@ local seq = redis.call('INCR', KEYS[1])
 redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[1], seq .. '-0', 'change', ARGV[2])
 return seq`;
 
+/** Options of `new RedisApprovalFeed(state, options)`: how many changes the stream keeps and replays. */
 export interface RedisApprovalFeedOptions {
   /** Changes the stream keeps (approximately, `XADD MAXLEN ~`). Default 10,000. */
   readonly maxLength?: number;

@@ -53,6 +53,7 @@ return #ids`;
 const STATES: readonly ApprovalState[] = ['pending', 'approved', 'executed', 'failed', 'rejected', 'expired'];
 const STATES_JSON = JSON.stringify(STATES.map((state) => JSON.stringify(state)));
 
+/** Options of `new RedisApprovalStore(state, options)`. */
 export interface RedisApprovalStoreOptions {
   /** Most approvals `prune` drops per call (it runs again a minute later). Default 1000. */
   readonly pruneBatch?: number;

@@ -23,6 +23,7 @@ export class RedisContentRuleStore implements ContentRuleStore {
     this.#watched = new WatchedKey(state, 'content-filter', (client) => this.#read(client), (rules) => this.#changed(rules), options);
   }
 
+  /** Starts following the rules (pub/sub, a periodic read); call before use. */
   start(): Promise<void> {
     return this.#watched.start();
   }
@@ -51,6 +52,7 @@ export class RedisContentRuleStore implements ContentRuleStore {
     this.#watched.assertCurrent();
   }
 
+  /** Stops following the rules; the connection stays open. */
   close(): void {
     this.#listeners.clear();
     this.#watched.close();

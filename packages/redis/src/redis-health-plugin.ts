@@ -2,6 +2,7 @@ import { definePlugin, defineRoute, jsonResponse, type GatewayPlugin } from '@ag
 import { Gauge } from 'prom-client';
 import type { RedisState } from './redis-state.js';
 
+/** Options of `redisHealthPlugin(state, options)`. */
 export interface RedisHealthPluginOptions {
   /** Close the Redis connection when the gateway closes (the plugin owns it). Default false. */
   readonly closeState?: boolean;

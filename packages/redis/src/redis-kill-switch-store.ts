@@ -47,6 +47,7 @@ export class RedisKillSwitchStore implements KillSwitchStore {
     this.#watched.assertCurrent();
   }
 
+  /** Stops following the switch (pub/sub and the periodic read); the connection stays open. */
   close(): void {
     this.#listeners.clear();
     this.#watched.close();

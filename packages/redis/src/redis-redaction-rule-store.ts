@@ -23,6 +23,7 @@ export class RedisRedactionRuleStore implements RedactionRuleStore {
     this.#watched = new WatchedKey(state, 'redaction-rules', (client) => this.#read(client), (rules) => this.#changed(rules), options);
   }
 
+  /** Starts following the rules (pub/sub, a periodic read); call before use. */
   start(): Promise<void> {
     return this.#watched.start();
   }
@@ -59,6 +60,7 @@ export class RedisRedactionRuleStore implements RedactionRuleStore {
     return this.#watched.current;
   }
 
+  /** Stops following the rules; the connection stays open. */
   close(): void {
     this.#listeners.clear();
     this.#watched.close();

@@ -1,6 +1,7 @@
 import { GatewayError } from '@agent-gateway/core';
 import { Redis, type RedisOptions } from 'ioredis';
 
+/** Options of `new RedisState(options)`: where Redis is, the key prefix, and the command timeout. */
 export interface RedisStateOptions {
   /** `redis://host:port/db` (or `rediss://` for TLS); default `redis://127.0.0.1:6379`. */
   readonly url?: string;
@@ -57,6 +58,7 @@ export class RedisState {
     return this.client.status === 'ready';
   }
 
+  /** The key of these parts under the prefix: `key('revoked', jti)` is `<prefix>revoked:<jti>`. */
   key(...parts: readonly string[]): string {
     return `${this.prefix}${parts.join(':')}`;
   }
@@ -70,6 +72,7 @@ export class RedisState {
     }
   }
 
+  /** Closes the connection (after the gateway's `close()`, which still uses it). */
   async close(): Promise<void> {
     if (this.client.status === 'end') return;
     try {

@@ -19,6 +19,7 @@ interface Stored {
   readonly tasks: TaskDefinition[];
 }
 
+/** Options of `new RedisTaskStore(state, options)`. */
 export interface RedisTaskStoreOptions extends WatchedKeyOptions {
   /** How many times an update is tried again when other processes keep writing in between. Default 20. */
   readonly maxAttempts?: number;
@@ -97,6 +98,7 @@ export class RedisTaskStore implements TaskStore {
     return this.#watched.current;
   }
 
+  /** Stops following the task list (pub/sub and the periodic read); the connection stays open. */
   close(): void {
     this.#listeners.clear();
     this.#watched.close();

@@ -1,6 +1,10 @@
 import type { Redis } from 'ioredis';
 import { stateUnavailable, type RedisState } from './redis-state.js';
 
+/**
+ * How a process keeps its copy of a shared value current: how often it reads it again, and how stale a copy
+ * may be.
+ */
 export interface WatchedKeyOptions {
   /** How often the value is read again even without a message, to notice a lost connection. Default 250 ms. */
   readonly refreshMs?: number;
@@ -97,10 +101,15 @@ export class WatchedKey<T> {
     return this.#subscribed && this.#subscriber.status === 'ready' && Date.now() - this.#confirmedAt <= this.#maxStalenessMs;
   }
 
+  /**
+   * Throws `503 state_unavailable` when the copy is not confirmed by a recent read: a decision on it would be
+   * stale.
+   */
   assertCurrent(): void {
     if (!this.current) throw stateUnavailable(new Error(`the copy of ${this.#channel} is not confirmed by Redis`));
   }
 
+  /** Stops following the value (pub/sub and the periodic read). */
   close(): void {
     this.#closed = true;
     if (this.#timer !== undefined) clearInterval(this.#timer);

@@ -41,12 +41,16 @@ export interface DockerContainer {
   attach(options: { stream: boolean; stdin: boolean; stdout: boolean; stderr: boolean; hijack: boolean }): Promise<unknown>;
   /** Resolves to `{ StatusCode }` once the container exits. */
   wait(options: { condition: 'next-exit' }): Promise<unknown>;
+  /** Starts the container. */
   start(): Promise<unknown>;
+  /** Kills the container (on timeout or abort). */
   kill(): Promise<unknown>;
+  /** Removes the container. */
   remove(options: { force: boolean }): Promise<unknown>;
 }
 
 /** A Docker client: a dockerode `Docker`, or anything with its `createContainer`. */
 export interface DockerClient {
+  /** Creates (does not start) a container from the spec. */
   createContainer(spec: DockerContainerSpec): Promise<DockerContainer>;
 }

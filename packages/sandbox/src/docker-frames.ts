@@ -20,6 +20,10 @@ export class DockerFrameReader {
   }
 }
 
+/**
+ * One frame of Docker's multiplexed attach stream (what `DockerFrameReader` reads): for tests and fake
+ * clients.
+ */
 export function dockerFrame(stream: 'stdout' | 'stderr', payload: Buffer | string): Buffer {
   const body = typeof payload === 'string' ? Buffer.from(payload) : payload;
   const header = Buffer.alloc(8);

@@ -8,6 +8,7 @@ import { SandboxError } from './sandbox-error.js';
 import { checkDelayOption, clampDelay } from './timer-delay.js';
 import type { SandboxLogger } from './sandbox-pool.js';
 
+/** Options of `new DockerRunner(options)`: the image, the Docker client, and each container's limits. */
 export interface DockerRunnerOptions {
   /** SANDBOX_DOCKER_IMAGE. Default `python:3.11-slim`. */
   readonly image?: string;
@@ -30,6 +31,7 @@ export interface DockerRunnerOptions {
   readonly logger?: SandboxLogger;
 }
 
+/** One call to run in a fresh container: its command, its input and, optionally, another image or timeout. */
 export interface DockerRunRequest {
   /** The container's command; it reads one protocol request line on stdin and answers on stdout. */
   readonly command: readonly string[];
@@ -100,6 +102,10 @@ export class DockerRunner {
     };
   }
 
+  /**
+   * Runs one call in a fresh, locked-down container, removed afterwards, and resolves with the result its
+   * command answered.
+   */
   async run(request: DockerRunRequest): Promise<unknown> {
     const id = randomUUID();
     const line = `${JSON.stringify({ id, action: 'run', params: request.input })}\n`;

@@ -1,3 +1,10 @@
+/**
+ * `@agent-gateway/sandbox`: persistent sandboxed worker processes (`SandboxPool`), the line-based
+ * worker protocol any language can speak, the bundled worker, and one-off Docker containers
+ * (`DockerRunner`). It does not depend on core.
+ *
+ * @module @agent-gateway/sandbox
+ */
 export { MAX_WORKER_REQUEST_BYTES, MAX_WORKER_RESPONSE_BYTES, parseWorkerResponse } from './protocol.js';
 export type { WorkerRequest, WorkerResponse } from './protocol.js';
 export { SandboxError } from './sandbox-error.js';

@@ -18,6 +18,10 @@ export interface IsolationReport {
   readonly heapLimitMb: number | undefined;
 }
 
+/**
+ * How workers are isolated: `bwrap` (bubblewrap, required), `none`, or `auto` (bubblewrap when it works
+ * here).
+ */
 export type IsolationMode = 'auto' | 'bwrap' | 'none';
 
 /** Whether `bwrap` is installed and can create its namespaces here (containers often forbid it). */
@@ -43,6 +47,10 @@ function permissionFlag(): string {
   return process.allowedNodeEnvironmentFlags.has('--permission') ? '--permission' : '--experimental-permission';
 }
 
+/**
+ * What `workerCommand` builds a worker's command line from: the program, its folders, its heap limit and its
+ * isolation.
+ */
 export interface WorkerCommandOptions {
   readonly workerPath: string;
   readonly scratchDir: string;

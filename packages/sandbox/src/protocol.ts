@@ -20,6 +20,10 @@ export const MAX_WORKER_REQUEST_BYTES = 256 * 1024;
 /** Largest response line accepted from a worker (bytes); beyond it the worker counts as crashed. */
 export const MAX_WORKER_RESPONSE_BYTES = 1024 * 1024;
 
+/**
+ * Reads one line a worker wrote as a response, or undefined when it is not one (the worker broke the
+ * protocol).
+ */
 export function parseWorkerResponse(line: string): WorkerResponse | undefined {
   let value: unknown;
   try {

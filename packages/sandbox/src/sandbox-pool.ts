@@ -11,8 +11,11 @@ import { WorkerProcess } from './worker-process.js';
 
 /** Minimal logging surface (the gateway's Logger fits). */
 export interface SandboxLogger {
+  /** Something worth knowing happened (a worker restarted). */
   info(message: string, fields?: Readonly<Record<string, unknown>>): void;
+  /** Something went wrong and the pool carried on. */
   warn(message: string, fields?: Readonly<Record<string, unknown>>): void;
+  /** Something failed (a worker crashed or broke the protocol). */
   error(message: string, fields?: Readonly<Record<string, unknown>>): void;
 }
 
@@ -56,6 +59,7 @@ export interface SandboxPoolOptions {
   readonly logger?: SandboxLogger;
 }
 
+/** Options of one `pool.call(action, params, options)`. */
 export interface CallOptions {
   /** This call's timeout instead of the pool's; above 2^31-1 ms it is that (a timer's longest wait). */
   readonly timeoutMs?: number;

@@ -6,6 +6,7 @@ import { MAX_WORKER_REQUEST_BYTES, MAX_WORKER_RESPONSE_BYTES, parseWorkerRespons
 import { SandboxError } from './sandbox-error.js';
 import { checkDelayOption, clampDelay } from './timer-delay.js';
 
+/** How to start one worker process: its command, arguments, environment and working folder. */
 export interface WorkerProcessOptions {
   readonly command: string;
   readonly args: readonly string[];

@@ -1,9 +1,15 @@
 /** Standard input as `users add` reads it: a pipe or file, or a terminal it asks on. */
-export type CommandInput = NodeJS.ReadableStream & { readonly isTTY?: boolean; setRawMode?(raw: boolean): unknown };
+export type CommandInput = NodeJS.ReadableStream & {
+  readonly isTTY?: boolean;
+  /** A terminal's raw mode, so a password is read without echo. */
+  setRawMode?(raw: boolean): unknown;
+};
 
 /** Where a command reads and writes; the `agent-gateway` bin passes the process's own, tests their own. */
 export interface CommandIo {
+  /** Standard output. */
   out(text: string): void;
+  /** Standard error. */
   err(text: string): void;
   /** Where `users add` reads the new password. */
   readonly stdin: CommandInput;

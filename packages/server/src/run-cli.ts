@@ -4,6 +4,7 @@ import { UsageError, type CommandIo } from './command-io.js';
 import { serveCommand } from './serve/index.js';
 import { usersCommand } from './users/index.js';
 
+/** The help text of `agent-gateway`: its commands. */
 export const USAGE = `usage: agent-gateway <command> [options]
 
 Commands:

@@ -15,6 +15,10 @@ import {
 } from '@agent-gateway/core';
 import NodeVault from 'node-vault';
 
+/**
+ * Options of `new VaultSecretStore(options)`: the Vault address, token and KV v2 location, caching and
+ * renewal.
+ */
 export interface VaultSecretStoreOptions {
   /** VAULT_ADDR. */
   readonly address: string;
@@ -38,6 +42,7 @@ export interface VaultSecretStoreOptions {
   /** Renew a renewable token when this share of its TTL has passed. Default 2/3. */
   readonly renewAt?: number;
   readonly logger?: Logger;
+  /** The clock, in epoch milliseconds (tests pass a fake one). */
   readonly now?: () => number;
 }
 

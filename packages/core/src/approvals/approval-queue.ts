@@ -309,13 +309,11 @@ export class ApprovalQueue extends EventEmitter<ApprovalQueueEvents> {
       throw new ApprovalConflictError(id, result.current.state);
     }
     const { approval } = result;
-    // Stryker disable next-line ConditionalExpression: equivalent, every transition the queue makes leaves pending
     if (approval.state !== 'pending') this.#publish(EVENT_OF_STATE[approval.state], approval, by);
     return approval;
   }
 
   #publish(type: ApprovalEventType, approval: Approval, by?: Caller): void {
-    // Stryker disable next-line ConditionalExpression: equivalent, a `by: undefined` reads as no decider everywhere
     const change = { source: this.#source, type, approval, ...(by === undefined ? {} : { by }) };
     if (this.#feed === undefined) {
       this.#deliver({ ...change, seq: this.#seq + 1 });

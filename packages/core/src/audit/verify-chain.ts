@@ -117,7 +117,6 @@ async function verifyFile(path: string, start: { seq: number; hash: string } | u
     result.lastHash = entry.hash;
     if (options.hashAtSeq === entry.seq) result.hashAt = { hash: entry.hash, file: path, line: number };
   }
-  // Stryker disable next-line ConditionalExpression: equivalent, a broken file's report is its break, torn tail or not
   if (torn !== undefined && result.broken === undefined) result.torn = { line: torn.line, bytes: Buffer.byteLength(torn.text) };
   return result;
 }
@@ -209,7 +208,6 @@ export async function walkChain(path: string, options: WalkOptions): Promise<Wal
     entries += result.entries;
     hashAt = result.hashAt ?? hashAt;
     lastFileLines = result.lines;
-    // Stryker disable next-line ConditionalExpression: equivalent, a walk without explain (the checkpoint's) reads only hashAt, never the incidents
     for (const found of result.incidents) incidents.push(options.explain === true ? await withKeptCopy(found, dirname(file)) : found.incident);
     const base = { files: chain, entries, last_seq: result.lastSeq, last_hash: result.lastHash, ...(incidents.length === 0 ? {} : { incidents }) };
     const broken: BrokenEntry | undefined =

@@ -102,7 +102,6 @@ export class JwtCodec {
   async sign(claims: Omit<TokenClaims, 'jti' | 'iat' | 'exp'>, ttlSeconds: number): Promise<SignedToken> {
     const iat = Math.floor(this.#now() / 1000);
     const full: TokenClaims = { ...claims, jti: randomUUID(), iat, exp: iat + ttlSeconds };
-    // Stryker disable next-line ConditionalExpression: equivalent, a `kid: undefined` is left out of the header's JSON all the same
     const header = { alg: this.algorithm, typ: 'JWT', ...(this.#keyId === undefined ? {} : { kid: this.#keyId }) };
     const token = await new SignJWT({ uid: full.uid, role: full.role, typ: full.typ, fam: full.fam, ver: full.ver, gen: full.gen })
       .setProtectedHeader(header)

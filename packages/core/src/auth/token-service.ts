@@ -161,7 +161,6 @@ export class TokenService {
       attempt.cancel();
       throw error;
     }
-    // Stryker disable next-line ConditionalExpression: equivalent, an unknown user's check is the decoy's, which is never ok
     if (user === undefined || !ok) {
       attempt.failed();
       this.#events.emitSafely('auth.login_failed', { username: name, address, reason: 'invalid_credentials' });

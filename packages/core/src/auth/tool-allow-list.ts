@@ -11,6 +11,7 @@ const compiled = new Map<string, RegExp>();
 
 function toRegExp(pattern: string): RegExp {
   let regex = compiled.get(pattern);
+  // Stryker disable next-line ConditionalExpression: equivalent, compiling again gives the same expression; the cache saves the work
   if (regex === undefined) {
     const source = pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\-]/g, '\\$&')).join('.*');
     regex = new RegExp(`^${source}$`);

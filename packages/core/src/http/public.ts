@@ -3,6 +3,8 @@
  * gateway's insides. A plugin declares routes with `defineRoute`, reaches the gateway through
  * `GatewayServices`, and bridges a `fetch`-style handler with `toWebRequest`/`fromWebResponse`;
  * an adapter turns its framework's request into a `GatewayRequest` and writes the response back.
+ *
+ * @module @agent-gateway/core/http
  */
 export { definePlugin } from '../plugins/index.js';
 export type { GatewayPlugin } from '../plugins/index.js';

@@ -19,7 +19,6 @@ function hasToJson(value: object): value is { toJSON(): unknown } {
 
 function setOwn(out: Record<string, unknown>, key: string, value: unknown): void {
   // A plain assignment to `__proto__` would set the copy's prototype instead of a field.
-  // Stryker disable next-line ConditionalExpression: equivalent, defining any other key this way makes the same field
   if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
   else out[key] = value;
 }

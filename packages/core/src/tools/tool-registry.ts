@@ -43,7 +43,13 @@ export interface RegisteredTool {
   /** The provider keys the tool declared. */
   readonly secrets: readonly string[];
   /** How the call runs: in this process, or in a sandbox. */
-  readonly runner: { readonly kind: 'in-process'; run(args: unknown, context: ToolContext): Promise<unknown> } | { readonly kind: 'sandbox'; readonly spec: SandboxRunner };
+  readonly runner:
+    | {
+        readonly kind: 'in-process';
+        /** Runs the tool's own function with the checked args. */
+        run(args: unknown, context: ToolContext): Promise<unknown>;
+      }
+    | { readonly kind: 'sandbox'; readonly spec: SandboxRunner };
 }
 
 const TOOL_NAME = /^[A-Za-z][A-Za-z0-9_-]*(\.[A-Za-z0-9_-]+)*$/;

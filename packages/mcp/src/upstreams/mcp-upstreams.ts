@@ -6,6 +6,7 @@ import { UpstreamMetrics } from './upstream-metrics.js';
 import { upstreamConfigSchema, type ResolvedUpstream, type UpstreamConfig } from './upstream-options.js';
 import { UpstreamTools } from './upstream-tools.js';
 
+/** Options of `mcpUpstreams(options)`: the MCP servers to put behind the gateway. */
 export interface McpUpstreamsOptions {
   readonly upstreams: readonly UpstreamConfig[];
   /** The name this gateway gives itself in the MCP handshake. Default `agent-gateway`. */

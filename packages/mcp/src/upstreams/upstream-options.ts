@@ -38,6 +38,10 @@ const credential = z.union([
   z.object({ secret: z.string().min(1), header: headerName, prefix: z.string().default('') }).strict(),
 ]);
 
+/**
+ * The zod schema of one MCP upstream (as `MCP_UPSTREAMS_FILE` lists them): name, transport, credentials, tool
+ * filters, approval and roles.
+ */
 export const upstreamConfigSchema = z
   .object({
     /** The namespace: tools are registered as `<name>.<tool>`. */

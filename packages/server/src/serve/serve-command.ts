@@ -4,6 +4,7 @@ import { serveWithExpress } from '@agent-gateway-examples/express-server/serve';
 import { UsageError, type CommandIo } from '../command-io.js';
 import { ConfigFileError, mergeSettings, readConfigFile, type Settings } from '../config-file.js';
 
+/** The help text of `agent-gateway serve`. */
 export const SERVE_USAGE = `usage: agent-gateway serve [--config <file>] [--port <n>] [--host <address>] [--workers <n>]
 
 Runs the gateway over HTTP (Express) with the demo tools (echo, file.write, sandbox.echo), the MCP

@@ -5,6 +5,7 @@ import { ConfigFileError, mergeSettings, readConfigFile, type Settings } from '.
 import { AdminClient } from './admin-client.js';
 import { readPassword } from './read-password.js';
 
+/** The help text of `agent-gateway users add`. */
 export const USERS_USAGE = `usage: agent-gateway users add <username> [--role ${ROLES.join('|')}] [--tool <glob>]... [--replace] [--url <gateway>] [--config <file>]
 
 Creates a user on a running gateway through its admin API, so every process sees it at once and the
