@@ -1,4 +1,6 @@
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
+import { MemoryRevocationStore } from '../../src/auth/revocation-store.js';
+import { toolPatternSchema } from '../../src/auth/tool-allow-list.js';
 import { Gateway, InvalidTokenError, silentLogger, systemCaller, TooManyAttemptsError, UnauthorizedError } from '../../src/index.js';
 
 const FAST = { logN: 10, r: 8, p: 1 };
@@ -145,5 +147,57 @@ describe('TokenService checks', () => {
     // An unknown user fails the same way, and is named as typed (normalised).
     await expect(gateway.auth.login('Mallory', 'x', { address: '10.0.0.8' })).rejects.toMatchObject({ code: 'invalid_credentials' });
     expect(failed.at(-1)).toEqual({ username: 'mallory', address: '10.0.0.8', reason: 'invalid_credentials' });
+  });
+
+  it("an identity provider may not claim the issuer the gateway signs its own tokens as", () => {
+    const auth = { issuer: 'https://gw.example', externalIssuers: [{ issuer: 'https://gw.example', audience: 'https://gw.example/mcp' }] };
+    expect(() => new Gateway({ logger: silentLogger, auth })).toThrow('external issuer "https://gw.example" is the gateway\'s own issuer');
+  });
+
+  it('a retried refresh within the grace window gets the same pair, and is audited as that refresh', async () => {
+    const gateway = await gatewayWith({ now: Date.UTC(2026, 0, 1) });
+    const refreshed: unknown[] = [];
+    gateway.events.on('auth.refreshed', (event) => refreshed.push(event));
+    const pair = await gateway.auth.login('erin', 'erin-password', { address: 'a' });
+    const first = await gateway.auth.refresh(pair.refreshToken);
+    await expect(gateway.auth.refresh(pair.refreshToken)).resolves.toEqual(first);
+    const previousTokenId = payloadOf(pair.refreshToken).jti;
+    expect(refreshed).toEqual([
+      { username: 'erin', tokenId: first.tokenId, previousTokenId },
+      { username: 'erin', tokenId: first.tokenId, previousTokenId },
+    ]);
+  });
+
+  it("a deleted user's token is refused as revoked", async () => {
+    const gateway = await gatewayWith({ now: Date.now() });
+    const { accessToken } = await gateway.auth.login('olga', 'olga-password', { address: 'a' });
+    await gateway.auth.deleteUser('olga', system);
+    await expect(gateway.auth.authenticate(accessToken)).rejects.toThrow(new InvalidTokenError('token revoked'));
+  });
+
+  it('with identity providers configured, a malformed token to revoke is still a 400', async () => {
+    const gateway = await gatewayWith({ now: Date.now() }, { externalIssuers: [{ issuer: 'https://idp.example', audience: 'https://gateway.test' }] });
+    await expect(gateway.auth.revoke({ token: 'garbage' }, system)).rejects.toMatchObject({ status: 400, message: 'that is not a valid token issued by this gateway' });
+  });
+
+  it('a revocation is forgotten once every token it could concern has expired, not before', async () => {
+    const clock = { now: Date.UTC(2026, 0, 1) };
+    const revocationStore = new MemoryRevocationStore({ now: () => clock.now });
+    const gateway = await gatewayWith(clock, { revocationStore, accessTtlSeconds: 600, refreshTtlSeconds: 3600 });
+    await gateway.auth.revoke({ jti: 'j-1' }, system);
+    const sweepAt = async (ms: number): Promise<Record<string, number>> => {
+      clock.now = Date.UTC(2026, 0, 1) + ms;
+      await gateway.auth.revoke({ jti: `sweep-${ms}` }, system);
+      return revocationStore.snapshot().revoked;
+    };
+    // Kept for the longer of the two lifetimes (an hour), then dropped.
+    expect(await sweepAt(3600_000)).toHaveProperty('j-1', Date.UTC(2026, 0, 1) / 1000 + 3600);
+    expect(await sweepAt(3602_000)).not.toHaveProperty('j-1');
+  });
+
+  it('a tool pattern that is not a name or a glob is refused, saying what is expected', () => {
+    const result = toolPatternSchema.safeParse('file/*');
+    expect(result.success).toBe(false);
+    expect(result.error?.issues[0]?.message).toBe('expected a tool name or a glob such as file.*');
   });
 });
