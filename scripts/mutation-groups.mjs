@@ -33,9 +33,10 @@ export const GROUPS = {
     testFiles: ['packages/sandbox/test/sandbox-pool.test.ts', 'packages/sandbox/test/wait-queue.test.ts', 'packages/sandbox/test/hung-worker.test.ts'],
   },
   mcp: {
-    // The MCP endpoint's auth path: DNS-rebinding refusal, the bearer token, the 401 challenge.
-    mutate: ['packages/mcp/src/endpoint.ts', 'packages/mcp/src/host-guard.ts', 'packages/mcp/src/resource-metadata.ts'],
-    testFiles: ['packages/mcp/test/auth.test.ts', 'packages/mcp/test/oidc.test.ts'],
+    // The MCP endpoint's auth path: DNS-rebinding refusal, the bearer token, the 401 challenge (the
+    // lines of serve() before the request reaches the SDK), not the protocol behind it.
+    mutate: ['packages/mcp/src/endpoint.ts:46-56', 'packages/mcp/src/host-guard.ts', 'packages/mcp/src/resource-metadata.ts'],
+    testFiles: ['packages/mcp/test/auth.test.ts', 'packages/mcp/test/auth-guards.test.ts', 'packages/mcp/test/oidc.test.ts'],
   },
 };
 
