@@ -70,6 +70,7 @@ export class WaitQueue<T> {
       };
       entry = { waiters, onAbort };
       this.#bySignal.set(signal, entry);
+      // Stryker disable next-line ObjectLiteral,BooleanLiteral: equivalent, the last waiter to leave removes this listener itself
       signal.addEventListener('abort', onAbort, { once: true });
     }
     entry.waiters.add(waiter);

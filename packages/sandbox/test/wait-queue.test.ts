@@ -1,7 +1,7 @@
 import { getEventListeners } from 'node:events';
 import { resolve } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { SandboxPool } from '../src/index.js';
+import { SandboxError, SandboxPool } from '../src/index.js';
 import { WaitQueue } from '../src/wait-queue.js';
 
 afterEach(() => {
@@ -18,6 +18,40 @@ describe('WaitQueue', () => {
     expect(queue.handOff('b')).toBe(true);
     expect(queue.handOff('c')).toBe(false);
     await expect(Promise.all([first, second])).resolves.toEqual(['a', 'b']);
+  });
+
+  it('rejectAll fails every waiting call with the error given, and leaves no timer or listener behind', async () => {
+    vi.useFakeTimers();
+    const queue = new WaitQueue<string>(10, 60_000);
+    const controller = new AbortController();
+    const waiting = [queue.wait(undefined, 'full'), queue.wait(controller.signal, 'full')];
+    const outcomes = Promise.allSettled(waiting);
+    queue.rejectAll(new SandboxError('sandbox_closed', 'the pool is closing'));
+    expect((await outcomes).map((outcome) => (outcome.status === 'rejected' ? (outcome.reason as SandboxError).message : 'ran'))).toEqual([
+      'the pool is closing',
+      'the pool is closing',
+    ]);
+    expect(queue.length).toBe(0);
+    expect(vi.getTimerCount()).toBe(0);
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+    expect(queue.handOff('late')).toBe(false);
+  });
+
+  it('says whether the caller left before or while it waited; one caller leaving lets the others keep their place', async () => {
+    const gone = new AbortController();
+    gone.abort();
+    const queue = new WaitQueue<string>(10, 60_000);
+    await expect(queue.wait(gone.signal, 'full')).rejects.toThrow(new SandboxError('sandbox_closed', 'the caller went away before a worker was free'));
+    const first = queue.wait(undefined, 'full');
+    const leaving = new AbortController();
+    const second = queue.wait(leaving.signal, 'full');
+    const third = queue.wait(undefined, 'full');
+    leaving.abort();
+    await expect(second).rejects.toThrow(new SandboxError('sandbox_closed', 'the caller went away while waiting for a worker'));
+    expect(queue.length).toBe(2);
+    queue.handOff('a');
+    queue.handOff('b');
+    await expect(Promise.all([first, third])).resolves.toEqual(['a', 'b']);
   });
 
   it('gives up with sandbox_busy after its timeout, so a call never waits forever', async () => {
