@@ -128,7 +128,8 @@ describe('a per-call timeout of 1e15 ms', () => {
       expect(engine.calls.some((call) => call.path.endsWith('/kill'))).toBe(false);
       vi.useRealTimers();
       controller.abort();
-      await expect(outcome).resolves.toMatchObject({ code: 'sandbox_crashed' });
+      // The caller left: the container is killed and the run says so.
+      await expect(outcome).resolves.toMatchObject({ code: 'sandbox_closed' });
     } finally {
       vi.useRealTimers();
       controller.abort();
