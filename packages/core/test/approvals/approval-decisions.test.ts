@@ -167,7 +167,7 @@ describe('approval decisions', () => {
       store.edit = edit;
       await expect(queue.approve(held.id, bob)).rejects.toMatchObject({ code: 'digest_mismatch', status: 409 });
       expect(runs).toEqual([]);
-      expect(await queue.get(held.id)).toMatchObject({ state: 'failed', error: { code: 'digest_mismatch', status: 409 } });
+      expect(await queue.get(held.id)).toMatchObject({ state: 'failed', error: { code: 'digest_mismatch', message: 'the held call changed after it was requested', status: 409 } });
     });
 
     it('an unedited approval runs with the args that were requested', async () => {

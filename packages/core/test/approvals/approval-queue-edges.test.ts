@@ -78,7 +78,13 @@ describe('ApprovalQueue edges', () => {
     await queue.approve(b.id, bob);
     expect((await queue.get(a.id)).decision).toEqual({ by: 'bob', at: expect.any(String), reason: 'too risky' });
     expect((await queue.get(b.id)).decision).toStrictEqual({ by: 'bob', at: expect.any(String) });
-    expect(changes.map((change) => [change.type, change.by?.id])).toEqual([
+    const c = await queue.request({ callId: 'c', tool: 't', args: {}, caller: alice });
+    const d = await queue.request({ callId: 'd', tool: 't', args: {}, caller: alice });
+    await queue.reject(c.id, bob);
+    await queue.approve(d.id, bob, 'fine');
+    expect((await queue.get(c.id)).decision).toStrictEqual({ by: 'bob', at: expect.any(String) });
+    expect((await queue.get(d.id)).decision).toEqual({ by: 'bob', at: expect.any(String), reason: 'fine' });
+    expect(changes.slice(0, 5).map((change) => [change.type, change.by?.id])).toEqual([
       ['approval.requested', undefined],
       ['approval.requested', undefined],
       ['approval.rejected', 'bob'],
@@ -118,7 +124,12 @@ describe('ApprovalQueue edges', () => {
     await queue.reject(decided.id, bob);
     expect(await settledNow(queue.wait(decided.id, 600_000))).toBe(true);
     const held = await queue.request({ callId: 'c', tool: 't', args: {}, caller: alice });
-    expect(await settledNow(queue.wait(held.id, 0))).toBe(true);
+    // A zero wait sets no timer at all: it has settled before any timer (even one due now) could run.
+    let zeroSettled = false;
+    void queue.wait(held.id, 0).then(() => (zeroSettled = true));
+    for (let i = 0; i < 20 && !zeroSettled; i += 1) await Promise.resolve();
+    expect(zeroSettled).toBe(true);
+    expect(vi.getTimerCount()).toBe(1); // the held approval's expiry, no wait timer
     const waiting = queue.wait(held.id, 600_000);
     const other = await queue.request({ callId: 'c', tool: 't', args: {}, caller: alice });
     await queue.reject(other.id, bob);
