@@ -1,6 +1,7 @@
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { MemoryRevocationStore } from '../../src/auth/revocation-store.js';
 import { toolPatternSchema } from '../../src/auth/tool-allow-list.js';
+import { AUDIENCE, TestIdentityProvider } from './support/test-identity-provider.js';
 import { Gateway, InvalidTokenError, silentLogger, systemCaller, TooManyAttemptsError, UnauthorizedError } from '../../src/index.js';
 
 const FAST = { logN: 10, r: 8, p: 1 };
@@ -199,5 +200,19 @@ describe('TokenService checks', () => {
     const result = toolPatternSchema.safeParse('file/*');
     expect(result.success).toBe(false);
     expect(result.error?.issues[0]?.message).toBe('expected a tool name or a glob such as file.*');
+  });
+
+  it("revoking an identity provider's token revokes that token alone, and says who did it", async () => {
+    const idp = await TestIdentityProvider.start();
+    onTestFinished(() => idp.close());
+    const gateway = await gatewayWith({ now: Date.now() }, { externalIssuers: [{ issuer: idp.issuer, audience: AUDIENCE }] });
+    onTestFinished(() => gateway.close());
+    const revoked: unknown[] = [];
+    gateway.events.on('auth.token_revoked', (event) => revoked.push(event));
+    const token = await idp.token({ jti: 'idp-jti-9' });
+    await expect(gateway.auth.authenticate(token)).resolves.toMatchObject({ tokenId: 'idp-jti-9' });
+    await expect(gateway.auth.revoke({ token }, system)).resolves.toEqual({ tokenId: 'idp-jti-9', scope: 'token' });
+    expect(revoked).toEqual([{ by: system.actor, tokenId: 'idp-jti-9', scope: 'token' }]);
+    await expect(gateway.auth.authenticate(token)).rejects.toThrow('token revoked');
   });
 });
