@@ -51,6 +51,21 @@ describe('KillSwitch', () => {
     expect(store.listener).toBeUndefined();
   });
 
+  it('works with a store that can neither watch nor say it is current, and without any store or file', async () => {
+    const saved: KillSwitchState[] = [];
+    const minimal: KillSwitchStore = { load: async () => saved.at(-1), save: async (state) => void saved.push(state) };
+    const killSwitch = new KillSwitch({ store: minimal });
+    killSwitch.close();
+    await killSwitch.load();
+    expect(() => killSwitch.assertCurrent()).not.toThrow();
+    expect(killSwitch.state).toEqual({ enabled: false });
+    await killSwitch.set(true, undefined, 'admin');
+    expect(saved).toHaveLength(1);
+    const bare = new KillSwitch();
+    await bare.load();
+    expect(bare.state).toEqual({ enabled: false });
+  });
+
   it('a shared switch that cannot be read refuses rather than allows', () => {
     const store = new SharedStore();
     const killSwitch = new KillSwitch({ store });
@@ -81,6 +96,20 @@ describe('RateLimiter', () => {
     // A caller without a role gets the default per-token limit (600 a minute), not the agent's.
     const roleless: Caller = { kind: 'user', id: 'x', tokenId: 't-3' };
     for (let i = 0; i < 10; i += 1) await limiter.check(roleless, 'echo');
+  });
+
+  it('callers without a token id are told apart by name, and a tool limit is per caller and per tool', async () => {
+    const limiter = new RateLimiter({ perToken: { agent: { perMinute: 1 } }, perTool: { slow: { perMinute: 1 }, other: { perMinute: 1 } } });
+    const ann: Caller = { kind: 'user', id: 'ann', role: 'agent' };
+    const ben: Caller = { kind: 'user', id: 'ben', role: 'agent' };
+    await limiter.check(ann, 'echo');
+    await limiter.check(ben, 'echo');
+    await expect(limiter.check(ann, 'echo')).rejects.toMatchObject({ details: { scope: 'token' } });
+    const wide = new RateLimiter({ perToken: { agent: { perMinute: 100 } }, perTool: { slow: { perMinute: 1 }, other: { perMinute: 1 } } });
+    await wide.check(ann, 'slow');
+    await wide.check(ben, 'slow');
+    await wide.check(ann, 'other');
+    await expect(wide.check(ann, 'slow')).rejects.toMatchObject({ details: { scope: 'tool slow' } });
   });
 
   it('a limit of 0 a minute is no limit; system callers are never limited', async () => {
