@@ -26,6 +26,10 @@ const commandAt = args.indexOf('--command');
 const command = commandAt === -1 ? undefined : args[commandAt + 1];
 const groups = args.filter((arg, i) => arg !== '--command' && i !== commandAt + 1);
 const chosen = groups.length === 0 ? Object.keys(GROUPS) : groups;
+// A run limited by `--mutate a.ts,b.ts:10-20`: only those files were tested now. An incremental report
+// also carries the group's other files from earlier runs; their rows keep the date and command they have.
+const mutateArg = command === undefined ? undefined : /--mutate[ =](\S+)/.exec(command)?.[1];
+const ranNow = mutateArg === undefined ? undefined : new Set(mutateArg.split(',').map((file) => file.replace(/:[0-9-]+$/, '')));
 
 /** The rows between two markers, by their first cell (the file). */
 function rowsBetween(text, start, end) {
@@ -59,6 +63,7 @@ for (const group of chosen) {
   const date = statSync(path).mtime.toISOString().slice(0, 10);
   const ran = command ?? `npm run test:mutation -- ${group}`;
   for (const [file, { mutants }] of Object.entries(report.files)) {
+    if (ranNow !== undefined && !ranNow.has(file)) continue;
     const count = (...statuses) => mutants.filter((mutant) => statuses.includes(mutant.status)).length;
     const detected = count('Killed', 'Timeout');
     const valid = detected + count('Survived', 'NoCoverage');
