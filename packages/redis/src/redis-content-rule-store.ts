@@ -2,6 +2,7 @@ import { contentRuleSchema, type ContentRule, type ContentRuleStore } from '@age
 import type { Redis } from 'ioredis';
 import { stateUnavailable, type RedisState } from './redis-state.js';
 import { WatchedKey, type WatchedKeyOptions } from './watched-key.js';
+import { Listeners } from './listeners.js';
 
 /**
  * Content-filter rules in one Redis hash (rule id -> rule), shared by every process: an add or a remove
@@ -14,7 +15,7 @@ export class RedisContentRuleStore implements ContentRuleStore {
   readonly #state: RedisState;
   readonly #key: string;
   readonly #watched: WatchedKey<ContentRule[]>;
-  readonly #listeners = new Set<(rules: ContentRule[]) => void>();
+  readonly #listeners = new Listeners<ContentRule[]>();
   #last = '';
 
   constructor(state: RedisState, options: WatchedKeyOptions = {}) {
@@ -44,8 +45,7 @@ export class RedisContentRuleStore implements ContentRuleStore {
   }
 
   watch(onChange: (rules: ContentRule[]) => void): () => void {
-    this.#listeners.add(onChange);
-    return () => this.#listeners.delete(onChange);
+    return this.#listeners.add(onChange);
   }
 
   assertCurrent(): void {
@@ -74,7 +74,7 @@ export class RedisContentRuleStore implements ContentRuleStore {
     const text = JSON.stringify(rules);
     if (text === this.#last) return;
     this.#last = text;
-    for (const listener of this.#listeners) listener(rules);
+    this.#listeners.emit(rules);
   }
 }
 

@@ -1,6 +1,7 @@
 import { killSwitchStateSchema, type KillSwitchState, type KillSwitchStore } from '@agent-gateway/core';
 import type { RedisState } from './redis-state.js';
 import { WatchedKey, type WatchedKeyOptions } from './watched-key.js';
+import { Listeners } from './listeners.js';
 
 const OFF: KillSwitchState = { enabled: false };
 
@@ -15,12 +16,12 @@ export class RedisKillSwitchStore implements KillSwitchStore {
   readonly #state: RedisState;
   readonly #key: string;
   readonly #watched: WatchedKey<KillSwitchState>;
-  readonly #listeners = new Set<(state: KillSwitchState) => void>();
+  readonly #listeners = new Listeners<KillSwitchState>();
 
   constructor(state: RedisState, options: WatchedKeyOptions = {}) {
     this.#state = state;
     this.#key = state.key('kill-switch');
-    this.#watched = new WatchedKey(state, 'kill-switch', (client) => client.get(this.#key).then(parse), (value) => this.#listeners.forEach((listener) => listener(value)), options);
+    this.#watched = new WatchedKey(state, 'kill-switch', (client) => client.get(this.#key).then(parse), (value) => this.#listeners.emit(value), options);
   }
 
   /** Subscribes and reads the switch; rejects with 503 when Redis cannot be reached. */
@@ -39,8 +40,7 @@ export class RedisKillSwitchStore implements KillSwitchStore {
   }
 
   watch(onChange: (state: KillSwitchState) => void): () => void {
-    this.#listeners.add(onChange);
-    return () => this.#listeners.delete(onChange);
+    return this.#listeners.add(onChange);
   }
 
   assertCurrent(): void {

@@ -2,6 +2,7 @@ import { normalizeOrigin, type RedactionRuleStore } from '@agent-gateway/core';
 import type { Redis } from 'ioredis';
 import { stateUnavailable, type RedisState } from './redis-state.js';
 import { WatchedKey, type WatchedKeyOptions } from './watched-key.js';
+import { Listeners } from './listeners.js';
 
 /**
  * Redaction rules in one Redis hash (origin -> its fields), shared by every process. Setting an origin
@@ -14,7 +15,7 @@ export class RedisRedactionRuleStore implements RedactionRuleStore {
   readonly #state: RedisState;
   readonly #key: string;
   readonly #watched: WatchedKey<Record<string, string[]>>;
-  readonly #listeners = new Set<(rules: Record<string, string[]>) => void>();
+  readonly #listeners = new Listeners<Record<string, string[]>>();
   #last = '';
 
   constructor(state: RedisState, options: WatchedKeyOptions = {}) {
@@ -52,8 +53,7 @@ export class RedisRedactionRuleStore implements RedactionRuleStore {
   }
 
   watch(onChange: (rules: Record<string, string[]>) => void): () => void {
-    this.#listeners.add(onChange);
-    return () => this.#listeners.delete(onChange);
+    return this.#listeners.add(onChange);
   }
 
   get current(): boolean {
@@ -81,7 +81,7 @@ export class RedisRedactionRuleStore implements RedactionRuleStore {
     const text = JSON.stringify(Object.entries(rules).sort(([a], [b]) => a.localeCompare(b)));
     if (text === this.#last) return;
     this.#last = text;
-    for (const listener of this.#listeners) listener(rules);
+    this.#listeners.emit(rules);
   }
 }
 

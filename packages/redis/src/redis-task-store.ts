@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { LuaScript } from './lua-script.js';
 import { stateUnavailable, type RedisState } from './redis-state.js';
 import { WatchedKey, type WatchedKeyOptions } from './watched-key.js';
+import { Listeners } from './listeners.js';
 
 /** Writes the list only if no other process wrote since it was read (the revision is still the one read). */
 const COMPARE_AND_SET = new LuaScript(`
@@ -39,7 +40,7 @@ export class RedisTaskStore implements TaskStore {
   readonly #key: string;
   readonly #maxAttempts: number;
   readonly #watched: WatchedKey<Stored>;
-  readonly #listeners = new Set<(tasks: TaskDefinition[]) => void>();
+  readonly #listeners = new Listeners<TaskDefinition[]>();
   #current: TaskDefinition[] = [];
   /** This process's updates, one at a time: they never race each other, only other processes. */
   #queue: Promise<unknown> = Promise.resolve();
@@ -89,8 +90,7 @@ export class RedisTaskStore implements TaskStore {
   }
 
   watch(onChange: (tasks: TaskDefinition[]) => void): () => void {
-    this.#listeners.add(onChange);
-    return () => this.#listeners.delete(onChange);
+    return this.#listeners.add(onChange);
   }
 
   /** Whether this process's copy is confirmed by Redis (for readiness, not needed to run tasks). */
@@ -120,7 +120,7 @@ export class RedisTaskStore implements TaskStore {
     const text = JSON.stringify(tasks);
     if (text === this.#last) return;
     this.#last = text;
-    for (const listener of this.#listeners) listener([...tasks]);
+    this.#listeners.emit([...tasks]);
   }
 }
 
