@@ -25,19 +25,29 @@ export const auditEntrySchema = z.object({
   details: z.record(z.string(), z.unknown()),
   prev: z.string().regex(/^[0-9a-f]{64}$/),
   hash: z.string().regex(/^[0-9a-f]{64}$/),
+  /** The OpenTelemetry trace the entry was written in; absent from entries made outside one (and older entries). */
+  trace_id: z.string().regex(/^[0-9a-f]{32}$/).optional(),
 });
-/** One line of the audit log. `hash` chains it to `prev`, the hash of the entry before it. */
+/**
+ * One line of the audit log. `hash` chains it to `prev`, the hash of the entry before it; `trace_id`,
+ * when present, is covered by the hash like every other field.
+ */
 export type AuditEntry = z.infer<typeof auditEntrySchema>;
 
 /** The part of an entry the hash covers: everything but the hash itself, `prev` included. */
 export function entryBody(entry: Omit<AuditEntry, 'hash'>): string {
   // Built in canonical key order, so the serialiser finds it ordered and does not sort a copy.
+  // An entry without a trace id has the body it always had: older entries verify as they did.
+  if (entry.trace_id === undefined) {
+    return canonicalJson({ actor: entry.actor, details: entry.details, event: entry.event, prev: entry.prev, seq: entry.seq, ts: entry.ts });
+  }
   return canonicalJson({
     actor: entry.actor,
     details: entry.details,
     event: entry.event,
     prev: entry.prev,
     seq: entry.seq,
+    trace_id: entry.trace_id,
     ts: entry.ts,
   });
 }

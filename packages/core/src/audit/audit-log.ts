@@ -13,6 +13,8 @@ import { checkHead, recoverHead, stamp, type Head } from './open-log.js';
 import { readLastLines } from './read-last-lines.js';
 import { scrubSecrets } from './secret-scrubber.js';
 import { seqRange, verifyAuditLog } from './verify-audit-log.js';
+import { endAppendSpan, markAppendSpans, startAppendSpan, type AppendSpan } from './append-span.js';
+import { activeTraceId } from '../tracing/trace-context.js';
 import type { VerifyReport } from './verify-report.js';
 
 /** An entry waiting for its write. Its seq, prev and hash are fixed when its batch is taken, in queue order. */
@@ -23,6 +25,10 @@ interface PendingEntry {
   readonly ts: string;
   /** A function when the details describe the chain just before the entry (a rotation anchor). */
   readonly details: Record<string, unknown> | ((before: Head) => Record<string, unknown>);
+  /** The trace the entry was asked for in (OpenTelemetry), written into it as `trace_id`. */
+  readonly traceId?: string | undefined;
+  /** The `audit append` span waiting for this entry to be durable, when tracing records one. */
+  readonly span?: AppendSpan | undefined;
   resolve(entry: AuditEntry): void;
   reject(error: unknown): void;
 }
@@ -179,12 +185,14 @@ export class AuditLog {
     if (this.#closed) return Promise.reject(new AuditUnavailableError({ cause: new Error('audit log closed') }));
     if (this.#failure !== undefined) return Promise.reject(new AuditUnavailableError({ cause: this.#failure }));
     const scrubbed = scrubSecrets(this.#redact ? this.#redact(details) : details) as Record<string, unknown>;
-    return this.#enqueue(event, actor, scrubbed);
+    const span = startAppendSpan(event);
+    const appended = this.#enqueue(event, actor, scrubbed, activeTraceId(), span);
+    return span === undefined ? appended : endAppendSpan(span, appended);
   }
 
-  #enqueue(event: string, actor: AuditActor, details: PendingEntry['details']): Promise<AuditEntry> {
+  #enqueue(event: string, actor: AuditActor, details: PendingEntry['details'], traceId?: string, span?: AppendSpan): Promise<AuditEntry> {
     return new Promise<AuditEntry>((resolve, reject) => {
-      this.#pending.push({ kind: 'entry', event, actor, ts: this.#now().toISOString(), details, resolve, reject });
+      this.#pending.push({ kind: 'entry', event, actor, ts: this.#now().toISOString(), details, traceId, span, resolve, reject });
       this.#flushing ??= this.#flush();
     });
   }
@@ -220,6 +228,7 @@ export class AuditLog {
         try {
           let offset = 0;
           while (offset < data.length) offset += (await this.#file.write(data, offset, data.length - offset)).bytesWritten;
+          markAppendSpans(batch, 'audit.fsync_started');
           await this.#file.datasync();
         } catch (error) {
           this.#fail(error, batch.map((w) => w.pending));
@@ -249,7 +258,7 @@ export class AuditLog {
       if (next === undefined || next.kind !== 'entry') break;
       this.#pending.shift();
       const details = typeof next.details === 'function' ? next.details(this.#head) : next.details;
-      const partial = { seq: this.#head.seq + 1, ts: next.ts, event: next.event, actor: next.actor, details, prev: this.#head.hash };
+      const partial = { seq: this.#head.seq + 1, ts: next.ts, event: next.event, actor: next.actor, details, prev: this.#head.hash, ...(next.traceId === undefined ? {} : { trace_id: next.traceId }) };
       const body = entryBody(partial);
       const entry: AuditEntry = { ...partial, hash: hashBody(body) };
       this.#head = { seq: entry.seq, hash: entry.hash };

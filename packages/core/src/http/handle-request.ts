@@ -1,4 +1,6 @@
+import type { Span } from '@opentelemetry/api';
 import { BadRequestError } from '../errors/index.js';
+import { nameRoute, traceRequest } from '../tracing/index.js';
 import type { GatewayServices } from '../services.js';
 import { errorResponse } from './responses.js';
 import { routeNotFound, type RouteTable } from './route-table.js';
@@ -42,12 +44,23 @@ class MatchedRequest implements RouteInput {
  * errors included, is a response. Never rejects. `ready` settles once the gateway's plugins have
  * started; a request that arrives earlier waits for it.
  */
-export async function handleRequest(
+export function handleRequest(
   services: GatewayServices,
   table: RouteTable,
   ready: Promise<void>,
   request: GatewayRequest,
   options: HandleOptions = {},
+): Promise<GatewayResponse | undefined> {
+  return traceRequest(request, (span) => serve(services, table, ready, request, options, span));
+}
+
+async function serve(
+  services: GatewayServices,
+  table: RouteTable,
+  ready: Promise<void>,
+  request: GatewayRequest,
+  options: HandleOptions,
+  span: Span | undefined,
 ): Promise<GatewayResponse | undefined> {
   try {
     const url = parseRequestUrl(request.url);
@@ -58,6 +71,7 @@ export async function handleRequest(
       throw routeNotFound(method, url.pathname);
     }
     if (match.kind === 'method-not-allowed') throw match.error;
+    nameRoute(span, method, match.route.path, url.pathname);
     await ready;
     return await match.route.run(new MatchedRequest(services, table.routes, request, match.params, url.searchParams));
   } catch (error) {

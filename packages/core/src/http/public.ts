@@ -24,6 +24,8 @@ export { answerClientError, clientErrorOf, HeadersTooLargeError, RequestTimeoutE
 export { formatServerSentEvent } from './server-sent-events.js';
 export type { ServerSentEvent } from './server-sent-events.js';
 export { isEventStream } from './types.js';
+export { activeCarrier, ATTR as TRACE_ATTRIBUTES, contextFromCarrier, traceHeaders } from '../tracing/index.js';
+export type { TraceCarrier } from '../tracing/index.js';
 export type {
   BufferedResponse,
   EventStreamResponse,

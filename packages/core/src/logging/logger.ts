@@ -1,4 +1,5 @@
 import { scrubSecrets } from '../redaction/scrub-secrets.js';
+import { traceFieldsOf } from './trace-fields.js';
 import { scrubSecretText } from '../redaction/secret-text.js';
 
 /**
@@ -36,7 +37,7 @@ function scrubFields(fields: LogFields | undefined): Record<string, unknown> | u
 /** One JSON object per line on stderr: what a log shipper expects. Secrets are scrubbed from every line. */
 export function createJsonLogger(write: (line: string) => void = (line) => process.stderr.write(line)): Logger {
   const log = (level: string, message: string, fields?: LogFields): void => {
-    const entry: Record<string, unknown> = { time: new Date().toISOString(), level, message: scrubSecretText(message), ...scrubFields(fields) };
+    const entry: Record<string, unknown> = { time: new Date().toISOString(), level, message: scrubSecretText(message), ...scrubFields(fields), ...traceFieldsOf(fields) };
     write(`${JSON.stringify(entry)}\n`);
   };
   const logger: Logger = {
@@ -48,17 +49,24 @@ export function createJsonLogger(write: (line: string) => void = (line) => proce
   return logger;
 }
 
+/** The scrubbed fields with the active span's `trace_id` and `span_id` added, when there is one. */
+function withTrace(scrubbed: Record<string, unknown> | undefined, given: LogFields | undefined): Record<string, unknown> | undefined {
+  const ids = traceFieldsOf(given);
+  return ids === undefined ? scrubbed : { ...scrubbed, ...ids };
+}
+
 /**
  * `logger` with secrets scrubbed from each message and its fields before it sees them (errors are
- * passed on spelled out as `{name, message, stack}`). The gateway wraps the logger it is given in
+ * passed on spelled out as `{name, message, stack}`), and the active OpenTelemetry span's
+ * `trace_id` and `span_id` added to a line logged inside one. The gateway wraps the logger it is given in
  * this, so a host's own logger (pino, winston) gets scrubbed lines too. Wrapping twice scrubs once.
  */
 export function scrubbingLogger(logger: Logger): Logger {
   if (scrubbing.has(logger)) return logger;
   const wrapped: Logger = {
-    info: (message, fields) => logger.info(scrubSecretText(message), scrubFields(fields)),
-    warn: (message, fields) => logger.warn(scrubSecretText(message), scrubFields(fields)),
-    error: (message, fields) => logger.error(scrubSecretText(message), scrubFields(fields)),
+    info: (message, fields) => logger.info(scrubSecretText(message), withTrace(scrubFields(fields), fields)),
+    warn: (message, fields) => logger.warn(scrubSecretText(message), withTrace(scrubFields(fields), fields)),
+    error: (message, fields) => logger.error(scrubSecretText(message), withTrace(scrubFields(fields), fields)),
   };
   scrubbing.add(wrapped);
   return wrapped;

@@ -7,6 +7,7 @@ import type { SecretAccessor, SecretStore } from '../secrets/secret-store.js';
 import { clampDelay } from '../timers/long-timeout.js';
 import type { SandboxRunner, ToolContext, ToolProgress } from '../tools/tool-definition.js';
 import type { RegisteredTool } from '../tools/tool-registry.js';
+import { noteSandboxMode } from '../tracing/index.js';
 import { progressReporter, type ProgressReporter } from './progress.js';
 
 /** What running a tool may need: where sandboxed tools run, and the store its secrets come from. */
@@ -19,6 +20,7 @@ export interface ExecutionDeps {
 async function runSandboxed(tool: RegisteredTool, spec: SandboxRunner, args: unknown, context: ToolContext, sandboxes: ExecutionDeps): Promise<unknown> {
   // Clamped: the sandboxes pass it to a timer, which fires at once on a delay past its maximum.
   const timing = { ...(spec.timeoutMs === undefined ? {} : { timeoutMs: clampDelay(spec.timeoutMs, 1) }), signal: context.signal };
+  noteSandboxMode(spec.sandbox);
   try {
     if (spec.sandbox === 'pool') {
       if (sandboxes.pool?.call === undefined) throw new ServiceUnavailableError('sandbox_unavailable', 'this gateway has no sandbox pool');

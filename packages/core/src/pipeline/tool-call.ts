@@ -1,4 +1,5 @@
 import type { ToolProgress } from '../tools/tool-definition.js';
+import type { TraceCarrier } from '../tracing/trace-context.js';
 import type { Caller } from './caller.js';
 
 /** A tool call as a caller makes it. */
@@ -17,6 +18,11 @@ export interface ToolCallRequest {
 export interface ToolCallContext {
   readonly via?: string;
   readonly client?: { readonly name: string; readonly version: string };
+  /**
+   * The W3C trace context of the request that made the call. The gateway adds it to a call held for
+   * approval, so that the run after the decision links to that request's span (OpenTelemetry).
+   */
+  readonly trace?: TraceCarrier;
 }
 
 /**
