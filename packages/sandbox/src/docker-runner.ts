@@ -3,7 +3,9 @@ import type { Duplex } from 'node:stream';
 import type Docker from 'dockerode';
 import type { DockerClient, DockerContainer, DockerContainerSpec } from './docker-client.js';
 import { DockerFrameReader } from './docker-frames.js';
-import { MAX_WORKER_REQUEST_BYTES, MAX_WORKER_RESPONSE_BYTES, parseWorkerResponse } from './protocol.js';
+import type { Span } from '@opentelemetry/api';
+import { MAX_WORKER_REQUEST_BYTES, MAX_WORKER_RESPONSE_BYTES, parseWorkerResponse, type WorkerTrace } from './protocol.js';
+import { childSpan, endSpan, noteWorkerTrace, workerTraceOf } from './tracing.js';
 import { SandboxError } from './sandbox-error.js';
 import { checkDelayOption, clampDelay } from './timer-delay.js';
 import type { SandboxLogger } from './sandbox-pool.js';
@@ -69,15 +71,18 @@ export class DockerRunner {
     if (options.docker !== undefined) this.#client = Promise.resolve(options.docker);
   }
 
-  /** The container spec, hardening included (exported for inspection and tests). */
-  containerSpec(image: string, command: readonly string[]): DockerContainerSpec {
+  /**
+   * The container spec, hardening included (exported for inspection and tests). A call in a trace
+   * also gets it as `TRACEPARENT`/`TRACESTATE`, the OpenTelemetry convention for a process's environment.
+   */
+  containerSpec(image: string, command: readonly string[], trace?: WorkerTrace): DockerContainerSpec {
     const memory = this.#options.memoryBytes ?? 256 * 1024 * 1024;
     return {
       Image: image,
       Cmd: [...command],
       User: this.#options.user ?? '65534:65534',
       WorkingDir: '/scratch',
-      Env: ['HOME=/scratch', 'LANG=C.UTF-8'],
+      Env: ['HOME=/scratch', 'LANG=C.UTF-8', ...traceEnvironment(trace)],
       AttachStdin: true,
       AttachStdout: true,
       AttachStderr: true,
@@ -107,8 +112,21 @@ export class DockerRunner {
    * command answered.
    */
   async run(request: DockerRunRequest): Promise<unknown> {
+    const span = childSpan('sandbox docker run', { 'agent_gateway.sandbox.mode': 'docker', 'container.image.name': request.image ?? this.#options.image ?? 'python:3.11-slim' });
+    try {
+      const result = await this.#run(request, span);
+      endSpan(span);
+      return result;
+    } catch (error) {
+      endSpan(span, error);
+      throw error;
+    }
+  }
+
+  async #run(request: DockerRunRequest, span: Span | undefined): Promise<unknown> {
     const id = randomUUID();
-    const line = `${JSON.stringify({ id, action: 'run', params: request.input })}\n`;
+    const trace = workerTraceOf(span);
+    const line = `${JSON.stringify(trace === undefined ? { id, action: 'run', params: request.input } : { id, action: 'run', params: request.input, trace })}\n`;
     if (Buffer.byteLength(line) > MAX_WORKER_REQUEST_BYTES) throw new SandboxError('sandbox_request_too_large', `request over ${MAX_WORKER_REQUEST_BYTES} bytes`);
     // Asked afresh each time (a signal aborts at any await), and checked because an abort that came first fires no event.
     const callerGone = (): boolean => request.signal?.aborted === true;
@@ -118,7 +136,7 @@ export class DockerRunner {
     const image = request.image ?? this.#options.image ?? 'python:3.11-slim';
     let container: DockerContainer;
     try {
-      container = await docker.createContainer(this.containerSpec(image, request.command));
+      container = await docker.createContainer(this.containerSpec(image, request.command, trace));
     } catch (error) {
       throw new SandboxError('sandbox_unavailable', `docker could not create a container: ${describe(error)}`, { cause: error });
     }
@@ -144,6 +162,7 @@ export class DockerRunner {
         if (callerGone()) throw new SandboxError('sandbox_closed', 'the caller went away; the container was stopped');
         throw new SandboxError('sandbox_crashed', `the container exited (code ${exit}) without an answer`);
       }
+      noteWorkerTrace(span, response.trace);
       if ('error' in response) throw new SandboxError('worker_error', response.error.message, { workerCode: response.error.code });
       return response.result;
     } catch (error) {
@@ -210,6 +229,11 @@ export class DockerRunner {
       request.signal?.removeEventListener('abort', onAbort);
     }
   }
+}
+
+function traceEnvironment(trace: WorkerTrace | undefined): string[] {
+  if (trace === undefined) return [];
+  return trace.tracestate === undefined ? [`TRACEPARENT=${trace.traceparent}`] : [`TRACEPARENT=${trace.traceparent}`, `TRACESTATE=${trace.tracestate}`];
 }
 
 function describe(error: unknown): string {

@@ -6,13 +6,13 @@
  * @module @agent-gateway/sandbox
  */
 export { MAX_WORKER_REQUEST_BYTES, MAX_WORKER_RESPONSE_BYTES, parseWorkerResponse } from './protocol.js';
-export type { WorkerRequest, WorkerResponse } from './protocol.js';
+export type { WorkerRequest, WorkerResponse, WorkerTrace } from './protocol.js';
 export { SandboxError } from './sandbox-error.js';
 export type { SandboxErrorCode } from './sandbox-error.js';
 export { SandboxPool, BUNDLED_WORKER_PATH } from './sandbox-pool.js';
 export type { CallOptions, SandboxHealth, SandboxLogger, SandboxPoolOptions } from './sandbox-pool.js';
 export { WorkerProcess } from './worker-process.js';
-export type { WorkerProcessOptions } from './worker-process.js';
+export type { WorkerProcessOptions, WorkerRequestTrace } from './worker-process.js';
 export { detectBwrap, detectParentDeathSignal, scrubbedEnvironment, workerCommand } from './isolation.js';
 export { killProcessGroup } from './process-group.js';
 export type { IsolationMode, IsolationReport, WorkerCommandOptions } from './isolation.js';

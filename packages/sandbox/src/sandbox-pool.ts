@@ -4,9 +4,11 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { detectBwrap, detectParentDeathSignal, scrubbedEnvironment, workerCommand, type IsolationMode, type IsolationReport } from './isolation.js';
+import type { WorkerTrace } from './protocol.js';
 import { SandboxError } from './sandbox-error.js';
 import { checkDelayOption, clampDelay } from './timer-delay.js';
 import { WaitQueue } from './wait-queue.js';
+import { childSpan, endSpan, noteWorkerTrace, workerTraceOf } from './tracing.js';
 import { WorkerProcess } from './worker-process.js';
 
 /** Minimal logging surface (the gateway's Logger fits). */
@@ -182,17 +184,31 @@ export class SandboxPool extends EventEmitter<{ restart: [{ index: number; reaso
 
   /** Runs `action` on a worker. Rejects with a SandboxError saying exactly what went wrong. */
   async call(action: string, params: unknown, options: CallOptions = {}): Promise<unknown> {
-    const slot = await this.#checkout(options.signal);
+    // Spans only inside a recording trace (a tool call's): the wait for a worker, then the run on it.
+    const checkout = childSpan('sandbox checkout', { 'agent_gateway.sandbox.mode': 'pool' });
+    let slot: Slot;
+    try {
+      slot = await this.#checkout(options.signal);
+    } catch (error) {
+      endSpan(checkout, error);
+      throw error;
+    }
+    endSpan(checkout);
     const worker = slot.worker;
     if (worker === undefined) {
       slot.busy = false;
       throw new SandboxError('sandbox_unavailable', 'no worker is running');
     }
+    const run = childSpan(`sandbox run ${action}`, { 'agent_gateway.sandbox.mode': 'pool', 'agent_gateway.sandbox.action': action, 'agent_gateway.sandbox.worker': slot.index });
+    const carrier = workerTraceOf(run);
     try {
-      const result = await worker.request(action, params, options.timeoutMs ?? this.timeoutMs);
+      const trace = carrier === undefined ? undefined : { context: carrier, answered: (echoed: WorkerTrace | undefined) => noteWorkerTrace(run, echoed) };
+      const result = await worker.request(action, params, options.timeoutMs ?? this.timeoutMs, trace);
       slot.crashes = 0;
+      endSpan(run);
       return result;
     } catch (error) {
+      endSpan(run, error);
       const failure = error instanceof SandboxError ? error : new SandboxError('sandbox_crashed', String(error), { cause: error });
       if (failure.code === 'sandbox_timeout') {
         this.#logger.error('SandboxError: worker timed out; killed its process group, replacing it', { worker: slot.index, pid: worker.pid });

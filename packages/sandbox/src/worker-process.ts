@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { LineSplitter } from './line-splitter.js';
 import { killProcessGroup, trackProcessGroup, untrackProcessGroup } from './process-group.js';
-import { MAX_WORKER_REQUEST_BYTES, MAX_WORKER_RESPONSE_BYTES, parseWorkerResponse } from './protocol.js';
+import { MAX_WORKER_REQUEST_BYTES, MAX_WORKER_RESPONSE_BYTES, parseWorkerResponse, type WorkerTrace } from './protocol.js';
 import { SandboxError } from './sandbox-error.js';
 import { checkDelayOption, clampDelay } from './timer-delay.js';
 
@@ -17,8 +17,15 @@ export interface WorkerProcessOptions {
   readonly maxResponseBytes?: number;
 }
 
+/** A request's trace context (sent as its `trace`), and who hears what the worker continued it as. */
+export interface WorkerRequestTrace {
+  readonly context: WorkerTrace;
+  readonly answered?: (echoed: WorkerTrace | undefined) => void;
+}
+
 interface InFlight {
   readonly id: string;
+  readonly answered?: (echoed: WorkerTrace | undefined) => void;
   resolve(result: unknown): void;
   reject(error: SandboxError): void;
 }
@@ -107,13 +114,13 @@ export class WorkerProcess {
    * `timeoutMs` the worker counts as hung: it is killed and the request fails with `sandbox_timeout`.
    * A timeout above 2^31-1 ms is that long (Node would fire a longer one after 1 ms).
    */
-  request(action: string, params: unknown, timeoutMs?: number): Promise<unknown> {
+  request(action: string, params: unknown, timeoutMs?: number, trace?: WorkerRequestTrace): Promise<unknown> {
     if (this.#dead !== undefined) return Promise.reject(this.#dead);
     if (this.#inFlight !== undefined) return Promise.reject(new Error('WorkerProcess takes one request at a time'));
     const id = randomUUID();
     let line: string;
     try {
-      line = `${JSON.stringify({ id, action, params })}\n`;
+      line = `${JSON.stringify(trace === undefined ? { id, action, params } : { id, action, params, trace: trace.context })}\n`;
     } catch (error) {
       return Promise.reject(new SandboxError('sandbox_request_too_large', 'params cannot be serialised as JSON', { cause: error }));
     }
@@ -127,6 +134,7 @@ export class WorkerProcess {
       const settle = (): void => clearTimeout(timer);
       this.#inFlight = {
         id,
+        ...(trace?.answered === undefined ? {} : { answered: trace.answered }),
         resolve: (result) => {
           settle();
           resolve(result);
@@ -170,6 +178,7 @@ export class WorkerProcess {
       return;
     }
     this.#inFlight = undefined;
+    inFlight.answered?.(response.trace);
     if ('result' in response) inFlight.resolve(response.result);
     else inFlight.reject(new SandboxError('worker_error', response.error.message, { workerCode: response.error.code }));
   }
