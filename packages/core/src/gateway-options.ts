@@ -7,6 +7,7 @@ import type { KillSwitch } from './guards/kill-switch.js';
 import type { RateLimiter, RateLimitOptions } from './guards/rate-limiter.js';
 import type { Logger } from './logging/index.js';
 import type { GatewayPlugin } from './plugins/plugin.js';
+import type { PolicyEngine } from './policy/policy-engine.js';
 import type { RedactionRules } from './redaction/redaction-rules.js';
 import type { ContainerRunner, WorkerPool } from './sandbox/worker-pool.js';
 import type { SchedulerOptions } from './scheduler/scheduler.js';
@@ -58,4 +59,10 @@ export interface GatewayOptions {
    * route table, their `onInit` runs in order, their `close` in reverse. See `GatewayPlugin`.
    */
   readonly plugins?: readonly GatewayPlugin[];
+  /**
+   * Rules over who calls which tool with which args and when (`cedarPolicies()` from
+   * `@agent-gateway/policy-cedar`): consulted after validation, deciding allow, deny or approval by N
+   * people. Default: none; roles, allow-lists and each tool's `requiresApproval` decide alone.
+   */
+  readonly policy?: PolicyEngine;
 }

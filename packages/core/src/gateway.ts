@@ -27,6 +27,7 @@ import { runApproved } from './pipeline/run-approved.js';
 import type { ToolCallOptions, ToolCallOutcome, ToolCallRequest } from './pipeline/tool-call.js';
 import { checkToolArgs } from './pipeline/validate-args.js';
 import { PluginSet } from './plugins/plugin-set.js';
+import { Policies } from './policy/policies.js';
 import { RedactionRules } from './redaction/redaction-rules.js';
 import { scrubSecrets } from './redaction/scrub-secrets.js';
 import { TabSharing } from './redaction/tab-sharing.js';
@@ -55,6 +56,8 @@ export class Gateway implements GatewayServices {
   readonly auth: TokenService;
   readonly audit: AuditLog | undefined;
   readonly approvals: ApprovalQueue;
+  /** The policy engine (`GatewayOptions.policy`), if any: `await gateway.policies.start()` loads its first set. */
+  readonly policies: Policies;
   readonly redaction: RedactionRules;
   readonly killSwitch: KillSwitch;
   readonly rateLimiter: RateLimiter;
@@ -95,12 +98,14 @@ export class Gateway implements GatewayServices {
     this.tabs = new TabSharing(this.redaction, this.audit);
     this.secrets = options.secrets ?? new EnvSecretStore();
     this.#workerPool = options.workerPool;
+    this.policies = new Policies(options.policy, { tools: this.tools, logger: this.logger, audit: this.audit });
     this.#pipeline = {
       tools: this.tools,
       auth: this.auth,
       killSwitch: this.killSwitch,
       rateLimiter: this.rateLimiter,
       contentFilter: this.contentFilter,
+      policies: this.policies,
       approvals: this.approvals,
       redaction: this.redaction,
       audit: this.audit,
@@ -202,6 +207,7 @@ export class Gateway implements GatewayServices {
     await Promise.allSettled(this.#pipeline.inFlight);
     await this.#plugins.close(this.logger);
     this.approvals.close();
+    await this.policies.close();
     await this.#workerPool?.close?.();
     await this.secrets.close?.();
     await this.audit?.close();

@@ -125,6 +125,7 @@ export type {
 
 // Approvals
 export {
+  AlreadyApprovedError,
   ApprovalConflictError,
   ApprovalDigestMismatchError,
   ApprovalExpiredError,
@@ -151,9 +152,15 @@ export type {
   ApprovalSummary,
   ApprovalView,
   ApprovedCallRunner,
+  ApprovalVote,
   TransitionResult,
+  VoteResult,
   WebhookOptions,
 } from './approvals/index.js';
+
+// Policies
+export { checkPolicy, InvalidPolicyError, Policies, PolicyDeniedError, policyToolOf, PolicyUnavailableError } from './policy/index.js';
+export type { PolicyCheckAnswer, PolicyCheckInput, PolicyDecision, PolicyEngine, PolicyEngineContext, PolicyRequest, PolicyRole, PolicySetInfo, PolicyTool } from './policy/index.js';
 
 // The audit log
 export { auditCheckpointSchema, auditEntrySchema, AuditLog, canonicalJson, GENESIS_HASH, REDACTED, runAuditCommand, scrubSecrets, verifyAuditLog, verifyChain } from './audit/index.js';

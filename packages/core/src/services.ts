@@ -11,6 +11,7 @@ import type { KillSwitch } from './guards/kill-switch.js';
 import type { RateLimiter } from './guards/rate-limiter.js';
 import type { Logger } from './logging/logger.js';
 import type { GatewayMetrics } from './metrics/gateway-metrics.js';
+import type { Policies } from './policy/policies.js';
 import type { ToolCallOptions, ToolCallOutcome, ToolCallRequest } from './pipeline/tool-call.js';
 import type { RedactionRules } from './redaction/redaction-rules.js';
 import type { TabSharing } from './redaction/tab-sharing.js';
@@ -30,6 +31,8 @@ export interface GatewayServices {
   readonly auth: TokenService;
   readonly audit: AuditLog | undefined;
   readonly approvals: ApprovalQueue;
+  /** The policy engine, if the gateway has one: reload and dry-run checks. */
+  readonly policies: Policies;
   readonly redaction: RedactionRules;
   readonly killSwitch: KillSwitch;
   readonly rateLimiter: RateLimiter;

@@ -46,3 +46,11 @@ export class ApprovalExpiredError extends GatewayError {
     super('approval_expired', `approval ${id} expired before anyone decided`, { details: { state: 'expired', approval_id: id } });
   }
 }
+
+/** 409: this approver has approved the call already; a quorum counts distinct people. */
+export class AlreadyApprovedError extends GatewayError {
+  override readonly name = 'AlreadyApprovedError';
+  constructor(id: string) {
+    super('already_approved', `you have already approved ${id}; it needs other approvers`, { details: { state: 'pending' } });
+  }
+}

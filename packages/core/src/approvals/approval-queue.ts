@@ -4,79 +4,15 @@ import { ERROR_STATUS, GatewayError, NotFoundError, ToolFailedError } from '../e
 import type { Logger } from '../logging/logger.js';
 import type { Caller } from '../pipeline/caller.js';
 import type { ToolCallContext } from '../pipeline/tool-call.js';
-import { sameUsername } from '../auth/username.js';
 import { setLongTimeout, type LongTimeout } from '../timers/long-timeout.js';
 import { digestOf, FINAL_STATES, type Approval, type ApprovalState } from './approval.js';
-import { ApprovalConflictError, ApprovalDigestMismatchError, SelfApprovalError } from './approval-errors.js';
+import { ApprovalConflictError, ApprovalDigestMismatchError } from './approval-errors.js';
 import { MemoryApprovalStore, type ApprovalStore } from './approval-store.js';
 import type { ApprovalFeed, ApprovalFeedChange } from './approval-feed.js';
+import { EVENT_OF_STATE, MAX_APPROVAL_TIMEOUT_MS, type ApprovalChange, type ApprovalEventType, type ApprovalQueueEvents, type ApprovalQueueOptions, type ApprovedCallRunner } from './approval-events.js';
+import { castVote, MAX_APPROVERS, mayDecide } from './approval-quorum.js';
 
-/** The change an approval went through, as the SSE stream, webhooks and `change` listeners name it. */
-export type ApprovalEventType =
-  | 'approval.requested'
-  | 'approval.approved'
-  | 'approval.rejected'
-  | 'approval.expired'
-  | 'approval.executed'
-  | 'approval.failed';
-
-/** One change of one approval. `seq` increases by one per change: the SSE event id. */
-export interface ApprovalChange {
-  readonly seq: number;
-  readonly type: ApprovalEventType;
-  readonly approval: Approval;
-  /** Who made this change happen: the decider for approved/rejected. */
-  readonly by?: Caller;
-  /** Made by another process (through a shared feed): that process writes its audit entry and sends its webhooks. */
-  readonly remote?: true;
-}
-
-/** The events of `gateway.approvals`: one `change` per transition of any approval. */
-export interface ApprovalQueueEvents {
-  change: [change: ApprovalChange];
-}
-
-/** Runs an approved call; the gateway supplies it (re-checking the caller, then the pipeline's execute step). */
-export type ApprovedCallRunner = (approval: Approval) => Promise<unknown>;
-
-/** Options of the approval queue: `new Gateway({ approvals: {...} })`. */
-export interface ApprovalQueueOptions {
-  readonly store?: ApprovalStore;
-  /**
-   * Shares changes with the other processes on the same store (waiters, streams, expiry) and numbers
-   * them for all. Default: none, changes stay in this process.
-   */
-  readonly feed?: ApprovalFeed;
-  /** How long a call waits for a decision: 1 ms..one year. Default 300 s (AGENT_GATEWAY_APPROVAL_TIMEOUT). */
-  readonly timeoutMs?: number;
-  /** Let a user approve their own call. Default false: a second person decides. */
-  readonly allowSelfApproval?: boolean;
-  /** How many recent changes are kept for `Last-Event-ID` replay. Default 1000. */
-  readonly replayBuffer?: number;
-  /** Finished approvals are dropped from the store after this long. Default one hour. */
-  readonly retentionMs?: number;
-  /**
-   * How long an approved call may run before any process sharing the store calls it interrupted (failed,
-   * `run_interrupted`): the process running it may have died, and without an outcome the approval would
-   * stay `approved` for ever. It is never run again (at most once). 1 ms..one year; default 10 minutes.
-   */
-  readonly runTimeoutMs?: number;
-  /** The clock, in epoch milliseconds (tests pass a fake one). */
-  readonly now?: () => number;
-  readonly logger?: Logger;
-}
-
-/** A year: the longest a held call may wait for its decision. */
-const MAX_APPROVAL_TIMEOUT_MS = 365 * 86_400_000;
-
-const EVENT_OF_STATE: Record<Exclude<ApprovalState, 'pending'>, ApprovalEventType> = {
-  approved: 'approval.approved',
-  rejected: 'approval.rejected',
-  // Stryker disable next-line StringLiteral: equivalent, an expiry is announced by #expire itself, never through this table
-  expired: 'approval.expired',
-  executed: 'approval.executed',
-  failed: 'approval.failed',
-};
+export type { ApprovalChange, ApprovalEventType, ApprovalQueueEvents, ApprovalQueueOptions, ApprovedCallRunner } from './approval-events.js';
 
 /**
  * Holds risky tool calls until a person approves or rejects them, or they expire. Each approval
@@ -129,7 +65,22 @@ export class ApprovalQueue extends EventEmitter<ApprovalQueueEvents> {
   }
 
   /** Holds a call. The digest binds the approval to exactly these args. */
-  async request(call: { callId: string; tool: string; args: unknown; caller: Caller; origin?: string; context?: ToolCallContext }): Promise<Approval> {
+  async request(call: {
+    callId: string;
+    tool: string;
+    args: unknown;
+    caller: Caller;
+    origin?: string;
+    context?: ToolCallContext;
+    /** How many distinct people must approve (a policy's quorum). Default one. */
+    required?: number;
+    /** The policies that held the call. */
+    policies?: readonly string[];
+  }): Promise<Approval> {
+    const required = call.required ?? 1;
+    if (!(Number.isInteger(required) && required >= 1 && required <= MAX_APPROVERS)) throw new RangeError(`an approval needs 1..${MAX_APPROVERS} approvers, got ${required}`);
+    // Refused before anything is held: a store that cannot count would strand the call.
+    if (required > 1 && this.#store.addApproval === undefined) throw new TypeError('this approval store cannot count several approvers (no addApproval)');
     await this.#pruneNow();
     const now = this.#now();
     const approval: Approval = {
@@ -141,6 +92,8 @@ export class ApprovalQueue extends EventEmitter<ApprovalQueueEvents> {
       caller: call.caller,
       ...(call.origin === undefined ? {} : { origin: call.origin }),
       ...(call.context === undefined ? {} : { context: call.context }),
+      ...(required > 1 ? { required, approvals: [] } : {}),
+      ...(call.policies === undefined ? {} : { policies: [...call.policies] }),
       state: 'pending',
       createdAt: new Date(now).toISOString(),
       expiresAt: new Date(now + this.timeoutMs).toISOString(),
@@ -172,11 +125,23 @@ export class ApprovalQueue extends EventEmitter<ApprovalQueueEvents> {
     return kept.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
   }
 
-  /** Approves and runs the call, once. Resolves with the approval in its final state (executed or failed). */
+  /**
+   * Approves and runs the call, once. Resolves with the approval in its final state (executed or
+   * failed); for a call that needs several approvers, with it still pending until the last one approves
+   * (each approval counted once, atomically, and announced as `approval.progress`).
+   */
   async approve(id: string, decider: Caller, reason?: string): Promise<Approval> {
-    const pending = await this.#pendingFor(id, decider);
+    const pending = await this.#pendingFor(id, decider, 'approve');
     const decision = { by: decider.id, at: new Date(this.#now()).toISOString(), ...(reason === undefined ? {} : { reason }) };
-    const approved = await this.#transition(id, ['pending'], { state: 'approved', decision }, decider);
+    const required = pending.required ?? 1;
+    let approved: Approval;
+    if (required > 1) {
+      approved = await castVote(this.#store, id, decider, decision, required);
+      this.#publish(approved.state === 'pending' ? 'approval.progress' : 'approval.approved', approved, decider);
+      if (approved.state === 'pending') return approved;
+    } else {
+      approved = await this.#transition(id, ['pending'], { state: 'approved', decision }, decider);
+    }
     this.#clearTimer(id);
     this.#interruptAfter(id, this.#runTimeoutMs);
     if (digestOf(approved.tool, approved.args) !== pending.digest || approved.digest !== pending.digest) {
@@ -191,7 +156,7 @@ export class ApprovalQueue extends EventEmitter<ApprovalQueueEvents> {
 
   /** Rejects a pending approval (never the decider's own call); the held call never runs. */
   async reject(id: string, decider: Caller, reason?: string): Promise<Approval> {
-    await this.#pendingFor(id, decider);
+    await this.#pendingFor(id, decider, 'reject');
     const decision = { by: decider.id, at: new Date(this.#now()).toISOString(), ...(reason === undefined ? {} : { reason }) };
     const rejected = await this.#transition(id, ['pending'], { state: 'rejected', decision }, decider);
     this.#clearTimer(id);
@@ -240,13 +205,11 @@ export class ApprovalQueue extends EventEmitter<ApprovalQueueEvents> {
     this.#timers.clear();
   }
 
-  async #pendingFor(id: string, decider: Caller): Promise<Approval> {
+  async #pendingFor(id: string, decider: Caller, decision: 'approve' | 'reject'): Promise<Approval> {
     const approval = await this.get(id);
     // Stryker disable next-line ConditionalExpression: equivalent, the store's compare-and-set from pending refuses it with the same 409
     if (approval.state !== 'pending') throw new ApprovalConflictError(id, approval.state);
-    if (!this.#allowSelfApproval && decider.kind === 'user' && approval.caller.kind === 'user' && sameUsername(decider.id, approval.caller.id)) {
-      throw new SelfApprovalError();
-    }
+    mayDecide(approval, decider, this.#allowSelfApproval, decision);
     return approval;
   }
 

@@ -37,6 +37,12 @@ export interface Approval {
   readonly createdAt: string;
   readonly expiresAt: string;
   readonly decision?: ApprovalDecision;
+  /** How many distinct people must approve (a policy's quorum); absent means one. */
+  readonly required?: number;
+  /** A quorum's approvals so far, in order; the one that completed it is also `decision`. */
+  readonly approvals?: readonly ApprovalDecision[];
+  /** The ids of the policies that held the call, for the approved run's audit entry. */
+  readonly policies?: readonly string[];
   readonly result?: unknown;
   readonly error?: { readonly code: string; readonly message: string; readonly status: number };
 }
@@ -63,6 +69,10 @@ export interface ApprovalView extends ApprovalSummary {
   readonly decided_by?: string;
   readonly decided_at?: string;
   readonly reason?: string;
+  /** A quorum's approvals so far (who, when, why), shown while it is pending too. */
+  readonly approvals?: readonly { readonly by: string; readonly at: string; readonly reason?: string }[];
+  /** How many distinct approvers the call needs, when a policy asked for more than one. */
+  readonly required?: number;
   readonly result?: unknown;
   readonly error?: { readonly code: string; readonly message: string };
 }
@@ -94,6 +104,12 @@ export function viewOf(approval: Approval, redact: (args: unknown) => unknown): 
           decided_by: approval.decision.by,
           decided_at: approval.decision.at,
           ...(approval.decision.reason === undefined ? {} : { reason: scrubSecretText(approval.decision.reason) }),
+        }),
+    ...(approval.required === undefined
+      ? {}
+      : {
+          approvals: (approval.approvals ?? []).map((vote) => ({ by: vote.by, at: vote.at, ...(vote.reason === undefined ? {} : { reason: scrubSecretText(vote.reason) }) })),
+          required: approval.required,
         }),
     ...(approval.state === 'executed' ? { result: approval.result } : {}),
     ...(approval.error === undefined ? {} : { error: { code: approval.error.code, message: scrubSecretText(approval.error.message) } }),

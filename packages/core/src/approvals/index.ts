@@ -2,10 +2,11 @@ export { ApprovalQueue } from './approval-queue.js';
 export type { ApprovalChange, ApprovalEventType, ApprovalQueueEvents, ApprovalQueueOptions, ApprovedCallRunner } from './approval-queue.js';
 export type { ApprovalFeed, ApprovalFeedChange, ApprovalFeedListener } from './approval-feed.js';
 export { MemoryApprovalStore } from './approval-store.js';
-export type { ApprovalStore, TransitionResult } from './approval-store.js';
+export type { ApprovalStore, ApprovalVote, TransitionResult, VoteResult } from './approval-store.js';
 export { digestOf, FINAL_STATES, summaryOf, viewOf } from './approval.js';
 export type { Approval, ApprovalDecision, ApprovalState, ApprovalSummary, ApprovalView } from './approval.js';
 export {
+  AlreadyApprovedError,
   ApprovalConflictError,
   ApprovalDigestMismatchError,
   ApprovalExpiredError,

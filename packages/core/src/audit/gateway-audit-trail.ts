@@ -58,14 +58,20 @@ export function recordApprovalChanges(
           expires_at: approval.expiresAt,
         });
         break;
+      case 'approval.progress':
       case 'approval.approved':
-      case 'approval.rejected':
+      case 'approval.rejected': {
+        // A quorum's approvals each get an entry, with the count so far; the reason is the decider's own.
+        const reason = change.type === 'approval.progress' ? approval.approvals?.at(-1)?.reason : approval.decision?.reason;
         write('approval_decided', change.by === undefined ? { type: 'system', name: 'approvals' } : auditActorOf(change.by), {
           ...base,
-          decision: change.type === 'approval.approved' ? 'approved' : 'rejected',
-          ...(approval.decision?.reason === undefined ? {} : { reason: approval.decision.reason }),
+          ...(approval.required === undefined ? {} : { approvals: approval.approvals?.length ?? 0 }),
+          decision: change.type === 'approval.rejected' ? 'rejected' : 'approved',
+          ...(reason === undefined ? {} : { reason }),
+          ...(approval.required === undefined ? {} : { required: approval.required }),
         });
         break;
+      }
       case 'approval.expired':
         write('approval_expired', { type: 'system', name: 'approvals' }, base);
         break;

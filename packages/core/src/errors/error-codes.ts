@@ -27,6 +27,8 @@ export const ERROR_STATUS = {
   self_approval: 403,
   /** A waited-for call was rejected by an approver. */
   approval_rejected: 403,
+  /** The loaded policy set denies the call (`details.policies` names the policies that decided). */
+  policy_denied: 403,
   /** A tool asked for a provider secret it did not declare. */
   secret_not_allowed: 403,
   /** No such route or resource. */
@@ -45,6 +47,8 @@ export const ERROR_STATUS = {
   approval_not_pending: 409,
   /** Nobody decided the approval in time. */
   approval_expired: 409,
+  /** This approver has already approved the call (a quorum counts distinct people). */
+  already_approved: 409,
   /** The held call no longer matches what was approved. */
   digest_mismatch: 409,
   /** The body is larger than the configured limit (or than the sandbox takes). */
@@ -55,6 +59,8 @@ export const ERROR_STATUS = {
   invalid_args: 422,
   /** The task is well formed but cannot be scheduled. */
   invalid_task: 422,
+  /** A policy set that does not parse or validate against the schema; the previous set keeps serving. */
+  invalid_policy: 422,
   /** A tool reported a failure meant for the caller, without a code of its own (`ToolError`'s default). */
   tool_error: 422,
   /** The kill switch is on. */
@@ -95,6 +101,8 @@ export const ERROR_STATUS = {
   gateway_closed: 503,
   /** A gateway plugin the request needs failed to start. */
   plugin_unavailable: 503,
+  /** The policy engine has no valid policy set loaded (it failed to start), so every call is refused. */
+  policy_unavailable: 503,
   /** Every sandbox worker is busy. */
   sandbox_busy: 503,
   /** There is no sandbox for this tool, or it is shutting down. */

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { AuditUnavailableError, failureOf, ServiceUnavailableError } from '../errors/index.js';
-import { needsApproval } from './approval-gate.js';
 import { authorizeTool } from './authorize-tool.js';
 import { ANONYMOUS_CALLER } from './caller.js';
 import { execute } from './execute.js';
@@ -8,6 +7,8 @@ import { findTool } from './find-tool.js';
 import { auditCall, killSwitchErrorFor, type PipelineDeps } from './pipeline-deps.js';
 import type { ToolCallOptions, ToolCallOutcome, ToolCallRequest } from './tool-call.js';
 import { validArgs } from './validate-args.js';
+import { approversNeeded, consultPolicy } from '../policy/consult-policy.js';
+import { policiesAudited } from '../policy/policy-audit.js';
 
 /**
  * The tool-call pipeline, in the design's order. Each step is a small function that throws a
@@ -25,6 +26,7 @@ export async function callTool(deps: PipelineDeps, request: ToolCallRequest, opt
   const { context } = options;
   let toolName: string | undefined;
   let ran = false;
+  let policyIds: readonly string[] | undefined;
   const run = (async (): Promise<ToolCallOutcome> => {
     try {
       // authenticate: done before this point (the route's bearer token, or the host names the caller).
@@ -45,32 +47,38 @@ export async function callTool(deps: PipelineDeps, request: ToolCallRequest, opt
         deps.metrics.toolValidationErrors.inc({ tool: tool.name });
         throw error;
       }
+      const decided = consultPolicy(deps.policies, tool, args, caller, request, context);
+      const policy = decided instanceof Promise ? await decided : decided;
+      policyIds = policy?.policies;
       deps.contentFilter.check(args);
       // redact: done where the args are shown (audit entries, approval views), by the call's origin.
       // An action that cannot be audited must not happen.
       if (deps.audit?.failure !== undefined) throw new AuditUnavailableError({ cause: deps.audit.failure });
-      if (needsApproval(tool, args, caller)) {
+      const approvers = approversNeeded(policy, tool, args, caller);
+      if (approvers > 0) {
         const approval = await deps.approvals.request({
           callId,
           tool: tool.name,
           args,
           caller,
+          ...(approvers > 1 ? { required: approvers } : {}),
+          ...(policyIds === undefined ? {} : { policies: policyIds }),
           ...(request.origin === undefined ? {} : { origin: request.origin }),
           ...(context === undefined ? {} : { context }),
         });
         deps.metrics.approvalsQueued.inc();
-        await auditCall(deps, callId, request, caller, started, { outcome: 'queued', status: 202, approval_id: approval.id }, context);
+        await auditCall(deps, callId, request, caller, started, { outcome: 'queued', status: 202, approval_id: approval.id, ...policiesAudited(policyIds) }, context);
         return { status: 'pending', callId, tool: tool.name, approvalId: approval.id, expiresAt: approval.expiresAt };
       }
       ran = true;
       const result = await execute(tool, args, { callId, caller, signals, onProgress: options.onProgress }, deps.execution, deps.logger);
-      await auditCall(deps, callId, request, caller, started, { outcome: 'ok', status: 200 }, context);
+      await auditCall(deps, callId, request, caller, started, { outcome: 'ok', status: 200, ...policiesAudited(policyIds) }, context);
       deps.events.emitSafely('tool.succeeded', { callId, tool: tool.name, caller, durationMs: performance.now() - started });
       return { status: 'executed', callId, tool: tool.name, result };
     } catch (error) {
       const { code, status } = failureOf(error);
       if (!(error instanceof AuditUnavailableError)) {
-        await auditCall(deps, callId, request, caller, started, { outcome: ran ? 'failed' : 'refused', status, code }, context);
+        await auditCall(deps, callId, request, caller, started, { outcome: ran ? 'failed' : 'refused', status, code, ...policiesAudited(policyIds, error) }, context);
       }
       if (toolName !== undefined) {
         deps.events.emitSafely('tool.failed', { callId, tool: toolName, caller, durationMs: performance.now() - started, code, status });

@@ -8,6 +8,7 @@ import { KillSwitchOnError } from '../guards/guard-errors.js';
 import type { KillSwitch } from '../guards/kill-switch.js';
 import type { RateLimiter } from '../guards/rate-limiter.js';
 import type { Logger } from '../logging/logger.js';
+import type { Policies } from '../policy/policies.js';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import type { RedactionRules } from '../redaction/redaction-rules.js';
 import type { ToolRegistry } from '../tools/tool-registry.js';
@@ -22,6 +23,8 @@ export interface PipelineDeps {
   readonly killSwitch: KillSwitch;
   readonly rateLimiter: RateLimiter;
   readonly contentFilter: ContentFilter;
+  /** The policy engine, consulted after validation when one is configured. */
+  readonly policies: Policies;
   readonly approvals: ApprovalQueue;
   readonly redaction: RedactionRules;
   readonly audit: AuditLog | undefined;
@@ -41,6 +44,8 @@ export type CallAuditOutcome = {
   readonly code?: string;
   readonly approval_id?: string;
   readonly approved_by?: string;
+  /** The ids of the policies that decided the call. */
+  readonly policies?: readonly string[];
 };
 
 /** Args with the call's origin's fields redacted (the audit log scrubs secrets itself). */
@@ -75,6 +80,7 @@ export async function auditCall(
   details.duration_ms = Math.round((performance.now() - started) * 1000) / 1000;
   if (request.origin !== undefined) details.origin = request.origin;
   details.outcome = outcome.outcome;
+  if (outcome.policies !== undefined) details.policies = outcome.policies;
   details.status = outcome.status;
   details.tool = request.tool;
   if (typeof via === 'string') details.via = via;

@@ -3,6 +3,7 @@ import { failureOf } from '../errors/index.js';
 import { authorizeTool } from './authorize-tool.js';
 import { execute } from './execute.js';
 import { findTool } from './find-tool.js';
+import { policiesAudited } from '../policy/policy-audit.js';
 import { auditCall, killSwitchErrorFor, type PipelineDeps } from './pipeline-deps.js';
 
 /**
@@ -14,7 +15,7 @@ export async function runApproved(deps: PipelineDeps, approval: Approval): Promi
   const started = performance.now();
   const request = { tool: approval.tool, args: approval.args, ...(approval.origin === undefined ? {} : { origin: approval.origin }) };
   const approvedBy = approval.decision?.by;
-  const decided = { approval_id: approval.id, ...(approvedBy === undefined ? {} : { approved_by: approvedBy }) };
+  const decided = { approval_id: approval.id, ...(approvedBy === undefined ? {} : { approved_by: approvedBy }), ...policiesAudited(approval.policies) };
   let caller = approval.caller;
   try {
     if (caller.kind === 'user') {

@@ -91,6 +91,10 @@ export interface ToolDefinition<Schema extends StandardSchemaV1 = StandardSchema
   /** The result's JSON Schema, given as it is (instead of `output`'s, or without `output`). */
   readonly outputJsonSchema?: JsonSchema;
   readonly hints?: ToolHints;
+  /** Free labels for policies to match on (`resource.tags.contains("payments")`). */
+  readonly tags?: readonly string[];
+  /** The MCP upstream the tool comes from (set by `@agent-gateway/mcp`): policies match it as `resource in Upstream::"fs"`. */
+  readonly upstream?: string;
   /** Provider keys this tool may read through `context.secrets` (e.g. `['openai']`). */
   readonly secrets?: readonly string[];
   /** Only callers of these roles see and call the tool (others get 403 `tool_not_allowed`); every role that calls tools when absent. */

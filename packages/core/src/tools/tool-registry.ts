@@ -42,6 +42,10 @@ export interface RegisteredTool {
   needsApproval(args: unknown, caller: Caller): boolean;
   /** The provider keys the tool declared. */
   readonly secrets: readonly string[];
+  /** The tool's labels, for policies (none when absent). */
+  readonly tags?: readonly string[];
+  /** The MCP upstream it comes from, for policies. */
+  readonly upstream?: string;
   /** How the call runs: in this process, or in a sandbox. */
   readonly runner:
     | {
@@ -159,6 +163,8 @@ export class ToolRegistry {
       needsApproval: (args, caller) => (typeof policy === 'function' ? policy(args, caller) : policy),
       runner: runnerOf(definition),
       secrets: Object.freeze([...(definition.secrets ?? [])]),
+      ...(definition.tags === undefined ? {} : { tags: Object.freeze([...definition.tags]) }),
+      ...(definition.upstream === undefined ? {} : { upstream: definition.upstream }),
     };
     this.#tools.set(name, tool);
     if (args.release !== undefined) this.#releases.set(name, args.release);

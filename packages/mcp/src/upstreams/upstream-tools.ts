@@ -62,6 +62,7 @@ export class UpstreamTools {
       description: tool.description ?? tool.title ?? `${tool.name} (MCP upstream ${this.upstream})`,
       inputSchema: tool.inputSchema,
       requiresApproval: needsApproval(this.#deps.config, tool),
+      upstream: this.upstream,
       ...(hints === undefined ? {} : { hints }),
       ...(this.#deps.config.roles === undefined ? {} : { roles: this.#deps.config.roles }),
       run: (args, context) => callUpstreamTool(this.#deps, tool.name, args, context),
