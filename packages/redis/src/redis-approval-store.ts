@@ -1,4 +1,4 @@
-import type { Approval, ApprovalState, ApprovalStore, TransitionResult } from '@agent-gateway/core';
+import type { Approval, ApprovalState, ApprovalStore, ApprovalVote, TransitionResult, VoteResult } from '@agent-gateway/core';
 import type { RedisState } from './redis-state.js';
 
 /*
@@ -7,6 +7,7 @@ import type { RedisState } from './redis-state.js';
  *   {approvals}:all             sorted set of ids by createdAt
  *   {approvals}:state:<state>   sorted set of ids by createdAt, one per state
  *   {approvals}:finished        sorted set of ids by when they reached a final state (for prune)
+ *   {approvals}:v:<id>          set of the normalised usernames that approved it (a quorum's)
  * Each property is its own JSON value so Lua never decodes the caller's args or results: a
  * round trip through Lua's cjson would turn `[]` into `{}` and change the digest.
  */
@@ -41,11 +42,32 @@ end
 if next ~= '"pending"' and next ~= '"approved"' then redis.call('ZADD', KEYS[3], ARGV[2], ARGV[1]) end
 return {1, redis.call('HGETALL', KEYS[1])}`;
 
-// KEYS: finished, all, then every state set. ARGV: before (ms), max ids, approval key prefix.
+// KEYS: approval hash, its voters set, pending set, approved set.
+// ARGV: id, voter, the vote as JSON, required, the approved state and the vote as the decision (JSON).
+// One script: a vote is counted once (the voters set), the `approvals` array is appended to as text
+// (never decoded: cjson would turn an empty array into an object), and the vote that reaches
+// `required` moves the call to approved. Of concurrent votes each counts once; one completes it.
+const VOTE = `
+local current = redis.call('HGET', KEYS[1], 'state')
+if not current then return {0} end
+if current ~= '"pending"' then return {0, redis.call('HGETALL', KEYS[1])} end
+if redis.call('SADD', KEYS[2], ARGV[2]) == 0 then return {2, redis.call('HGETALL', KEYS[1])} end
+local list = redis.call('HGET', KEYS[1], 'approvals')
+if not list or list == '[]' then list = '[' .. ARGV[3] .. ']' else list = string.sub(list, 1, -2) .. ',' .. ARGV[3] .. ']' end
+redis.call('HSET', KEYS[1], 'approvals', list)
+if redis.call('SCARD', KEYS[2]) >= tonumber(ARGV[4]) then
+  redis.call('HSET', KEYS[1], 'state', ARGV[5], 'decision', ARGV[3])
+  local score = redis.call('ZSCORE', KEYS[3], ARGV[1])
+  redis.call('ZREM', KEYS[3], ARGV[1])
+  redis.call('ZADD', KEYS[4], score, ARGV[1])
+end
+return {1, redis.call('HGETALL', KEYS[1])}`;
+
+// KEYS: finished, all, then every state set. ARGV: before (ms), max ids, approval key prefix, voters key prefix.
 const PRUNE = `
 local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
 for _, id in ipairs(ids) do
-  redis.call('DEL', ARGV[3] .. id)
+  redis.call('DEL', ARGV[3] .. id, ARGV[4] .. id)
   for i = 1, #KEYS do redis.call('ZREM', KEYS[i], id) end
 end
 return #ids`;
@@ -134,6 +156,29 @@ export class RedisApprovalStore implements ApprovalStore {
     return { ok: false, current };
   }
 
+  async addApproval(id: string, vote: ApprovalVote, required: number): Promise<VoteResult> {
+    const decision = JSON.stringify(vote.decision);
+    const reply = await this.#state.run((client) =>
+      client.eval(
+        VOTE,
+        4,
+        this.#approvalKey(id),
+        this.#key('v', id),
+        this.#stateKey('pending'),
+        this.#stateKey('approved'),
+        id,
+        vote.voter,
+        decision,
+        required,
+        JSON.stringify('approved'),
+      ),
+    );
+    const [outcome, flat] = reply as [number, string[] | undefined];
+    const current = flat === undefined ? undefined : approvalOf(pairsOf(flat));
+    if (outcome === 1 && current !== undefined) return { ok: true, approval: current };
+    return outcome === 2 ? { ok: false, current, duplicate: true } : { ok: false, current };
+  }
+
   async prune(before: number): Promise<number> {
     const removed = await this.#state.run((client) =>
       client.eval(
@@ -145,6 +190,7 @@ export class RedisApprovalStore implements ApprovalStore {
         before,
         this.#pruneBatch,
         this.#approvalKey(''),
+        this.#key('v', ''),
       ),
     );
     return Number(removed);
