@@ -12,6 +12,7 @@ import type { RedactionRules } from './redaction/redaction-rules.js';
 import type { ContainerRunner, WorkerPool } from './sandbox/worker-pool.js';
 import type { SchedulerOptions } from './scheduler/scheduler.js';
 import type { SecretStore } from './secrets/secret-store.js';
+import type { TracingOptions } from './tracing/tracer.js';
 
 /** Everything a `Gateway` can be given; each part has an embedded default. */
 export interface GatewayOptions {
@@ -65,4 +66,9 @@ export interface GatewayOptions {
    * people. Default: none; roles, allow-lists and each tool's `requiresApproval` decide alone.
    */
   readonly policy?: PolicyEngine;
+  /**
+   * What the OpenTelemetry spans record (the host registers the SDK; without one tracing costs
+   * nothing). Default: no tool arguments. See docs/observability.md.
+   */
+  readonly tracing?: TracingOptions;
 }

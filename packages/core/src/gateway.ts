@@ -115,6 +115,7 @@ export class Gateway implements GatewayServices {
       execution: { pool: options.workerPool, docker: options.docker, secrets: this.secrets },
       closing: this.#closing.signal,
       inFlight: new Set(),
+      tracing: options.tracing,
     };
     this.approvals.setRunner((approval) => runApproved(this.#pipeline, approval));
     this.scheduler = new Scheduler(this, options.scheduler);

@@ -225,5 +225,8 @@ export type {
 export { GATEWAY_METRIC_NAMES, GatewayMetrics, RUNBOOK_METRIC_NAMES } from './metrics/index.js';
 export { createJsonLogger, scrubbingLogger, silentLogger } from './logging/index.js';
 export type { LogFields, Logger } from './logging/index.js';
+// Tracing (OpenTelemetry, through its API only: the host registers the SDK)
+export { tracePolicyIds } from './tracing/index.js';
+export type { TraceCarrier, TracingOptions } from './tracing/index.js';
 export { clampDelay, MAX_TIMER_DELAY_MS, setLongTimeout } from './timers/index.js';
 export type { LongTimeout, LongTimeoutOptions } from './timers/index.js';

@@ -111,6 +111,12 @@ export const envSchema = z
       .transform((value) => value === 'true'),
   ),
   AGENT_GATEWAY_BODY_LIMIT: wholeNumber(1024, 64 * MIB, 'bytes', MIB),
+  AGENT_GATEWAY_TRACE_ARGS: optionalString().pipe(
+    z
+      .enum(['true', 'false'], { error: 'expected true or false' })
+      .optional()
+      .transform((value) => value === 'true'),
+  ),
   ...OIDC_ENV_FIELDS,
   SANDBOX_WORKER_PATH: optionalString(),
   SANDBOX_POOL_SIZE: wholeNumber(1, 64, 'workers', 2),
@@ -189,6 +195,12 @@ export const ENV_VARIABLES: readonly EnvVariableDoc[] = [
   { name: 'AGENT_GATEWAY_RATE_LIMIT', default: '`600`', description: 'Tool calls per minute per access token (0: no limit)', secret: false },
   { name: 'AGENT_GATEWAY_RATE_LIMIT_GLOBAL', default: '`6000`', description: 'Tool calls per minute for all callers together (0: no limit)', secret: false },
   { name: 'AGENT_GATEWAY_METRICS_AUTH', default: '`false`', description: '`true`: `/metrics` needs an admin or approver bearer token', secret: false },
+  {
+    name: 'AGENT_GATEWAY_TRACE_ARGS',
+    default: '`false`',
+    description: '`true`: tool-call spans carry the arguments (`gen_ai.tool.call.arguments`), redacted and scrubbed first; see [Observability](observability.md)',
+    secret: false,
+  },
   { name: 'AGENT_GATEWAY_BODY_LIMIT', default: '`1048576`', description: 'Largest accepted request body (bytes)', secret: false },
   ...OIDC_ENV_DOCS,
   { name: 'SANDBOX_WORKER_PATH', default: '(bundled)', description: 'Path to the sandbox worker program (`.py` runs with python3)', secret: false },

@@ -4,7 +4,8 @@ import { authorizeTool } from './authorize-tool.js';
 import { ANONYMOUS_CALLER } from './caller.js';
 import { execute } from './execute.js';
 import { findTool } from './find-tool.js';
-import { auditCall, killSwitchErrorFor, type PipelineDeps } from './pipeline-deps.js';
+import { approvalContextOf, traceToolCall } from '../tracing/index.js';
+import { auditCall, killSwitchErrorFor, originRedacted, type PipelineDeps } from './pipeline-deps.js';
 import type { ToolCallOptions, ToolCallOutcome, ToolCallRequest } from './tool-call.js';
 import { validArgs } from './validate-args.js';
 import { approversNeeded, consultPolicy } from '../policy/consult-policy.js';
@@ -27,7 +28,9 @@ export async function callTool(deps: PipelineDeps, request: ToolCallRequest, opt
   let toolName: string | undefined;
   let ran = false;
   let policyIds: readonly string[] | undefined;
-  const run = (async (): Promise<ToolCallOutcome> => {
+  // Inside the call's `execute_tool` span (a no-op without an OpenTelemetry SDK).
+  const shownArgs = (): unknown => originRedacted(deps.redaction, request.args, request.origin);
+  const run = traceToolCall({ tool: request.tool, callId, context, tracing: deps.tracing, shownArgs }, async (): Promise<ToolCallOutcome> => {
     try {
       // authenticate: done before this point (the route's bearer token, or the host names the caller).
       // A shared switch that cannot be read refuses (503) rather than allows.
@@ -64,7 +67,8 @@ export async function callTool(deps: PipelineDeps, request: ToolCallRequest, opt
           ...(approvers > 1 ? { required: approvers } : {}),
           ...(policyIds === undefined ? {} : { policies: policyIds }),
           ...(request.origin === undefined ? {} : { origin: request.origin }),
-          ...(context === undefined ? {} : { context }),
+          // With the asking span's trace context: the approved run links back to it.
+          ...approvalContextOf(context),
         });
         deps.metrics.approvalsQueued.inc();
         await auditCall(deps, callId, request, caller, started, { outcome: 'queued', status: 202, approval_id: approval.id, ...policiesAudited(policyIds) }, context);
@@ -89,7 +93,7 @@ export async function callTool(deps: PipelineDeps, request: ToolCallRequest, opt
         deps.metrics.toolCallDuration.observe({ tool: toolName }, (performance.now() - started) / 1000);
       }
     }
-  })();
+  });
   deps.inFlight.add(run);
   try {
     return await run;

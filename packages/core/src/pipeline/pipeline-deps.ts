@@ -12,6 +12,7 @@ import type { Policies } from '../policy/policies.js';
 import type { GatewayMetrics } from '../metrics/gateway-metrics.js';
 import type { RedactionRules } from '../redaction/redaction-rules.js';
 import type { ToolRegistry } from '../tools/tool-registry.js';
+import { noteCallOutcome, type TracingOptions } from '../tracing/index.js';
 import type { Caller } from './caller.js';
 import type { ExecutionDeps } from './execute.js';
 import type { ToolCallContext, ToolCallRequest } from './tool-call.js';
@@ -36,6 +37,8 @@ export interface PipelineDeps {
   readonly closing: AbortSignal;
   /** Calls still running, so that closing can wait for them. */
   readonly inFlight: Set<Promise<unknown>>;
+  /** What the tool-call spans record (OpenTelemetry); default: no arguments. */
+  readonly tracing?: TracingOptions | undefined;
 }
 
 export type CallAuditOutcome = {
@@ -67,6 +70,8 @@ export async function auditCall(
   outcome: CallAuditOutcome,
   context?: ToolCallContext,
 ): Promise<void> {
+  // The call's span says what its audit entry says.
+  noteCallOutcome(outcome);
   if (deps.audit === undefined) return;
   const via = context?.via;
   const client = context?.client;

@@ -4,14 +4,31 @@ import { authorizeTool } from './authorize-tool.js';
 import { execute } from './execute.js';
 import { findTool } from './find-tool.js';
 import { policiesAudited } from '../policy/policy-audit.js';
-import { auditCall, killSwitchErrorFor, type PipelineDeps } from './pipeline-deps.js';
+import { linksTo, traceToolCall } from '../tracing/index.js';
+import { auditCall, killSwitchErrorFor, originRedacted, type PipelineDeps } from './pipeline-deps.js';
 
 /**
  * Runs a call a person approved, as its original caller: that caller is looked up again, so a
  * user deleted (or re-created as someone else) or stripped of the tool since asking does not get
  * it run. Audited like any call.
  */
-export async function runApproved(deps: PipelineDeps, approval: Approval): Promise<unknown> {
+export function runApproved(deps: PipelineDeps, approval: Approval): Promise<unknown> {
+  // Its own `execute_tool` span, in the decision's trace, linked to the span of the request that asked.
+  return traceToolCall(
+    {
+      tool: approval.tool,
+      callId: approval.callId,
+      context: approval.context,
+      tracing: deps.tracing,
+      approvalId: approval.id,
+      shownArgs: () => originRedacted(deps.redaction, approval.args, approval.origin),
+      ...(approval.context?.trace === undefined ? {} : { links: linksTo(approval.context.trace, approval.id) }),
+    },
+    () => runApprovedCall(deps, approval),
+  );
+}
+
+async function runApprovedCall(deps: PipelineDeps, approval: Approval): Promise<unknown> {
   const started = performance.now();
   const request = { tool: approval.tool, args: approval.args, ...(approval.origin === undefined ? {} : { origin: approval.origin }) };
   const approvedBy = approval.decision?.by;
