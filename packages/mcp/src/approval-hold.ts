@@ -1,6 +1,7 @@
 import { ERROR_STATUS, FINAL_STATES, type Approval, type AuditActor, type Caller, type GatewayServices, type ToolCallPending } from '@agent-gateway/core';
 import type { CallToolResult, ProgressToken } from '@modelcontextprotocol/server';
 import { successResult, toolErrorResult } from './call-result.js';
+import { endApprovalWait, startApprovalWait } from './mcp-trace.js';
 import { META } from './tool-list.js';
 
 /** What holding one call open needs. */
@@ -76,7 +77,15 @@ function resultOf(hold: Hold, pending: ToolCallPending, approval: Approval): Cal
  * that its caller abandoned it.
  */
 export async function holdForApproval(hold: Hold, pending: ToolCallPending): Promise<CallToolResult> {
-  const approval = await waitForDecision(hold, pending);
+  const span = startApprovalWait(pending.approvalId);
+  let approval: Approval;
+  try {
+    approval = await waitForDecision(hold, pending);
+  } catch (error) {
+    endApprovalWait(span, 'error', false);
+    throw error;
+  }
+  endApprovalWait(span, approval.state, approval.state !== 'pending');
   if (hold.signal.aborted && approval.state === 'pending') {
     await hold.services.audit?.append('approval_abandoned', actorOf(hold.caller), {
       approval_id: approval.id,

@@ -10,6 +10,7 @@ import {
 } from '@modelcontextprotocol/server';
 import { holdForApproval } from './approval-hold.js';
 import type { CallRegistry, ClientInfo } from './call-registry.js';
+import { traceMcpCall } from './mcp-trace.js';
 import { errorFieldsOf, successResult, toolErrorResult } from './call-result.js';
 import type { ResolvedOptions } from './options.js';
 import { resultSchemaOf } from './tool-list.js';
@@ -41,7 +42,8 @@ function progressSender(progressToken: ProgressToken, send: (params: ProgressNot
  * upstream's included) while it runs, and the approval hold's while it waits.
  */
 export function callOverMcp(scope: CallScope, request: CallToolRequest, context: ServerContext): Promise<CallToolResult> {
-  return scope.registry.settle(() => call(scope, request, context));
+  const traced = { tool: request.params.name, requestId: context.mcpReq.id, sessionId: context.sessionId, meta: request.params._meta };
+  return scope.registry.settle(() => traceMcpCall(traced, () => call(scope, request, context), (result) => result.isError === true));
 }
 
 async function call(scope: CallScope, request: CallToolRequest, context: ServerContext): Promise<CallToolResult> {

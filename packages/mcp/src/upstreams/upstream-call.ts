@@ -1,4 +1,5 @@
 import { isGatewayError, type ToolContext } from '@agent-gateway/core';
+import { context as otelContext, trace } from '@opentelemetry/api';
 import { ProtocolError, SdkError, SdkErrorCode, SdkHttpError, type CallToolResult, type Progress } from '@modelcontextprotocol/client';
 import type { SecretScrubber } from './credentials.js';
 import { firstMatch } from './glob.js';
@@ -7,6 +8,7 @@ import type { UpstreamConnection } from './upstream-connection.js';
 import { UpstreamProtocolError, UpstreamTimeoutError, UpstreamUnavailableError } from './upstream-errors.js';
 import type { CallOutcome, UpstreamMetrics } from './upstream-metrics.js';
 import type { ResolvedUpstream } from './upstream-options.js';
+import { endUpstreamSpan, startUpstreamSpan } from './upstream-trace.js';
 
 export interface CallDeps {
   readonly config: ResolvedUpstream;
@@ -78,14 +80,19 @@ export async function callUpstreamTool(deps: CallDeps, tool: string, args: unkno
   const limits: CallLimits = { timeoutMs, totalTimeoutMs, caller: context.signal, total: total.signal };
   const started = performance.now();
   const seconds = () => (performance.now() - started) / 1000;
+  const span = startUpstreamSpan(deps.config.name, tool);
+  const inSpan = <T>(fn: () => Promise<T>): Promise<T> => (span === undefined ? fn() : otelContext.with(trace.setSpan(otelContext.active(), span), fn));
   try {
     const signal = AbortSignal.any([context.signal, total.signal]);
-    const result = await deps.connection.callTool(tool, args, { timeoutMs, totalTimeoutMs, signal, onProgress: forwardProgress(deps, context) });
-    deps.metrics.record(deps.config.name, tool, result.isError === true ? 'tool_error' : 'ok', seconds());
+    const result = await inSpan(() => deps.connection.callTool(tool, args, { timeoutMs, totalTimeoutMs, signal, onProgress: forwardProgress(deps, context) }));
+    const outcome = result.isError === true ? 'tool_error' : 'ok';
+    deps.metrics.record(deps.config.name, tool, outcome, seconds());
+    endUpstreamSpan(span, outcome);
     return markMcpResult(result);
   } catch (thrown) {
     const { error, outcome } = failureOf(deps, tool, limits, thrown);
     deps.metrics.record(deps.config.name, tool, outcome, seconds());
+    endUpstreamSpan(span, outcome, isGatewayError(error) ? error.code : outcome);
     throw error;
   } finally {
     clearTimeout(timer);

@@ -6,6 +6,7 @@ import { OrderedClient } from './ordered-client.js';
 import { ProcessGroupTransport } from './process-group-transport.js';
 import { delayUntil, settlesBefore, withTimeout } from './timing.js';
 import { UpstreamUnavailableError } from './upstream-errors.js';
+import { traceMeta, tracingFetch } from './upstream-trace.js';
 import type { ResolvedUpstream } from './upstream-options.js';
 
 export type UpstreamState = 'idle' | 'starting' | 'up' | 'down' | 'closed';
@@ -246,7 +247,8 @@ export class UpstreamConnection {
   #transport(credentials: ResolvedCredentials): Transport {
     const { transport } = this.#config;
     if (transport.kind === 'http') {
-      return new StreamableHTTPClientTransport(new URL(transport.url), { requestInit: { headers: { ...transport.headers, ...credentials.headers } } });
+      // `tracingFetch`: each request carries the trace context of the call it is sent for.
+      return new StreamableHTTPClientTransport(new URL(transport.url), { requestInit: { headers: { ...transport.headers, ...credentials.headers } }, fetch: tracingFetch });
     }
     const path = process.env.PATH;
     let garbage = 0;
@@ -316,7 +318,9 @@ export class UpstreamConnection {
    */
   async callTool(tool: string, args: unknown, options: UpstreamCallOptions): Promise<CallToolResult> {
     const client = await this.client(Date.now() + options.timeoutMs);
-    const params = { name: tool, arguments: (args ?? {}) as Record<string, unknown> };
+    // The call's trace context in `_meta` as well, for upstreams on stdio (and servers that read it there).
+    const meta = traceMeta();
+    const params = { name: tool, arguments: (args ?? {}) as Record<string, unknown>, ...(meta === undefined ? {} : { _meta: meta }) };
     return await client.callTool(params, {
       timeout: options.timeoutMs,
       resetTimeoutOnProgress: true,
