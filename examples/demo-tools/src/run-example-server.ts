@@ -5,6 +5,7 @@ import { loadUpstreamsFile, mcpPlugin, mcpUpstreams } from '@agent-gateway/mcp';
 import { redisStoresFromConfig } from '@agent-gateway/redis';
 import { vaultSecretStoreFromConfig } from '@agent-gateway/vault';
 import { registerDemoTools } from './index.js';
+import { startTracingFromEnv } from './tracing.js';
 
 /** What a framework-specific example provides: serve this gateway on this port and host. */
 export type Serve = (gateway: Gateway, port: number, host: string) => Promise<{ port: number; close(): Promise<void> }>;
@@ -95,6 +96,8 @@ export async function runExampleServer(framework: string, serve: Serve): Promise
 
   try {
     const config = configFromEnv(process.env);
+    // OpenTelemetry when OTEL_EXPORTER_OTLP_ENDPOINT (or another OTEL_* exporter variable) is set: before anything serves.
+    const tracing = await startTracingFromEnv(process.env, (message) => process.stderr.write(`agent-gateway: ${message}\n`));
     const workerId = Number(process.env.GATEWAY_WORKER_ID ?? 0);
     const effective = workerId > 0 ? { ...config, audit: { path: perWorkerPath(config.audit.path, workerId) } } : config;
     const logger = createJsonLogger();
@@ -117,6 +120,8 @@ export async function runExampleServer(framework: string, serve: Serve): Promise
       void server
         .close()
         .then(() => gateway.close())
+        // The last spans are flushed; an exporter that cannot be reached does not hold the exit.
+        .then(() => tracing?.shutdown().catch(() => undefined))
         .then(() => process.exit(0));
     };
     process.once('SIGINT', shutdown);
