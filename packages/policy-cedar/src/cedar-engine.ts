@@ -100,6 +100,14 @@ export class CedarPolicyEngine implements PolicyEngine {
     return this.#install(text).info;
   }
 
+  /**
+   * Loads `text` as the serving set (policies kept elsewhere than a file: a database, a config service),
+   * validated as a reload's would be. Later reloads read the file (or `text` option) again.
+   */
+  async loadText(text: string): Promise<PolicySetInfo> {
+    return this.#install(text).info;
+  }
+
   decide(request: PolicyRequest): PolicyDecision {
     const cedar = this.#cedar;
     if (this.#context !== undefined && this.#context.tools.list() !== this.#validatedFor) this.#revalidate();

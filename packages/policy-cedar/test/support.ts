@@ -48,7 +48,8 @@ unless { principal.role == "admin" };
 export async function policyGateway(options: CedarPoliciesOptions) {
   const dir = await mkdtemp(join(tmpdir(), 'policy-cedar-'));
   const audit = await AuditLog.open(join(dir, 'audit.log'));
-  const gateway = new Gateway({ logger: silentLogger, audit, auth: { passwordHashing: { logN: 10, r: 8, p: 1 } }, policy: cedarPolicies(options) });
+  const engine = cedarPolicies(options);
+  const gateway = new Gateway({ logger: silentLogger, audit, auth: { passwordHashing: { logN: 10, r: 8, p: 1 } }, policy: engine });
   const echo = async (args: unknown) => ({ ran: args });
   gateway.registerTool({ name: 'file.write', description: 'write a file', args: z.object({ path: z.string(), content: z.string() }), run: echo });
   gateway.registerTool({
@@ -71,7 +72,7 @@ export async function policyGateway(options: CedarPoliciesOptions) {
     await rm(dir, { recursive: true, force: true });
   });
   const entries = async (event = 'tool_call') => (await audit.tail(200)).filter((entry) => entry.event === event).map((entry) => entry.details);
-  return { gateway, audit, dir, entries };
+  return { gateway, engine, audit, dir, entries };
 }
 
 /** The error a promise rejects with (the test fails if it resolves). */

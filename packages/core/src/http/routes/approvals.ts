@@ -62,7 +62,8 @@ function decisionRoute(decision: 'approve' | 'reject', summary: string) {
     bodyOptional: true,
     async handle({ services, caller, params, body }) {
       const approval = await services.approvals[decision](params.id ?? '', caller, body?.reason);
-      return jsonResponse(200, services.approvalView(approval));
+      // An approval that a quorum still waits on: accepted, with the progress (`approvals`, `required`).
+      return jsonResponse(approval.state === 'pending' ? 202 : 200, services.approvalView(approval));
     },
   });
 }

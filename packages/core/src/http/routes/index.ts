@@ -2,6 +2,7 @@ import type { Route } from '../route.js';
 import { adminAuditRoutes } from './admin-audit.js';
 import { adminAuthRoutes } from './admin-auth.js';
 import { adminGuardRoutes } from './admin-guards.js';
+import { adminPoliciesRoutes } from './admin-policies.js';
 import { adminProvidersRoutes } from './admin-providers.js';
 import { adminScheduleRoutes } from './admin-schedule.js';
 import { adminUsersRoutes } from './admin-users.js';
@@ -23,6 +24,7 @@ export const gatewayRoutes: readonly Route[] = [
   ...adminAuditRoutes,
   ...approvalsRoutes,
   ...adminGuardRoutes,
+  ...adminPoliciesRoutes,
   ...adminProvidersRoutes,
   ...adminScheduleRoutes,
   ...tabRoutes,
