@@ -1,4 +1,4 @@
-import { context, isSpanContextValid, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
+import { context, INVALID_SPAN_CONTEXT, isSpanContextValid, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import type { GatewayRequest, GatewayResponse } from '../http/types.js';
 import { ATTR } from './attributes.js';
 import { extractFromHeaders } from './trace-context.js';
@@ -17,7 +17,8 @@ export function traceRequest(request: GatewayRequest, serve: (span: Span | undef
   const parent = extractFromHeaders(request.headers, active);
   const method = request.method.toUpperCase();
   const span = tracer.startSpan(method, { kind: SpanKind.SERVER }, parent);
-  if (!isSpanContextValid(span.spanContext())) return serve(undefined);
+  const spanContext = span.spanContext();
+  if (spanContext === INVALID_SPAN_CONTEXT || !isSpanContextValid(spanContext)) return serve(undefined);
   const recording = span.isRecording();
   if (recording) span.setAttribute(ATTR.httpMethod, method);
   return context.with(trace.setSpan(parent, span), () => serve(recording ? span : undefined)).then(

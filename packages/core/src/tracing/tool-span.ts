@@ -1,4 +1,4 @@
-import { context, isSpanContextValid, SpanKind, SpanStatusCode, trace, type Link, type Span } from '@opentelemetry/api';
+import { context, INVALID_SPAN_CONTEXT, isSpanContextValid, SpanKind, SpanStatusCode, trace, type Link, type Span } from '@opentelemetry/api';
 import { failureOf } from '../errors/index.js';
 import { scrubSecrets } from '../redaction/scrub-secrets.js';
 import type { ToolCallContext } from '../pipeline/tool-call.js';
@@ -8,6 +8,9 @@ import { tracer, type TracingOptions } from './tracer.js';
 
 /** The tool-call spans this module started: only these get the pipeline's outcome attributes. */
 const toolSpans = new WeakSet<Span>();
+
+/** Shared, not made per call: the options of a span without links. */
+const INTERNAL = { kind: SpanKind.INTERNAL } as const;
 
 /** Longest `gen_ai.tool.call.arguments` value, in characters. */
 const MAX_ARGUMENTS = 4096;
@@ -41,8 +44,10 @@ function argumentsText(args: unknown): string {
  * made, no attribute object built.
  */
 export function traceToolCall<T>(call: TracedCall, run: () => Promise<T>): Promise<T> {
-  const span = tracer.startSpan(`${EXECUTE_TOOL} ${call.tool}`, call.links === undefined ? { kind: SpanKind.INTERNAL } : { kind: SpanKind.INTERNAL, links: call.links });
-  if (!isSpanContextValid(span.spanContext())) return run();
+  const span = tracer.startSpan(`${EXECUTE_TOOL} ${call.tool}`, call.links === undefined ? INTERNAL : { kind: SpanKind.INTERNAL, links: call.links });
+  // The no-op API's span (no SDK, no incoming trace) has the one invalid context object: no regex needed.
+  const spanContext = span.spanContext();
+  if (spanContext === INVALID_SPAN_CONTEXT || !isSpanContextValid(spanContext)) return run();
   const recording = span.isRecording();
   if (recording) {
     toolSpans.add(span);
