@@ -20,6 +20,7 @@ const alias = {
   '@agent-gateway/fastify': fromRoot('./packages/adapter-fastify/src/index.ts'),
   '@agent-gateway/conformance': fromRoot('./packages/conformance/src/index.ts'),
   '@agent-gateway/mcp': fromRoot('./packages/mcp/src/index.ts'),
+  '@agent-gateway/console': fromRoot('./packages/console/src/index.ts'),
   '@agent-gateway/server': fromRoot('./packages/server/src/index.ts'),
 };
 
@@ -40,6 +41,8 @@ export default defineConfig({
       project('express', './packages/adapter-express'),
       project('fastify', './packages/adapter-fastify'),
       project('mcp', './packages/mcp'),
+      // Its browser suite drives the machine's Chromium (skipped, saying why, without it) against the built page.
+      project('console', './packages/console'),
       project('server', './packages/server'),
       project('demo-tools', './examples/demo-tools'),
       project('express-server', './examples/express-server'),

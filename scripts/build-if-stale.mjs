@@ -65,3 +65,14 @@ if (stale.length > 0) {
   if (jsOnly) await buildJavaScript(stale);
   else execSync('npm run build --silent', { stdio: 'inherit' });
 }
+
+/**
+ * The approval console's page is built by Vite, not tsup, so the JavaScript-only build above leaves it
+ * out: built here when it is missing or older than its sources, or the example's /console/ answers 503.
+ */
+const consolePage = join('packages', 'console', 'web', 'index.html');
+const consoleSources = join('packages', 'console', 'ui');
+if (existsSync(consoleSources) && (!existsSync(consolePage) || newestMtime(consoleSources) > statSync(consolePage).mtimeMs)) {
+  console.log('building the approval console page (packages/console/ui changed since the last build)');
+  execSync('npm run build:web --silent -w @agent-gateway/console', { stdio: 'inherit' });
+}

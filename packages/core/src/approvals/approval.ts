@@ -66,6 +66,8 @@ export interface ApprovalView extends ApprovalSummary {
   readonly args: unknown;
   readonly args_digest: string;
   readonly requested_by: { readonly user: string; readonly role?: string };
+  /** The origin the caller said the args came from (a page, a ticket), whose redaction rules applied. */
+  readonly origin?: string;
   readonly decided_by?: string;
   readonly decided_at?: string;
   readonly reason?: string;
@@ -98,6 +100,7 @@ export function viewOf(approval: Approval, redact: (args: unknown) => unknown): 
     args: redact(approval.args),
     args_digest: approval.digest,
     requested_by: { user: approval.caller.id, ...(approval.caller.role === undefined ? {} : { role: approval.caller.role }) },
+    ...(approval.origin === undefined ? {} : { origin: scrubSecretText(approval.origin) }),
     ...(approval.decision === undefined
       ? {}
       : {

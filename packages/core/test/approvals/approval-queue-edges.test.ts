@@ -266,4 +266,11 @@ describe('approval views', () => {
     expect(executed).toMatchObject({ requested_by: { user: 'alice', role: 'agent' }, reason: 'ok, password=[REDACTED]', result: { n: 1 } });
     expect(summaryOf(base)).toStrictEqual({ id: 'a1', tool: 'files.delete', state: 'pending', created_at: base.createdAt, expires_at: base.expiresAt });
   });
+
+  it('names the origin the args came from to those who see the view (the console shows it), scrubbed, and never in the summary', () => {
+    const withOrigin = { ...base, origin: 'https://tickets.example.com/42?token=abc123' };
+    expect(viewOf(withOrigin, (args) => args).origin).toBe('https://tickets.example.com/42?token=[REDACTED]');
+    expect(viewOf(base, (args) => args)).not.toHaveProperty('origin');
+    expect(summaryOf(withOrigin)).not.toHaveProperty('origin');
+  });
 });

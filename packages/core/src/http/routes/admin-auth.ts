@@ -11,6 +11,11 @@ const revokeBody = z.union([
   z.object({ all: z.literal(true) }).strict(),
 ]);
 
+function bearerToken(header: string | readonly string[] | undefined): string {
+  const value = typeof header === 'string' ? header : (header?.[0] ?? '');
+  return value.replace(/^Bearer\s+/i, '').trim();
+}
+
 function tokenResponse(pair: TokenPair) {
   return jsonResponse(200, {
     token: pair.accessToken,
@@ -54,6 +59,18 @@ export const adminAuthRoutes = [
         return jsonResponse(200, { revoked: 'all' });
       }
       const { tokenId, scope } = await services.auth.revoke(body, { actor: caller });
+      return jsonResponse(200, { revoked: scope, jti: tokenId });
+    },
+  }),
+  defineRoute({
+    method: 'POST',
+    path: '/admin/logout',
+    summary: "Sign out: revoke the caller's own session (the token sent and the refresh token of its login); audited like /admin/revoke",
+    auth: 'bearer',
+    async handle({ services, caller, request }) {
+      // The route's auth has just verified this very token, so it is present and well formed.
+      const token = bearerToken(request.headers.authorization);
+      const { tokenId, scope } = await services.auth.revoke({ token }, { actor: caller });
       return jsonResponse(200, { revoked: scope, jti: tokenId });
     },
   }),
