@@ -3,6 +3,7 @@ import { extname, resolve } from 'node:path';
 import { configFromEnv, createGatewayFromConfig, createJsonLogger, type Gateway, type GatewayConfig, type GatewayPlugin } from '@agent-gateway/core';
 import { consolePlugin } from '@agent-gateway/console';
 import { loadUpstreamsFile, mcpPlugin, mcpUpstreams } from '@agent-gateway/mcp';
+import { cedarPolicies } from '@agent-gateway/policy-cedar';
 import { redisStoresFromConfig } from '@agent-gateway/redis';
 import { vaultSecretStoreFromConfig } from '@agent-gateway/vault';
 import { registerDemoTools } from './index.js';
@@ -108,8 +109,14 @@ export async function runExampleServer(framework: string, serve: Serve): Promise
     const redis = await redisStoresFromConfig(effective, { logger });
     // The approval console at /console/: static files only, everything it does goes through the API above.
     const plugins = [...pluginsFor(effective, host), ...(redis?.plugins ?? []), consolePlugin()];
-    const gateway = await createGatewayFromConfig(effective, { logger, ...redis, plugins, ...(secrets === undefined ? {} : { secrets }) });
+    // Cedar policies when AGENT_GATEWAY_POLICY_FILE is set (docs/policies.md); the file is watched for changes.
+    const policy = effective.policy.file === undefined ? undefined : cedarPolicies({ file: resolve(effective.policy.file) });
+    const gateway = await createGatewayFromConfig(effective, { logger, ...redis, plugins, ...(secrets === undefined ? {} : { secrets }), ...(policy === undefined ? {} : { policy }) });
     registerDemoTools(gateway, { scratchDir: resolve(process.env.SCRATCH_DIR ?? 'agent-gateway/scratch') });
+    // A set that does not validate stops the start with its reason, unless it may name upstream tools not
+    // registered yet: then calls get 503 until they are, and the reason is logged.
+    if (policy !== undefined && effective.mcp.upstreamsFile === undefined) await gateway.policies.start();
+    else if (policy !== undefined) gateway.policies.start().catch(() => undefined);
     gateway.scheduler.start();
     // In cluster mode every worker binds the same port (the primary shares it): 0 would mean one each.
     const server = await serve(gateway, port, host);

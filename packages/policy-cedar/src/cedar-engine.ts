@@ -70,6 +70,8 @@ export class CedarPolicyEngine implements PolicyEngine {
   #generation = 0;
   /** The tool listing the serving set was validated against: another listing means tools changed. */
   #validatedFor: readonly ToolListing[] | undefined;
+  /** The text of a load that failed while no set served: tried again when the tools change (an upstream's arrive). */
+  #unloaded: string | undefined;
   #watcher: FSWatcher | undefined;
   #settle: NodeJS.Timeout | undefined;
 
@@ -111,6 +113,7 @@ export class CedarPolicyEngine implements PolicyEngine {
   decide(request: PolicyRequest): PolicyDecision {
     const cedar = this.#cedar;
     if (this.#context !== undefined && this.#context.tools.list() !== this.#validatedFor) this.#revalidate();
+    if (this.#set === undefined && this.#unloaded !== undefined) this.#retryFirstLoad(this.#unloaded);
     const set = this.#set;
     if (cedar === undefined || set === undefined) throw new PolicyUnavailableError('the Cedar engine has not loaded a policy set');
     const { caller, tool } = request;
@@ -156,10 +159,20 @@ export class CedarPolicyEngine implements PolicyEngine {
       const tool = context.tools.get(entry.name);
       return tool === undefined ? [] : [policyToolOf(tool)];
     });
-    // Two cache slots in turn: the new set never overwrites the one serving.
-    const set = compilePolicySet(cedar, text, tools, `${this.#uid}:${(this.#generation + 1) % 2}`, new Date(this.#now()));
+    let set: CompiledSet;
+    try {
+      // Two cache slots in turn: the new set never overwrites the one serving.
+      set = compilePolicySet(cedar, text, tools, `${this.#uid}:${(this.#generation + 1) % 2}`, new Date(this.#now()));
+    } catch (error) {
+      if (this.#set === undefined) {
+        this.#unloaded = text;
+        this.#validatedFor = listing;
+      }
+      throw error;
+    }
     this.#generation += 1;
     this.#set = set;
+    this.#unloaded = undefined;
     this.#validatedFor = listing;
     return set;
   }
@@ -174,6 +187,17 @@ export class CedarPolicyEngine implements PolicyEngine {
       // The set keeps serving (its decisions do not depend on the schema); the operator hears why.
       this.#validatedFor = this.#context?.tools.list();
       this.#context?.logger.error('the policy set no longer validates against the registered tools; it keeps serving until fixed', { error });
+    }
+  }
+
+  /** No set serves yet and the tools changed since the last try: the tools a policy names may have arrived. */
+  #retryFirstLoad(text: string): void {
+    if (this.#context?.tools.list() === this.#validatedFor) return;
+    try {
+      const info = this.#install(text).info;
+      this.#context?.logger.info('policy set loaded once the tools it names were registered', { policies: info.policies, digest: info.digest });
+    } catch {
+      // Still refused: calls keep getting 503 until the tools arrive or the file is fixed.
     }
   }
 

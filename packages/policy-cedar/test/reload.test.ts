@@ -42,6 +42,15 @@ describe('loading policies', () => {
     await expect(gateway.policies.start()).rejects.toMatchObject({ code: 'invalid_policy' });
   });
 
+  it('a first set that names a tool registered later (an MCP upstream still starting) loads once the tool is there', async () => {
+    const { gateway } = await policyGateway({ text: '@id("late") permit (principal, action == Action::"late.tool", resource) when { context.args.n > 1 };' });
+    await expect(gateway.policies.start()).rejects.toMatchObject({ code: 'invalid_policy' });
+    expect(await rejection(gateway.callTool({ tool: 'fs.read_file', args: { path: '/a' } }, { caller: alice }))).toMatchObject({ code: 'policy_unavailable' });
+    gateway.registerTool({ name: 'late.tool', description: 'arrives late', inputSchema: { type: 'object', properties: { n: { type: 'integer' } }, required: ['n'] }, run: async () => 'ran' });
+    expect(await gateway.callTool({ tool: 'late.tool', args: { n: 2 } }, { caller: alice })).toMatchObject({ status: 'executed' });
+    expect(await rejection(gateway.callTool({ tool: 'late.tool', args: { n: 1 } }, { caller: alice }))).toMatchObject({ code: 'policy_denied' });
+  });
+
   it('under load, every call is decided by one whole set: never a mix of two, across 40 reloads (some refused)', async () => {
     const texts = [SET('a'), SET('b'), 'not cedar at all', SET('c')];
     let next = 0;

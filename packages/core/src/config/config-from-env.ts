@@ -43,6 +43,8 @@ export interface GatewayConfig {
    * JSON file of MCP servers it puts behind the gateway (undefined: none).
    */
   readonly mcp: { readonly enabled: boolean; readonly upstreamsFile: string | undefined };
+  /** The Cedar policy file the example servers load (`@agent-gateway/policy-cedar`), reloaded when it changes. */
+  readonly policy: { readonly file: string | undefined };
   /** What the OpenTelemetry spans record: tool arguments only when `recordArguments` (AGENT_GATEWAY_TRACE_ARGS). */
   readonly tracing: { readonly recordArguments: boolean };
   readonly vault: {
@@ -111,6 +113,7 @@ export function configFromEnv(env: Env = process.env): GatewayConfig {
       dockerImage: v.SANDBOX_DOCKER_IMAGE,
     },
     mcp: { enabled: v.MCP_ENABLED, upstreamsFile: v.MCP_UPSTREAMS_FILE },
+    policy: { file: v.AGENT_GATEWAY_POLICY_FILE },
     tracing: { recordArguments: v.AGENT_GATEWAY_TRACE_ARGS },
     vault: {
       address: v.VAULT_ADDR,

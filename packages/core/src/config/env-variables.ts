@@ -144,6 +144,7 @@ export const envSchema = z
       .transform((value) => value !== 'false'),
   ),
   MCP_UPSTREAMS_FILE: optionalString().pipe(z.string().max(4096, 'must be at most 4096 characters').optional()),
+  AGENT_GATEWAY_POLICY_FILE: optionalString().pipe(z.string().max(4096, 'must be at most 4096 characters').optional()),
   // A secret: the URL may carry the server's password.
   REDIS_URL: optionalString().pipe(
     z
@@ -213,6 +214,7 @@ export const ENV_VARIABLES: readonly EnvVariableDoc[] = [
   { name: 'VAULT_KV_PREFIX', default: '`intelli/providers`', description: 'Vault secret prefix', secret: false },
   { name: 'MCP_ENABLED', default: '`true`', description: 'The example servers serve the MCP endpoint at `/mcp` (`@agent-gateway/mcp`); `false` turns it off', secret: false },
   { name: 'MCP_UPSTREAMS_FILE', default: '—', description: 'A JSON file of MCP servers the example servers put behind the gateway (`@agent-gateway/mcp` upstreams): their tools become `<upstream>.<tool>`', secret: false },
+  { name: 'AGENT_GATEWAY_POLICY_FILE', default: '—', description: 'A file of Cedar policies the example servers load (`@agent-gateway/policy-cedar`, see docs/policies.md): allow, deny or approval by N people per caller, tool, args and time; reloaded when it changes and by `POST /admin/policies/reload`. Unset: roles, allow-lists and `requiresApproval` decide alone', secret: false },
   { name: 'REDIS_URL', default: '—', description: 'Redis (6.2+) shared by every gateway process (`@agent-gateway/redis`: revocations, rate limits, ...); unset: each process keeps its own state', secret: true },
   { name: 'REDIS_KEY_PREFIX', default: '`agent-gateway:`', description: 'Prefix of every Redis key, so several gateways can share one Redis', secret: false },
 ];

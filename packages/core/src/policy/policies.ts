@@ -71,7 +71,12 @@ export class Policies {
     return this.start().then(
       () => engine.decide(request),
       (error: unknown) => {
-        throw new PolicyUnavailableError(error instanceof Error ? error.message : 'the first load failed', error);
+        // The engine may load since (a set that names tools registered after the first try): it is asked.
+        try {
+          return engine.decide(request);
+        } catch {
+          throw new PolicyUnavailableError(error instanceof Error ? error.message : 'the first load failed', error);
+        }
       },
     );
   }
