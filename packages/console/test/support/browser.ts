@@ -46,7 +46,9 @@ export async function seriousViolations(page: Page): Promise<string[]> {
   }
   const results = (await page.evaluate('window.axe.run(document, { resultTypes: ["violations"] })')) as {
     violations: Array<{ id: string; impact: string | null; nodes: Array<{ target: unknown }> }>;
+    passes: unknown[];
   };
+  if (results.passes.length === 0) throw new Error('axe-core checked nothing on this page');
   return results.violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => JSON.stringify(n.target)).join(', ')}`);
