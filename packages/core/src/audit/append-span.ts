@@ -1,6 +1,6 @@
 import { SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import { ATTR } from '../tracing/attributes.js';
-import { tracer } from '../tracing/tracer.js';
+import { tracer, tracingRegistered } from '../tracing/tracer.js';
 import type { AuditEntry } from './audit-entry.js';
 
 /** The span of one append, from the call to the entry being durable (its batch's write and fsync). */
@@ -11,7 +11,7 @@ export type AppendSpan = Span;
  * outside any trace (a timer's) starts no trace of its own, and without an SDK nothing is made.
  */
 export function startAppendSpan(event: string): AppendSpan | undefined {
-  if (trace.getActiveSpan()?.isRecording() !== true) return undefined;
+  if (!tracingRegistered() || trace.getActiveSpan()?.isRecording() !== true) return undefined;
   const span = tracer.startSpan('audit append', { kind: SpanKind.INTERNAL });
   span.setAttribute(ATTR.auditEvent, event);
   return span;

@@ -2,7 +2,7 @@ import { context, INVALID_SPAN_CONTEXT, isSpanContextValid, SpanKind, SpanStatus
 import type { GatewayRequest, GatewayResponse } from '../http/types.js';
 import { ATTR } from './attributes.js';
 import { extractFromHeaders } from './trace-context.js';
-import { tracer } from './tracer.js';
+import { tracer, tracingRegistered } from './tracer.js';
 
 /**
  * Serves one request inside a server span. When the host's framework instrumentation (Express's,
@@ -12,6 +12,7 @@ import { tracer } from './tracer.js';
  * span ends when the stream starts).
  */
 export function traceRequest(request: GatewayRequest, serve: (span: Span | undefined) => Promise<GatewayResponse | undefined>): Promise<GatewayResponse | undefined> {
+  if (!tracingRegistered()) return serve(undefined);
   const active = context.active();
   if (trace.getSpan(active)?.isRecording() === true) return serve(undefined);
   const parent = extractFromHeaders(request.headers, active);

@@ -4,7 +4,7 @@ import { scrubSecrets } from '../redaction/scrub-secrets.js';
 import type { ToolCallContext } from '../pipeline/tool-call.js';
 import { ATTR, EXECUTE_TOOL } from './attributes.js';
 import { activeCarrier, parseTraceparent } from './trace-context.js';
-import { tracer, type TracingOptions } from './tracer.js';
+import { tracer, tracingRegistered, type TracingOptions } from './tracer.js';
 
 /** The tool-call spans this module started: only these get the pipeline's outcome attributes. */
 const toolSpans = new WeakSet<Span>();
@@ -44,6 +44,7 @@ function argumentsText(args: unknown): string {
  * made, no attribute object built.
  */
 export function traceToolCall<T>(call: TracedCall, run: () => Promise<T>): Promise<T> {
+  if (!tracingRegistered()) return run();
   const span = tracer.startSpan(`${EXECUTE_TOOL} ${call.tool}`, call.links === undefined ? INTERNAL : { kind: SpanKind.INTERNAL, links: call.links });
   // The no-op API's span (no SDK, no incoming trace) has the one invalid context object: no regex needed.
   const spanContext = span.spanContext();
@@ -79,6 +80,7 @@ export function traceToolCall<T>(call: TracedCall, run: () => Promise<T>): Promi
 
 /** The active span if it is a tool call's that is recording. */
 function activeToolSpan(): Span | undefined {
+  if (!tracingRegistered()) return undefined;
   const span = trace.getActiveSpan();
   return span !== undefined && toolSpans.has(span) ? span : undefined;
 }
@@ -116,7 +118,7 @@ export function tracePolicyIds(ids: readonly string[]): void {
  * that follows the decision links back to the request that asked. `{}` when there is nothing to keep.
  */
 export function approvalContextOf(callContext: ToolCallContext | undefined): { context?: ToolCallContext } {
-  const carrier = activeCarrier();
+  const carrier = tracingRegistered() ? activeCarrier() : undefined;
   if (carrier === undefined) return callContext === undefined ? {} : { context: callContext };
   return { context: { ...callContext, trace: carrier } };
 }

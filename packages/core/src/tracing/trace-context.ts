@@ -1,4 +1,5 @@
 import { context, createTraceState, isSpanContextValid, propagation, trace, TraceFlags, type Context, type SpanContext, type TextMapGetter } from '@opentelemetry/api';
+import { tracingRegistered } from './tracer.js';
 
 /**
  * A span's context as W3C Trace Context text: what the gateway stores with an approval and hands to
@@ -51,13 +52,15 @@ export function carrierOf(spanContext: SpanContext | undefined): TraceCarrier | 
 }
 
 /** The carrier of the active span, if there is one with a valid context. Cheap with no SDK: the active context is empty. */
-export function activeCarrier(active: Context = context.active()): TraceCarrier | undefined {
-  return carrierOf(trace.getSpanContext(active));
+export function activeCarrier(active?: Context): TraceCarrier | undefined {
+  if (active === undefined && !tracingRegistered()) return undefined;
+  return carrierOf(trace.getSpanContext(active ?? context.active()));
 }
 
 /** The trace id of the active span, if any (for audit entries, log lines and exemplars). */
-export function activeTraceId(active: Context = context.active()): string | undefined {
-  const spanContext = trace.getSpanContext(active);
+export function activeTraceId(active?: Context): string | undefined {
+  if (active === undefined && !tracingRegistered()) return undefined;
+  const spanContext = trace.getSpanContext(active ?? context.active());
   return spanContext !== undefined && isSpanContextValid(spanContext) ? spanContext.traceId : undefined;
 }
 
@@ -93,11 +96,13 @@ export function extractFromHeaders(headers: Headers, base: Context): Context {
  * Headers carrying the active context to a server the gateway calls: the registered propagator's,
  * plus W3C `traceparent`/`tracestate` if it wrote none.
  */
-export function traceHeaders(active: Context = context.active()): Record<string, string> {
+export function traceHeaders(active?: Context): Record<string, string> {
   const headers: Record<string, string> = {};
-  propagation.inject(active, headers);
+  if (active === undefined && !tracingRegistered()) return headers;
+  const from = active ?? context.active();
+  propagation.inject(from, headers);
   if (headers.traceparent === undefined) {
-    const carrier = activeCarrier(active);
+    const carrier = activeCarrier(from);
     if (carrier !== undefined) {
       headers.traceparent = carrier.traceparent;
       if (carrier.tracestate !== undefined) headers.tracestate = carrier.tracestate;
