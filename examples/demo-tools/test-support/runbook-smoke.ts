@@ -95,6 +95,15 @@ describe(`examples/${framework}-server: the runbook`, () => {
     expect(server.startLine()).toContain(`agent-gateway (${framework})`);
   });
 
+  it('serves the approval console at /console/, under its Content-Security-Policy', async () => {
+    const page = await fetch(`${base}/console/`);
+    expect(page.status, 'the console page is built by npm run build (npm start builds it when missing)').toBe(200);
+    expect(page.headers.get('content-security-policy')).toMatch(/default-src 'self'.*frame-ancestors 'none'/);
+    expect(await page.text()).toContain('<div id="app"></div>');
+    const bare = await fetch(`${base}/console`, { redirect: 'manual' });
+    expect([bare.status, bare.headers.get('location')]).toEqual([308, 'console/']);
+  });
+
   it('answers the runbook health checks, with the sandbox pool of SANDBOX_POOL_SIZE workers', async () => {
     expect(await (await fetch(`${base}/health`)).json()).toEqual({ status: 'ok' });
     expect(await (await fetch(`${base}/health/worker`)).json()).toMatchObject({
