@@ -1,6 +1,7 @@
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { getJson, listenOnLoopback, rawRequest } from '@agent-gateway/conformance';
 import { Gateway, silentLogger } from '@agent-gateway/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -120,5 +121,21 @@ describe('the console plugin', () => {
     } finally {
       await unbuilt.close();
     }
+  });
+});
+
+const packageDir = resolve(__dirname, '..');
+const built = existsSync(join(packageDir, 'web', 'index.html')) && existsSync(join(packageDir, 'dist', 'index.js'));
+if (!built) console.warn('skipped: what the console package ships (not built; npm run build -w @agent-gateway/console)');
+
+describe.skipIf(!built)('the console package as npm packs it', () => {
+  it('ships the built page (web/) beside the plugin (dist/), and no sources or screenshots', () => {
+    const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+    const [packed] = JSON.parse(execFileSync(npm, ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: packageDir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })) as Array<{ files: Array<{ path: string }> }>;
+    const files = (packed?.files ?? []).map((file) => file.path);
+    expect(files).toEqual(expect.arrayContaining(['dist/index.js', 'web/index.html', 'LICENSE', 'README.md']));
+    expect(files.some((file) => /^web\/assets\/index-[\w-]+\.js$/.test(file))).toBe(true);
+    expect(files.some((file) => /^web\/assets\/index-[\w-]+\.css$/.test(file))).toBe(true);
+    expect(files.filter((file) => /^(ui|src|test|screenshots)\//.test(file))).toEqual([]);
   });
 });

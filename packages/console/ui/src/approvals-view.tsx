@@ -38,6 +38,8 @@ function PendingCard({ approval, session, now, onDecided }: { approval: Approval
       setBusy(false);
     }
   };
+  const votes = approval.approvals ?? [];
+  const votedAlready = votes.some((vote) => sameUser(vote.by, session.username));
   const disabled = busy || expired || own;
   return (
     <li>
@@ -75,6 +77,12 @@ function PendingCard({ approval, session, now, onDecided }: { approval: Approval
             You made this call, so you cannot decide it: another approver must.
           </p>
         ) : null}
+        {approval.required !== undefined && approval.required > 1 ? (
+          <p class="quorum">
+            Needs {approval.required} approvals: {votes.length} so far{votes.length > 0 ? ` (${votes.map((vote) => vote.by).join(', ')})` : ''}.
+            {votedAlready ? ' You approved it; another approver must too.' : ''}
+          </p>
+        ) : null}
         {expired ? <p class="note">Nobody decided in time: the call was refused and can no longer be approved.</p> : null}
         <div class="decision">
           <label>
@@ -82,7 +90,7 @@ function PendingCard({ approval, session, now, onDecided }: { approval: Approval
             <input type="text" value={reason} maxLength={1000} disabled={disabled} onInput={(e) => setReason(e.currentTarget.value)} />
           </label>
           <div class="buttons">
-            <button type="button" class="approve" disabled={disabled} aria-describedby={own ? `${titleId}-own` : undefined} onClick={() => void decide('approve')}>
+            <button type="button" class="approve" disabled={disabled || votedAlready} aria-describedby={own ? `${titleId}-own` : undefined} onClick={() => void decide('approve')}>
               Approve<span class="visually-hidden"> {approval.tool}</span>
             </button>
             <button type="button" class="reject" disabled={disabled} aria-describedby={own ? `${titleId}-own` : undefined} onClick={() => void decide('reject')}>

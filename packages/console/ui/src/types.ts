@@ -15,6 +15,9 @@ export interface ApprovalView {
   readonly decided_by?: string;
   readonly decided_at?: string;
   readonly reason?: string;
+  /** A quorum's approvals so far, when a policy asked for more than one person. */
+  readonly approvals?: readonly { readonly by: string; readonly at: string; readonly reason?: string }[];
+  readonly required?: number;
   readonly result?: unknown;
   readonly error?: { readonly code: string; readonly message: string };
 }

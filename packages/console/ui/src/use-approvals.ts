@@ -18,6 +18,8 @@ export interface ApprovalFeed {
 function merge(map: Map<string, ApprovalView>, approval: ApprovalView): Map<string, ApprovalView> {
   const known = map.get(approval.id);
   if (known !== undefined && STATE_ORDER[known.state] > STATE_ORDER[approval.state]) return map;
+  // A quorum's progress: a view with fewer approvals is older.
+  if (known !== undefined && known.state === approval.state && (known.approvals?.length ?? 0) > (approval.approvals?.length ?? 0)) return map;
   const next = new Map(map);
   next.set(approval.id, approval);
   if (next.size > HISTORY_LIMIT) {
