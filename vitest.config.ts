@@ -1,12 +1,12 @@
 import { fileURLToPath } from 'node:url';
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 const fromRoot = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
 
 /**
  * Tests import the packages' sources, not their builds, so a test run sees the code as it is now
  * and every package shares one copy of core (one `GatewayError` class for `instanceof`). The
- * packaging test and the example smoke tests exercise the built `dist/` on purpose.
+ * release tier (below) exercises the built `dist/` on purpose.
  */
 const alias = {
   // Before the package itself: a key also matches the paths beneath it.
@@ -24,10 +24,30 @@ const alias = {
   '@agent-gateway/server': fromRoot('./packages/server/src/index.ts'),
 };
 
+/**
+ * Two tiers of one suite. `npm test`, the developer loop, runs every unit, conformance and
+ * in-process integration test, Redis and the browser included, against the sources. The release tier
+ * (`npm run test:release`) runs what a user of the built packages meets: the example servers and the
+ * CLI started as child processes from `dist/` (`*.smoke.test.ts`), host projects compiled against the
+ * packed tarballs (`test/packaging/`), and the docs (snippets typechecked, TypeDoc). It is minutes of
+ * compiling and process start-up that only packaging changes move, so it is not in the loop; CI runs both.
+ */
+const RELEASE_SUITES = ['test/**/*.smoke.test.ts', 'test/packaging/**/*.test.ts'];
+const releaseTier = process.env.AGENT_GATEWAY_TEST_TIER === 'release';
+
 const project = (name: string, root: string) => ({
   extends: true as const,
-  test: { name, root: fromRoot(root), include: ['test/**/*.test.ts'] },
+  test: {
+    name,
+    root: fromRoot(root),
+    include: releaseTier ? RELEASE_SUITES : ['test/**/*.test.ts'],
+    exclude: releaseTier ? configDefaults.exclude : [...configDefaults.exclude, ...RELEASE_SUITES],
+  },
 });
+
+/** A project that belongs to the release tier whole. */
+const releaseProjects = (...projects: ReturnType<typeof project>[]) =>
+  releaseTier ? projects.map((entry) => ({ ...entry, test: { ...entry.test, include: ['test/**/*.test.ts'] } })) : [];
 
 export default defineConfig({
   resolve: { alias },
@@ -52,7 +72,7 @@ export default defineConfig({
       project('python-worker', './examples/python-worker'),
       project('mcp-proxy', './examples/mcp-proxy'),
       // The documentation: every snippet of README.md, docs/ and the packages' READMEs compiles (test/docs).
-      project('docs', '.'),
+      ...releaseProjects(project('docs', '.')),
     ],
     testTimeout: 20_000,
     hookTimeout: 30_000,

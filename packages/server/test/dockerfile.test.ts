@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parseDockerfile } from './support/dockerfile.js';
 
 // The promises the Dockerfile and compose.yaml make, checked on their text, so they hold here too,
-// where no Docker engine runs (docker-build.test.ts builds them where one does).
+// where no Docker engine runs (docker-build.smoke.test.ts builds them where one does).
 const dir = resolve(__dirname, '..');
 const dockerfile = readFileSync(resolve(dir, 'Dockerfile'), 'utf8');
 const instructions = parseDockerfile(dockerfile);

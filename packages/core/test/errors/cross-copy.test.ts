@@ -6,7 +6,7 @@ type ErrorsModule = typeof import('../../src/errors/index.js');
 
 /**
  * A second copy of the errors module, as a process gets with the CJS and the ESM build side by side
- * or with two installs: same code, its own classes. (packaging.test.ts does it with the real builds.)
+ * or with two installs: same code, its own classes. (packaging/built-packages.test.ts does it with the real builds.)
  */
 async function secondCopy(): Promise<ErrorsModule> {
   vi.resetModules();

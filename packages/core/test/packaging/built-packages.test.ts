@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 // These run the built packages (dist/), as a user who installed them would: `npm test` builds first.
-const root = resolve(__dirname, '../../..');
+const root = resolve(__dirname, '../../../..');
 const packages = ['core', 'sandbox', 'vault', 'adapter-express', 'adapter-fastify', 'mcp', 'redis'];
 
 function node(args: string[]): string {

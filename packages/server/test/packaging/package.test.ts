@@ -2,8 +2,8 @@ import { accessSync, constants, existsSync, readdirSync, readFileSync } from 'no
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-const root = resolve(__dirname, '../../..');
-const dir = resolve(__dirname, '..');
+const root = resolve(__dirname, '../../../..');
+const dir = resolve(__dirname, '../..');
 const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
   bin: Record<string, string>;
   dependencies: Record<string, string>;
