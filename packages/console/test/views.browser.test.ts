@@ -146,6 +146,28 @@ describe.skipIf(browserMissing !== undefined)('the approval console in a browser
     await signOut();
   });
 
+  it('refreshes its access token when the gateway refuses it, and carries on; a revoked session returns to sign-in', async () => {
+    await signIn(page, app, 'alice');
+    await page.getByText('Live: new requests appear here').waitFor();
+    await expect.poll(async () => (await app.audit.tail(100, { event: 'login' })).filter((entry) => entry.actor.type === 'user' && entry.actor.user === 'alice').length).toBeGreaterThan(0);
+    const logins = (await app.audit.tail(100, { event: 'login' })).filter((entry) => entry.actor.type === 'user' && entry.actor.user === 'alice');
+    const last = logins.at(-1)?.actor;
+    const jti = last?.type === 'user' ? (last.jti ?? '') : '';
+    expect(jti).not.toBe('');
+    const admin = await app.login('admin');
+    // The access token alone: its refresh token still works, so the console refreshes and retries.
+    expect((await app.call('/admin/revoke', { jti }, admin)).status).toBe(200);
+    await open('Audit log', 'Audit log');
+    await page.locator('table.audit tbody tr').first().waitFor();
+    expect(await page.getByRole('alert').count()).toBe(0);
+    await expect.poll(async () => (await app.audit.tail(100, { event: 'token_refreshed' })).filter((entry) => entry.actor.type === 'user' && entry.actor.user === 'alice').length).toBe(1);
+    // Every token at once: the refresh is refused too, and the console signs out, saying why.
+    expect((await app.call('/admin/revoke', { all: true }, admin)).status).toBe(200);
+    await page.getByRole('button', { name: 'Verify again' }).click();
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
+    expect(await page.getByText('your session ended; sign in again').count()).toBe(1);
+  });
+
   it('made no request that left the gateway', () => {
     expect(requested.length).toBeGreaterThan(0);
     expect(requested.filter((url) => !url.startsWith(`${app.baseUrl}/`))).toEqual([]);
