@@ -87,6 +87,7 @@ export class CedarPolicyEngine implements PolicyEngine {
     return this.#set?.info;
   }
 
+  /** Loads Cedar's WebAssembly build and the first set, then watches the file. */
   async start(context: PolicyEngineContext): Promise<PolicySetInfo> {
     this.#context = context;
     this.#cedar ??= await loadCedar();
@@ -110,6 +111,7 @@ export class CedarPolicyEngine implements PolicyEngine {
     return this.#install(text).info;
   }
 
+  /** Decides one call with the serving set; the tools changed since it was validated are checked first. */
   decide(request: PolicyRequest): PolicyDecision {
     const cedar = this.#cedar;
     if (this.#context !== undefined && this.#context.tools.list() !== this.#validatedFor) this.#revalidate();
@@ -136,14 +138,16 @@ export class CedarPolicyEngine implements PolicyEngine {
     const { decision, diagnostics } = answer.response;
     // A policy that cannot be evaluated (an attribute the args lack) might have been a forbid: fail closed.
     if (diagnostics.errors.length > 0) {
-      return { effect: 'deny', policies: diagnostics.errors.map((e) => e.policyId), reason: 'a policy failed to evaluate' };
+      return { effect: 'deny', policies: [...new Set(diagnostics.errors.map((e) => e.policyId))].sort(), reason: 'a policy failed to evaluate' };
     }
-    const policies = diagnostics.reason;
+    // Sorted: Cedar reports them in no set order, and audit entries should read the same for the same decision.
+    const policies = [...diagnostics.reason].sort();
     if (decision === 'deny') return { effect: 'deny', policies, reason: policies.length === 0 ? 'no policy permits it' : 'a policy forbids it' };
     const approvers = highest(policies.map((id) => set.approvers.get(id) ?? 0));
     return approvers > 0 ? { effect: 'approve', approvers, policies } : { effect: 'allow', policies };
   }
 
+  /** Stops watching the file. */
   close(): void {
     clearTimeout(this.#settle);
     this.#watcher?.close();

@@ -62,7 +62,14 @@ describe('the example policies of docs/policies.md', () => {
     });
     // Both forbids match: both are named.
     const both = await rejection(gateway.callTool({ tool: 'fs.write_file', args: { path: '/etc/x', content: 'x' } }, { caller: alice }));
-    expect([...((both.details?.policies as string[]) ?? [])].sort()).toEqual(['fs-write-file-in-scratch', 'fs-writes-admins-only']);
+    expect(both.details?.policies).toEqual(['fs-write-file-in-scratch', 'fs-writes-admins-only']);
+  });
+
+  it('fails closed: an amount past Cedar decimal range cannot be read, so the policy that reads it denies', async () => {
+    const { gateway } = await policyGateway({ text: EXAMPLE_POLICIES });
+    const denied = await rejection(gateway.callTool({ tool: 'payments.transfer', args: { amount: 1e20, currency: 'EUR', to: 'x' } }, { caller: alice }));
+    expect(denied).toMatchObject({ code: 'policy_denied', details: { policies: ['payments-over-1000-eur'] } });
+    expect(denied.message).toContain('failed to evaluate');
   });
 
   it('with no permit that matches, a call is denied and no policy is named', async () => {

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,37 +13,15 @@ export const bob: Caller = { kind: 'user', id: 'bob', role: 'approver' };
 export const carol: Caller = { kind: 'user', id: 'carol', role: 'approver' };
 export const dave: Caller = { kind: 'user', id: 'dave', role: 'admin' };
 
-/** The example policies of docs/policies.md, as the docs show them. */
-export const EXAMPLE_POLICIES = `
-// Everything not forbidden below is allowed.
-@id("allow-by-default")
-permit (principal, action, resource);
+/** The example policies of docs/policies.md, read from the page: what the docs show is what is tested. */
+export const EXAMPLE_POLICIES = examplesOfDocs();
 
-// Agents write files only under /tmp/agent, and never climb out with "..".
-@id("file-write-under-tmp-agent")
-forbid (principal, action == Action::"file.write", resource)
-unless { context.args.path like "/tmp/agent/*" && !(context.args.path like "*..*") };
-
-// Any payments.* call over 1,000 EUR needs two approvers.
-@id("payments-over-1000-eur") @approvers("2")
-permit (principal, action == Action::"payments.transfer", resource)
-when { context.args.currency == "EUR" && context.args.amount.greaterThan(decimal("1000.0")) };
-
-// Nobody runs shell.exec outside office hours (Monday to Friday, 9:00 to 18:00 UTC).
-@id("shell-office-hours")
-forbid (principal, action == Action::"shell.exec", resource)
-unless { context.time.weekday >= 1 && context.time.weekday <= 5 && context.time.hour >= 9 && context.time.hour < 18 };
-
-// The fs upstream's write_file only under /srv/scratch; its other writing tools for admins only.
-@id("fs-write-file-in-scratch")
-forbid (principal, action == Action::"fs.write_file", resource in Upstream::"fs")
-unless { context.args.path like "/srv/scratch/*" };
-
-@id("fs-writes-admins-only")
-forbid (principal, action, resource in Upstream::"fs")
-when { !resource.annotations.readOnly }
-unless { principal.role == "admin" };
-`;
+function examplesOfDocs(): string {
+  const page = readFileSync(new URL('../../../docs/policies.md', import.meta.url), 'utf8');
+  const block = page.split('```cedar\n').slice(1).map((rest) => rest.slice(0, rest.indexOf('```'))).find((text) => text.includes('@id("allow-by-default")'));
+  if (block === undefined) throw new Error('docs/policies.md has no example block');
+  return block;
+}
 
 /** A gateway with the example tools (each returns what it was given), audited, with the given policies. */
 export async function policyGateway(options: CedarPoliciesOptions) {

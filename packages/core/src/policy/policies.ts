@@ -108,6 +108,7 @@ export class Policies {
     return this.#failure;
   }
 
+  /** Stops the engine (its file watch). */
   async close(): Promise<void> {
     await this.engine?.close?.();
   }

@@ -68,11 +68,15 @@ export interface PolicyEngineContext {
  */
 export interface PolicyEngine {
   readonly name: string;
+  /** Loads the first set (called once, on first use); rejects with `InvalidPolicyError` for one that does not validate. */
   start(context: PolicyEngineContext): Promise<PolicySetInfo>;
+  /** The decision for one call, by the set serving now; at once when it can be. */
   decide(request: PolicyRequest): PolicyDecision | Promise<PolicyDecision>;
+  /** Loads the source again and swaps the set in whole, or rejects and keeps the serving set. */
   reload(): Promise<PolicySetInfo>;
   /** The set serving now, or undefined before one loaded. */
   readonly current: PolicySetInfo | undefined;
+  /** Releases what the engine holds (a file watch). */
   close?(): void | Promise<void>;
 }
 
