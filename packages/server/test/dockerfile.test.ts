@@ -28,6 +28,18 @@ describe('the Dockerfile', () => {
     expect(instructions.some((i) => i.keyword === 'RUN' && /npm install --omit=dev/.test(i.args))).toBe(true);
   });
 
+  it('builds and packs every @agent-gateway package the server depends on, so the install stage finds them all', () => {
+    const manifest = JSON.parse(readFileSync(resolve(dir, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    const runs = instructions.filter((i) => i.keyword === 'RUN').map((i) => i.args);
+    const run = runs.find((args) => args.includes('npm run build') && args.includes('npm pack')) ?? '';
+    const build = run.slice(0, run.indexOf('npm pack'));
+    const pack = run.slice(run.indexOf('npm pack'));
+    for (const name of Object.keys(manifest.dependencies).filter((dependency) => dependency.startsWith('@agent-gateway/'))) {
+      expect(build, `npm run build -w ${name}`).toContain(`-w ${name} `);
+      expect(`${pack} `, `npm pack -w ${name}`).toContain(`-w ${name} `);
+    }
+  });
+
   it('runs as a user that is not root', () => {
     const users = final.filter((i) => i.keyword === 'USER').map((i) => i.args);
     expect(users.length).toBeGreaterThan(0);
