@@ -19,7 +19,9 @@ export interface WorkerProcessOptions {
 
 /** A request's trace context (sent as its `trace`), and who hears what the worker continued it as. */
 export interface WorkerRequestTrace {
+  /** Sent as the request's `trace`. */
   readonly context: WorkerTrace;
+  /** Hears the answer's `trace` (undefined when the worker did not continue the trace), before the result. */
   readonly answered?: (echoed: WorkerTrace | undefined) => void;
 }
 
