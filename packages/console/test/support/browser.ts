@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
 /** The machine's Chromium (Debian's `chromium` package); a browser is never downloaded. */
@@ -24,9 +24,23 @@ function newest(path: string): number {
  */
 export function ensureBuilt(): void {
   const built = join(packageDir, 'web', 'index.html');
-  if (existsSync(built) && statSync(built).mtimeMs >= newest(join(packageDir, 'ui'))) return;
-  const vite = createRequire(join(packageDir, 'package.json')).resolve('vite/bin/vite.js');
-  execFileSync(process.execPath, [vite, 'build', '--logLevel', 'warn'], { cwd: packageDir, stdio: 'inherit' });
+  const fresh = (): boolean => existsSync(built) && statSync(built).mtimeMs >= newest(join(packageDir, 'ui'));
+  if (fresh()) return;
+  // Test files run in parallel: one builds while the others wait for it (a build empties web/ first).
+  const lock = join(packageDir, '.web-build-lock');
+  try {
+    mkdirSync(lock);
+  } catch {
+    for (let waited = 0; existsSync(lock) && waited < 120_000; waited += 100) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
+    if (fresh()) return;
+    throw new Error(`the console page is not built and ${lock} is held: remove it if no build is running`);
+  }
+  try {
+    const vite = join(dirname(createRequire(join(packageDir, 'package.json')).resolve('vite/package.json')), 'bin', 'vite.js');
+    execFileSync(process.execPath, [vite, 'build', '--logLevel', 'warn'], { cwd: packageDir, stdio: 'inherit' });
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
 }
 
 /** Headless, no sandbox (CI runs as root), and none of Chromium's own calls home. */
