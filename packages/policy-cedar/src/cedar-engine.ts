@@ -130,7 +130,7 @@ export class CedarPolicyEngine implements PolicyEngine {
         time: this.#time(request.time ?? new Date(this.#now())),
       } as never,
       entities: [userEntityOf(caller, this.#groupsOf(caller)), toolEntityOf(tool)] as never,
-      preparsedPolicySetId: set.cacheId,
+      preparsedPolicySetId: set.cacheIdOf.get(tool.name) ?? set.cacheId,
     });
     if (answer.type === 'failure') {
       return { effect: 'deny', policies: [], reason: `the policy engine could not evaluate the call (${answer.errors.map((e) => e.message).join('; ')})` };

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { InvalidPolicyError, type PolicySetInfo, type PolicyTool } from '@agent-gateway/core';
+import type { PolicyJson } from '@cedar-policy/cedar-wasm/nodejs';
 import { cedarSchemaOf } from './cedar-schema.js';
 
 /** The Cedar WebAssembly module (its Node.js build), loaded on first use. */
@@ -8,10 +9,15 @@ export type CedarModule = typeof import('@cedar-policy/cedar-wasm/nodejs');
 /** The most approvers `@approvers` may ask for (the approval queue's own limit). */
 const MAX_APPROVERS = 10;
 
-/** A loaded set: the id it is preparsed under in the module, and each policy's quorum. */
+/** A loaded set: the ids it is preparsed under in the module, and each policy's quorum. */
 export interface CompiledSet {
-  /** The id the set is preparsed under (`statefulIsAuthorized`). */
+  /** The id the whole set is preparsed under (`statefulIsAuthorized`), for a tool not known at load. */
   readonly cacheId: string;
+  /**
+   * Per tool, the id of the part of the set whose scope can match that tool (its action and resource
+   * constraints): Cedar evaluates every policy it is given, so each call is given only those.
+   */
+  readonly cacheIdOf: ReadonlyMap<string, string>;
   readonly text: string;
   readonly info: PolicySetInfo;
   /** The quorum of each permit policy that asks for approval (`@approvers("2")`). */
@@ -19,6 +25,31 @@ export interface CompiledSet {
 }
 
 type Issue = { path: string; message: string };
+
+type Scope = PolicyJson['action'] | PolicyJson['resource'];
+type Uid = { type: string; id: string };
+
+function uidOf(entity: { __entity: Uid } | Uid): Uid {
+  return '__entity' in entity ? entity.__entity : entity;
+}
+
+/**
+ * Whether a policy's action and resource scope can match a call of `tool`. Only the tool's own action
+ * and the `Tool in Upstream` hierarchy exist, so this is exact; a form it does not know is kept.
+ */
+function inScope(action: Scope, resource: Scope, tool: PolicyTool): boolean {
+  const actionOk =
+    action.op === 'All' ||
+    ((action.op === '==' || action.op === 'in') && 'entity' in action && uidOf(action.entity).id === tool.name) ||
+    (action.op === 'in' && 'entities' in action && action.entities.some((entity) => uidOf(entity).id === tool.name)) ||
+    (action.op !== '==' && action.op !== 'in');
+  if (!actionOk) return false;
+  if (resource.op === 'All' || !('entity' in resource)) return resource.op !== 'is' || !('entity_type' in resource) || resource.entity_type === 'Tool';
+  const target = uidOf(resource.entity);
+  if (resource.op === '==') return target.type === 'Tool' && target.id === tool.name;
+  if (resource.op === 'in') return (target.type === 'Tool' && target.id === tool.name) || (target.type === 'Upstream' && target.id === tool.upstream);
+  return true;
+}
 
 function messageOf(error: { message: string; help?: string | null }): string {
   return error.help === null || error.help === undefined ? error.message : `${error.message} (${error.help})`;
@@ -31,12 +62,13 @@ function refuse(message: string, found: Issue[]): never {
 }
 
 /** Each policy's id (its `@id` annotation, else `policy<N>` by position) and quorum; bad annotations refused. */
-function policiesOf(cedar: CedarModule, text: string): { policies: Record<string, string>; approvers: Map<string, number> } {
+function policiesOf(cedar: CedarModule, text: string): { policies: Record<string, string>; approvers: Map<string, number>; scopes: Map<string, [Scope, Scope]> } {
   const parts = cedar.policySetTextToParts(text);
   if (parts.type === 'failure') refuse('the policy set does not parse', parts.errors.map((error) => ({ path: '', message: messageOf(error) })));
   if (parts.policy_templates.length > 0) refuse('the policy set is refused', [{ path: '', message: 'templates are not supported; write static policies' }]);
   const policies: Record<string, string> = {};
   const approvers = new Map<string, number>();
+  const scopes = new Map<string, [Scope, Scope]>();
   const issues: Issue[] = [];
   parts.policies.forEach((policy, index) => {
     const json = cedar.policyToJson(policy);
@@ -48,6 +80,7 @@ function policiesOf(cedar: CedarModule, text: string): { policies: Record<string
     const id = annotations.id ?? `policy${index}`;
     if (id === '' || Object.hasOwn(policies, id)) issues.push({ path: id, message: id === '' ? 'an empty @id' : 'the @id is used twice' });
     policies[id] = policy;
+    scopes.set(id, [json.json.action, json.json.resource]);
     const quorum = annotations.approvers;
     if (quorum === undefined) return;
     const count = /^\d{1,2}$/.test(quorum) ? Number(quorum) : Number.NaN;
@@ -56,7 +89,7 @@ function policiesOf(cedar: CedarModule, text: string): { policies: Record<string
     else approvers.set(id, count);
   });
   if (issues.length > 0) refuse('the policy set is refused', issues);
-  return { policies, approvers };
+  return { policies, approvers, scopes };
 }
 
 /**
@@ -65,7 +98,7 @@ function policiesOf(cedar: CedarModule, text: string): { policies: Record<string
  * changes in the module then (the set serving under another id stays as it was).
  */
 export function compilePolicySet(cedar: CedarModule, text: string, tools: readonly PolicyTool[], cacheId: string, now: Date): CompiledSet {
-  const { policies, approvers } = policiesOf(cedar, text);
+  const { policies, approvers, scopes } = policiesOf(cedar, text);
   const validation = cedar.validate({ schema: cedarSchemaOf(tools) as never, policies: { staticPolicies: policies } });
   if (validation.type === 'failure') refuse('the policy set cannot be validated', validation.errors.map((error) => ({ path: '', message: messageOf(error) })));
   if (validation.validationErrors.length > 0) {
@@ -76,8 +109,27 @@ export function compilePolicySet(cedar: CedarModule, text: string, tools: readon
   }
   const parsed = cedar.preparsePolicySet(cacheId, { staticPolicies: policies });
   if (parsed.type === 'failure') refuse('the policy set does not parse', parsed.errors.map((error) => ({ path: '', message: messageOf(error) })));
+  // One preparsed part per distinct subset: tools that no policy names share the part of the unscoped ones.
+  const cacheIdOf = new Map<string, string>();
+  const parts = new Map<string, string>();
+  for (const tool of tools) {
+    const ids = Object.keys(policies).filter((id) => {
+      const scope = scopes.get(id);
+      return scope === undefined || inScope(scope[0], scope[1], tool);
+    });
+    const key = ids.join('\n');
+    let partId = parts.get(key);
+    if (partId === undefined) {
+      partId = `${cacheId}:${parts.size}`;
+      const part = cedar.preparsePolicySet(partId, { staticPolicies: Object.fromEntries(ids.map((id) => [id, policies[id] as string])) });
+      if (part.type === 'failure') refuse('the policy set does not parse', part.errors.map((error) => ({ path: '', message: messageOf(error) })));
+      parts.set(key, partId);
+    }
+    cacheIdOf.set(tool.name, partId);
+  }
   return {
     cacheId,
+    cacheIdOf,
     text,
     approvers,
     info: { policies: Object.keys(policies).length, digest: createHash('sha256').update(text).digest('hex'), loadedAt: now.toISOString() },

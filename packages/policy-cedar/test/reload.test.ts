@@ -73,7 +73,10 @@ describe('loading policies', () => {
       for (let round = 0; round < 40; round += 1) {
         const text = texts[next++ % texts.length]!;
         await engine.loadText(text).catch(() => undefined);
-        await new Promise((resolve) => setImmediate(resolve));
+        // One call of its own after each reload, so that every set that loaded is seen serving.
+        await gateway.callTool({ tool: 'file.write', args: { path: '/x/probe', content: '' } }, { caller: alice }).catch((error: unknown) => {
+          seen.push([...((error as { details?: { policies?: string[] } }).details?.policies ?? ['none'])]);
+        });
       }
       stop = true;
     })();
