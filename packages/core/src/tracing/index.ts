@@ -1,3 +1,4 @@
+export { traceApprovalWait } from './approval-wait.js';
 export { ATTR, EXECUTE_TOOL } from './attributes.js';
 export { nameRoute, traceRequest } from './http-span.js';
 export {

@@ -154,3 +154,19 @@ describe('the spans of a tool call over HTTP', () => {
     await close();
   });
 });
+
+describe('a held call waited for over HTTP', () => {
+  it('POST /tools/call with wait: an approval wait span under the request, with an event when the decision came', async () => {
+    const { call, close, gateway } = await served();
+    gateway.approvals.on('change', (change: { type: string; approval: { id: string } }) => {
+      if (change.type === 'approval.requested') void gateway.approvals.approve(change.approval.id, systemCaller('approver'));
+    });
+    const response = await call({ tool: 'risky', args: { text: 'x' }, wait: 10 });
+    expect(response.status).toBe(200);
+    const wait = tracing.one('approval wait');
+    expect(wait.parentSpanContext?.spanId).toBe(tracing.one('POST /tools/call').spanContext().spanId);
+    expect(wait.attributes).toMatchObject({ 'agent_gateway.approval.state': 'executed' });
+    expect(wait.events.map((event) => event.name)).toEqual(['approval.decided']);
+    await close();
+  });
+});

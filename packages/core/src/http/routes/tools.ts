@@ -4,6 +4,7 @@ import { scrubIssues } from '../../errors/gateway-error.js';
 import type { Caller } from '../../pipeline/caller.js';
 import type { ToolCallOptions } from '../../pipeline/tool-call.js';
 import { normalizeOrigin } from '../../redaction/origin.js';
+import { traceApprovalWait } from '../../tracing/index.js';
 import { toolCallBodySchema } from '../openapi.js';
 import { defineRoute } from '../route.js';
 import { jsonResponse } from '../responses.js';
@@ -87,7 +88,9 @@ export const toolsRoutes = [
       if (outcome.status === 'executed') {
         return jsonResponse(200, { call_id: outcome.callId, tool: outcome.tool, result: outcome.result });
       }
-      const waited = body.wait === undefined ? undefined : await services.approvals.wait(outcome.approvalId, body.wait * 1000, route.signal);
+      const { approvalId } = outcome;
+      const seconds = body.wait;
+      const waited = seconds === undefined ? undefined : await traceApprovalWait(approvalId, () => services.approvals.wait(approvalId, seconds * 1000, route.signal));
       const settled = waited === undefined ? undefined : settledResult(waited);
       if (settled !== undefined) {
         return jsonResponse(200, { call_id: outcome.callId, tool: outcome.tool, result: settled.result, approval_id: outcome.approvalId });
