@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { listenOnLoopback } from '../../../conformance/src/listen.js';
@@ -167,6 +167,28 @@ describe('a held call waited for over HTTP', () => {
     expect(wait.parentSpanContext?.spanId).toBe(tracing.one('POST /tools/call').spanContext().spanId);
     expect(wait.attributes).toMatchObject({ 'agent_gateway.approval.state': 'executed' });
     expect(wait.events.map((event) => event.name)).toEqual(['approval.decided']);
+    await close();
+  });
+});
+
+describe('a host whose framework instrumentation made the server span', () => {
+  it('joins that span instead of starting a second one: the gateway\'s spans are its children', async () => {
+    const { gateway, close } = await served();
+    const host = trace.getTracer('host-framework').startSpan('POST /agent-api/*', { kind: SpanKind.SERVER });
+    const body = Buffer.from('{"tool":"echo","args":{"text":"x"}}');
+    const token = (await gateway.auth.login('agent', 'agent-password', { address: 'test' })).accessToken;
+    const response = await context.with(trace.setSpan(context.active(), host), () =>
+      gateway.handle({
+        method: 'POST',
+        url: '/tools/call',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: { kind: 'stream', stream: (async function* () { yield body; })() },
+      }),
+    );
+    host.end();
+    expect(response?.status).toBe(200);
+    expect(tracing.spans().filter((span) => span.kind === SpanKind.SERVER).map((span) => span.name)).toEqual(['POST /agent-api/*']);
+    expect(tracing.one('execute_tool echo').parentSpanContext?.spanId).toBe(host.spanContext().spanId);
     await close();
   });
 });
