@@ -27,6 +27,7 @@ export const VALID_BODIES: Readonly<Record<string, (context: CaseContext) => rea
   'POST /approvals/:id/approve': () => [{ reason: 'looks fine' }, {}],
   'POST /approvals/:id/reject': () => [{ reason: 'no' }, {}],
   'POST /admin/kill-switch': () => [{ enabled: false, reason: 'testing' }],
+  'POST /admin/policies/check': () => [{ caller: { id: 'agent-1', role: 'agent' }, tool: 'echo', args: { text: 'hi' }, client: 'mcp', time: '2026-11-30T10:00:00Z' }],
   'POST /admin/content-filter': () => [{ kind: 'literal', pattern: 'forbidden-word', description: 'a word' }, { kind: 'regex', pattern: '^secret-[a-z]+$', flags: 'i' }],
   'POST /admin/schedule': () => [{ name: 'nightly', tool: 'echo', args: { text: 'hi' }, every: '1h', runAs: 'root', enabled: false }],
   'POST /tab/redaction-rules': () => [{ origin: 'https://example.com', fields: ['password', 'card'] }],
