@@ -156,6 +156,8 @@ describe.skipIf(browserMissing !== undefined)('the approval console in a browser
       await shown.waitFor(LIVE);
       const args = shown.locator('details.json-view');
       expect(await args.textContent()).not.toContain('sk-live-abcdefghijklmnopqrstuvwxyz0123456789');
+      expect(await args.locator('.json-redacted').count()).toBe(1);
+      expect(await args.locator('summary').first().textContent()).toBe('Arguments (1 redacted)');
       await args.locator('summary').first().click();
       expect(await args.getAttribute('open')).toBeNull();
       await shown.getByRole('button', { name: /^Reject/ }).click();

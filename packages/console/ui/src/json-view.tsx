@@ -1,13 +1,29 @@
-import type { JSX } from 'preact';
+import { Fragment, type JSX } from 'preact';
 
 /** What the gateway puts where a redaction rule or the secret scrubber removed a value. */
 export const REDACTED = '[REDACTED]';
 
+function RedactedMark(): JSX.Element {
+  return (
+    <span class="json-redacted" title="Removed by a redaction rule or the secret scrubber before the console saw it">
+      redacted
+    </span>
+  );
+}
+
 function Scalar({ value }: { value: unknown }): JSX.Element {
-  if (value === REDACTED) {
+  if (value === REDACTED) return <RedactedMark />;
+  if (typeof value === 'string' && value.includes(REDACTED)) {
+    // The secret scrubber replaces a secret inside a longer text (`api_key=[REDACTED]`): mark each place.
+    const parts = JSON.stringify(value).split(REDACTED);
     return (
-      <span class="json-redacted" title="Removed by a redaction rule before the console saw it">
-        redacted
+      <span class="json-string">
+        {parts.map((part, i) => (
+          <Fragment key={i}>
+            {part}
+            {i < parts.length - 1 ? <RedactedMark /> : null}
+          </Fragment>
+        ))}
       </span>
     );
   }
@@ -17,7 +33,7 @@ function Scalar({ value }: { value: unknown }): JSX.Element {
 }
 
 function countRedacted(value: unknown): number {
-  if (value === REDACTED) return 1;
+  if (typeof value === 'string') return value.split(REDACTED).length - 1;
   if (Array.isArray(value)) return value.reduce<number>((n, item) => n + countRedacted(item), 0);
   if (typeof value === 'object' && value !== null) return Object.values(value).reduce<number>((n, item) => n + countRedacted(item), 0);
   return 0;
