@@ -6,7 +6,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { postJson } from '@agent-gateway/conformance';
 import { connectClient, startMcpGateway, textOf, type McpGateway } from './support/mcp-fixture.js';
 import { startTraceEchoServer, type TraceEchoServer } from './support/trace-echo-server.js';
-import { startUpstreamGateway, type UpstreamGateway } from './upstreams/support/upstream-gateway.js';
+import { fileURLToPath } from 'node:url';
+import { startUpstreamGateway, stdio, type UpstreamGateway } from './upstreams/support/upstream-gateway.js';
 
 const exporter = new InMemorySpanExporter();
 const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
@@ -109,5 +110,25 @@ describe('an upstream MCP server over HTTP', () => {
     expect(seen.meta.traceparent).toBe(expected);
     expect(seen.header).toBe(expected);
     expect(parentOf(client)).toBe(named('execute_tool traced.trace_echo').spanContext().spanId);
+  });
+});
+
+describe('an upstream MCP server over stdio', () => {
+  let served: UpstreamGateway;
+  beforeAll(async () => {
+    const script = fileURLToPath(new URL('./upstreams/support/trace-echo-stdio.mjs', import.meta.url));
+    served = await startUpstreamGateway([{ name: 'local', transport: stdio(script) }]);
+  });
+  afterAll(async () => {
+    await served?.close();
+  });
+
+  it('sees our traceparent in the request _meta', async () => {
+    const response = await served.call('local.trace_echo', {});
+    expect(response.status, response.text).toBe(200);
+    const { result } = response.json<{ result: { content: Array<{ text: string }> } }>();
+    const seen = JSON.parse(result.content[0]?.text ?? '{}') as { meta: { traceparent: string } };
+    const client = named('tools/call trace_echo');
+    expect(seen.meta.traceparent).toBe(`00-${client.spanContext().traceId}-${client.spanContext().spanId}-01`);
   });
 });
