@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { configDefaults, defineConfig } from 'vitest/config';
 
@@ -74,6 +75,10 @@ export default defineConfig({
       // The documentation: every snippet of README.md, docs/ and the packages' READMEs compiles (test/docs).
       ...releaseProjects(project('docs', '.')),
     ],
+    // Vitest's default is one worker per core less one: a single worker on a 2-core machine, idle while
+    // a test waits on a child process, a socket or a timer, as most of these do. Two per core keeps
+    // both cores busy (AGENT_GATEWAY_TEST_WORKERS overrides it).
+    maxWorkers: Number(process.env.AGENT_GATEWAY_TEST_WORKERS ?? Math.max(2, 2 * availableParallelism())),
     testTimeout: 20_000,
     hookTimeout: 30_000,
     passWithNoTests: false,

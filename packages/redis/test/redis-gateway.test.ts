@@ -37,7 +37,8 @@ describe('redisStoresFromConfig', () => {
       ...env,
     });
     const redis = await redisStoresFromConfig(config, { logger: silentLogger });
-    const gateway = await createGatewayFromConfig(config, { logger: silentLogger, workerPool: noPool, ...redis });
+    // Cheap scrypt: these are about shared state, not hashing cost.
+    const gateway = await createGatewayFromConfig(config, { logger: silentLogger, workerPool: noPool, ...redis, auth: { ...redis.auth, passwordHashing: { logN: 10, r: 8, p: 1 } } });
     opened.push(gateway);
     return gateway;
   }

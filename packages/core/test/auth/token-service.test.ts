@@ -136,8 +136,9 @@ describe('bootstrap and createGatewayFromConfig', () => {
     await Promise.all(opened.splice(0).map((gateway) => gateway.close()));
     await rm(dir, { recursive: true, force: true });
   });
-  const open = async (...args: Parameters<typeof createGatewayFromConfig>): Promise<Gateway> => {
-    const gateway = await createGatewayFromConfig(...args);
+  // Cheap scrypt unless a test gives its own: these are about start-up and restarts, not hashing cost.
+  const open = async (...[config, options]: Parameters<typeof createGatewayFromConfig>): Promise<Gateway> => {
+    const gateway = await createGatewayFromConfig(config, { ...options, auth: { passwordHashing: FAST, ...options?.auth } });
     opened.push(gateway);
     return gateway;
   };
