@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { PolicyEngine } from '@agent-gateway/core';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserMissing, ensureBuilt, launchBrowser, screenshotPath, seriousViolations } from './support/browser.js';
@@ -199,6 +200,51 @@ describe.skipIf(browserMissing !== undefined)('the approval console in a browser
       expect(requested.length).toBeGreaterThan(0);
       expect(requested.filter((url) => !url.startsWith(`${app.baseUrl}/`))).toEqual([]);
       expect(cspErrors).toEqual([]);
+    });
+  });
+
+  describe('a quorum', () => {
+    let app: ConsoleApp;
+    /** A policy engine of the test's own: every file.write needs two approvers. */
+    const twoApprovers: PolicyEngine = {
+      name: 'two-approvers',
+      current: undefined,
+      start: async () => ({ policies: 1, digest: 'test', loadedAt: new Date().toISOString() }),
+      reload: async () => ({ policies: 1, digest: 'test', loadedAt: new Date().toISOString() }),
+      decide: (request) => (request.tool.name === 'file.write' ? { effect: 'approve', approvers: 2, policies: ['two-approvers'] } : { effect: 'allow', policies: [] }),
+    };
+
+    beforeAll(async () => {
+      app = await startConsoleApp({ policy: twoApprovers });
+    });
+    afterAll(async () => {
+      await app?.close();
+    });
+
+    it("shows a quorum's progress live; who approved cannot approve again; the second approval runs the call", async () => {
+      const context = await browser.newContext();
+      try {
+        const [alice, bob] = [await context.newPage(), await context.newPage()];
+        await signIn(alice, app, 'alice');
+        await signIn(bob, app, 'bob');
+        await alice.getByText('Live: new requests appear here').waitFor();
+        await bob.getByText('Live: new requests appear here').waitFor();
+        const agent = app.call('/tools/call', { tool: 'file.write', args: { path: 'two.txt', content: 'two people' }, wait: 30 }, await app.login('bot'));
+        const shown = alice.locator('article[data-approval-id]', { hasText: 'two.txt' });
+        await shown.waitFor(LIVE);
+        const id = (await shown.getAttribute('data-approval-id')) ?? '';
+        expect(await shown.locator('.quorum').textContent()).toContain('Needs 2 approvals: 0 so far');
+        await shown.getByRole('button', { name: /^Approve/ }).click();
+        await expect.poll(() => shown.locator('.quorum').textContent(), LIVE).toContain('1 so far (alice). You approved it');
+        expect(await shown.getByRole('button', { name: /^Approve/ }).isDisabled()).toBe(true);
+        const atBob = bob.locator(`article[data-approval-id="${id}"]`);
+        await expect.poll(() => atBob.locator('.quorum').textContent(), LIVE).toContain('1 so far (alice)');
+        await atBob.getByRole('button', { name: /^Approve/ }).click();
+        expect((await agent).status).toBe(200);
+        await alice.locator(`.history-item[data-approval-id="${id}"][data-state="executed"]`).waitFor(LIVE);
+      } finally {
+        await context.close();
+      }
     });
   });
 

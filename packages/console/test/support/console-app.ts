@@ -30,7 +30,7 @@ export interface ConsoleApp {
   close(): Promise<void>;
 }
 
-export async function startConsoleApp(options: Pick<GatewayOptions, 'approvals'> = {}): Promise<ConsoleApp> {
+export async function startConsoleApp(options: Pick<GatewayOptions, 'approvals' | 'policy'> = {}): Promise<ConsoleApp> {
   const workDir = await mkdtemp(join(tmpdir(), 'console-browser-'));
   const scratch = join(workDir, 'scratch');
   const audit = await AuditLog.open(join(workDir, 'audit.log'));
