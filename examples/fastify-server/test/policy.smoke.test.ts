@@ -1,0 +1,4 @@
+import { resolve } from 'node:path';
+import { describePolicySmoke } from '../../demo-tools/test-support/policy-smoke.js';
+
+describePolicySmoke('fastify', resolve(__dirname, '..'));
