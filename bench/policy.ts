@@ -107,6 +107,46 @@ for (let i = 0; i < SAMPLES; i += 1) {
 }
 const sorted = [...samples].sort((a, b) => a - b);
 
+// Where a decision's time goes: Cedar's own call, given a prepared request, against the whole set and
+// against one policy (the fixed cost of crossing into the WebAssembly module), the same request each time.
+const cedar = await import('@cedar-policy/cedar-wasm/nodejs');
+const wholeSet: Record<string, string> = {};
+for (const part of (cedar.policySetTextToParts(POLICIES) as { policies: string[] }).policies) wholeSet[`p${Object.keys(wholeSet).length}`] = part;
+cedar.preparsePolicySet('bench:all', { staticPolicies: wholeSet });
+cedar.preparsePolicySet('bench:one', { staticPolicies: { p: 'permit (principal, action, resource);' } });
+const prepared = (id: string) => ({
+  principal: { type: 'User', id: 'user-3' },
+  action: { type: 'Action', id: 'file.write' },
+  resource: { type: 'Tool', id: 'file.write' },
+  context: { args: { path: '/tmp/agent/notes.txt', content: 'x' }, origin: '', client: 'http', time: { epoch: 1_796_032_800, date: '2026-11-30', hour: 10, minute: 0, weekday: 1 } },
+  entities: [
+    { uid: { type: 'User', id: 'user-3' }, attrs: { kind: 'user', role: 'agent', groups: [] }, parents: [{ type: 'Role', id: 'agent' }] },
+    { uid: { type: 'Tool', id: 'file.write' }, attrs: { name: 'file.write', upstream: '', tags: [], annotations: { readOnly: false, idempotent: false, openWorld: false } }, parents: [] },
+  ],
+  preparsedPolicySetId: id,
+});
+const cedarCall = (id: string): number => {
+  const call = prepared(id) as never;
+  for (let i = 0; i < 2_000; i += 1) cedar.statefulIsAuthorized(call);
+  const times: number[] = [];
+  for (let i = 0; i < 10_000; i += 1) {
+    const started = performance.now();
+    cedar.statefulIsAuthorized(call);
+    times.push(performance.now() - started);
+  }
+  return percentile(times.sort((x, y) => x - y), 0.5);
+};
+const cedarAll = cedarCall('bench:all');
+const cedarOne = cedarCall('bench:one');
+const fileWrite = requests.find((request) => request.tool.name === 'file.write' && (request.args as { path: string }).path.startsWith('/tmp'))!;
+const decideTimes: number[] = [];
+for (let i = 0; i < 10_000; i += 1) {
+  const started = performance.now();
+  engine.decide(fileWrite);
+  decideTimes.push(performance.now() - started);
+}
+const decideFileWrite = percentile(decideTimes.sort((x, y) => x - y), 0.5);
+
 const without = gatewayWith(undefined);
 const allowed = { tool: 'file.write', args: { path: '/tmp/agent/notes.txt', content: 'x' } };
 const caller: Caller = { kind: 'system', id: 'bench' };
@@ -131,6 +171,7 @@ const ms = (value: number) => `${value.toFixed(4)} ms`;
 console.log(`policy set: ${info.policies} policies, ${requests.length} distinct requests, effects of one pass ${JSON.stringify(Object.fromEntries(effects))}`);
 console.log(`load: first ${firstLoadMs.toFixed(1)} ms (WebAssembly module included), reload median ${median(reloads).toFixed(2)} ms`);
 console.log(`decision (${SAMPLES} samples): p50 ${ms(percentile(sorted, 0.5))}, p99 ${ms(percentile(sorted, 0.99))}, p99.9 ${ms(percentile(sorted, 0.999))}, max ${ms(sorted.at(-1) ?? 0)}`);
+console.log(`one allowed file.write, p50: engine.decide ${ms(decideFileWrite)}; Cedar's call alone with the request prepared: all 100 policies ${ms(cedarAll)}, one policy ${ms(cedarOne)}`);
 console.log(`callTool, allowed call, median of ${ROUNDS} rounds of ${CALLS}: without policies ${callWithout.toFixed(1)} µs, with ${callWith.toFixed(1)} µs (+${(((callWith - callWithout) / callWithout) * 100).toFixed(1)}%)`);
 await withPolicies.close();
 await without.close();

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { InvalidPolicyError, type PolicySetInfo, type PolicyTool } from '@agent-gateway/core';
+import { InvalidPolicyError, type PolicyDecision, type PolicySetInfo, type PolicyTool } from '@agent-gateway/core';
 import type { PolicyJson } from '@cedar-policy/cedar-wasm/nodejs';
 import { cedarSchemaOf } from './cedar-schema.js';
 
@@ -18,6 +18,11 @@ export interface CompiledSet {
    * constraints): Cedar evaluates every policy it is given, so each call is given only those.
    */
   readonly cacheIdOf: ReadonlyMap<string, string>;
+  /**
+   * Per tool, the decision when it does not depend on the call: no policy in scope (deny), or only
+   * permits without conditions that match every caller (allow, or approve). Cedar is not asked then.
+   */
+  readonly fixedOf: ReadonlyMap<string, PolicyDecision>;
   readonly text: string;
   readonly info: PolicySetInfo;
   /** The quorum of each permit policy that asks for approval (`@approvers("2")`). */
@@ -62,13 +67,31 @@ function refuse(message: string, found: Issue[]): never {
 }
 
 /** Each policy's id (its `@id` annotation, else `policy<N>` by position) and quorum; bad annotations refused. */
-function policiesOf(cedar: CedarModule, text: string): { policies: Record<string, string>; approvers: Map<string, number>; scopes: Map<string, [Scope, Scope]> } {
+/** A permit that holds for every call in its scope: any caller, no condition, a scope `inScope` reads exactly. */
+function unconditional(json: PolicyJson): boolean {
+  const { action, resource } = json;
+  const exactAction = action.op === 'All' || ((action.op === '==' || action.op === 'in') && ('entity' in action || 'entities' in action));
+  const exactResource = resource.op === 'All' || ((resource.op === '==' || resource.op === 'in') && 'entity' in resource);
+  return json.effect === 'permit' && json.principal.op === 'All' && json.conditions.length === 0 && exactAction && exactResource;
+}
+
+/** The decision for a tool whose in-scope policies are `ids`, when it is the same for every call. */
+function fixedDecision(ids: readonly string[], always: ReadonlySet<string>, approvers: ReadonlyMap<string, number>): PolicyDecision | undefined {
+  if (ids.length === 0) return { effect: 'deny', policies: [], reason: 'no policy permits it' };
+  if (!ids.every((id) => always.has(id))) return undefined;
+  const policies = [...ids].sort();
+  const quorum = Math.max(0, ...ids.map((id) => approvers.get(id) ?? 0));
+  return quorum > 0 ? { effect: 'approve', approvers: quorum, policies } : { effect: 'allow', policies };
+}
+
+function policiesOf(cedar: CedarModule, text: string): { policies: Record<string, string>; approvers: Map<string, number>; scopes: Map<string, [Scope, Scope]>; always: Set<string> } {
   const parts = cedar.policySetTextToParts(text);
   if (parts.type === 'failure') refuse('the policy set does not parse', parts.errors.map((error) => ({ path: '', message: messageOf(error) })));
   if (parts.policy_templates.length > 0) refuse('the policy set is refused', [{ path: '', message: 'templates are not supported; write static policies' }]);
   const policies: Record<string, string> = {};
   const approvers = new Map<string, number>();
   const scopes = new Map<string, [Scope, Scope]>();
+  const always = new Set<string>();
   const issues: Issue[] = [];
   parts.policies.forEach((policy, index) => {
     const json = cedar.policyToJson(policy);
@@ -81,6 +104,7 @@ function policiesOf(cedar: CedarModule, text: string): { policies: Record<string
     if (id === '' || Object.hasOwn(policies, id)) issues.push({ path: id, message: id === '' ? 'an empty @id' : 'the @id is used twice' });
     policies[id] = policy;
     scopes.set(id, [json.json.action, json.json.resource]);
+    if (unconditional(json.json)) always.add(id);
     const quorum = annotations.approvers;
     if (quorum === undefined) return;
     const count = /^\d{1,2}$/.test(quorum) ? Number(quorum) : Number.NaN;
@@ -89,7 +113,7 @@ function policiesOf(cedar: CedarModule, text: string): { policies: Record<string
     else approvers.set(id, count);
   });
   if (issues.length > 0) refuse('the policy set is refused', issues);
-  return { policies, approvers, scopes };
+  return { policies, approvers, scopes, always };
 }
 
 /**
@@ -98,7 +122,7 @@ function policiesOf(cedar: CedarModule, text: string): { policies: Record<string
  * changes in the module then (the set serving under another id stays as it was).
  */
 export function compilePolicySet(cedar: CedarModule, text: string, tools: readonly PolicyTool[], cacheId: string, now: Date): CompiledSet {
-  const { policies, approvers, scopes } = policiesOf(cedar, text);
+  const { policies, approvers, scopes, always } = policiesOf(cedar, text);
   const validation = cedar.validate({ schema: cedarSchemaOf(tools) as never, policies: { staticPolicies: policies } });
   if (validation.type === 'failure') refuse('the policy set cannot be validated', validation.errors.map((error) => ({ path: '', message: messageOf(error) })));
   if (validation.validationErrors.length > 0) {
@@ -111,6 +135,7 @@ export function compilePolicySet(cedar: CedarModule, text: string, tools: readon
   if (parsed.type === 'failure') refuse('the policy set does not parse', parsed.errors.map((error) => ({ path: '', message: messageOf(error) })));
   // One preparsed part per distinct subset: tools that no policy names share the part of the unscoped ones.
   const cacheIdOf = new Map<string, string>();
+  const fixedOf = new Map<string, PolicyDecision>();
   const parts = new Map<string, string>();
   for (const tool of tools) {
     const ids = Object.keys(policies).filter((id) => {
@@ -126,10 +151,13 @@ export function compilePolicySet(cedar: CedarModule, text: string, tools: readon
       parts.set(key, partId);
     }
     cacheIdOf.set(tool.name, partId);
+    const fixed = fixedDecision(ids, always, approvers);
+    if (fixed !== undefined) fixedOf.set(tool.name, fixed);
   }
   return {
     cacheId,
     cacheIdOf,
+    fixedOf,
     text,
     approvers,
     info: { policies: Object.keys(policies).length, digest: createHash('sha256').update(text).digest('hex'), loadedAt: now.toISOString() },

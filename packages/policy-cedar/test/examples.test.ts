@@ -1,3 +1,4 @@
+import { policyToolOf } from '@agent-gateway/core';
 import { describe, expect, it } from 'vitest';
 import { admin, alice, bob, carol, EXAMPLE_POLICIES, policyGateway, rejection } from './support.js';
 
@@ -70,6 +71,22 @@ describe('the example policies of docs/policies.md', () => {
     const denied = await rejection(gateway.callTool({ tool: 'payments.transfer', args: { amount: 1e20, currency: 'EUR', to: 'x' } }, { caller: alice }));
     expect(denied).toMatchObject({ code: 'policy_denied', details: { policies: ['payments-over-1000-eur'] } });
     expect(denied.message).toContain('failed to evaluate');
+  });
+
+  it('a tool whose policies in scope hold for every call is decided without evaluating them, as Cedar would decide', async () => {
+    const text = `@id("open") permit (principal, action, resource);
+@id("two-for-shell") @approvers("2") permit (principal, action == Action::"shell.exec", resource);
+@id("writes") permit (principal, action == Action::"file.write", resource) when { context.args.path like "/tmp/*" };`;
+    const { gateway, engine } = await policyGateway({ text });
+    await gateway.policies.start();
+    const decide = (name: string, args: unknown) => engine.decide({ caller: alice, tool: policyToolOf(gateway.tools.get(name)!), args, client: 'host' });
+    expect(decide('fs.read_file', { path: '/a' })).toEqual({ effect: 'allow', policies: ['open'] });
+    expect(decide('shell.exec', { command: 'ls' })).toEqual({ effect: 'approve', approvers: 2, policies: ['open', 'two-for-shell'] });
+    // A condition in scope: Cedar decides, and says which permits matched.
+    expect(decide('file.write', { path: '/tmp/a', content: '' })).toEqual({ effect: 'allow', policies: ['open', 'writes'] });
+    expect(decide('file.write', { path: '/etc/a', content: '' })).toEqual({ effect: 'allow', policies: ['open'] });
+    await engine.loadText('@id("writes") permit (principal, action == Action::"file.write", resource);');
+    expect(decide('shell.exec', { command: 'ls' })).toEqual({ effect: 'deny', policies: [], reason: 'no policy permits it' });
   });
 
   it('with no permit that matches, a call is denied and no policy is named', async () => {
