@@ -59,6 +59,7 @@ export class UpstreamConnection {
   #attempt: Promise<void> | undefined;
   /** The transport of a handshake in progress, so that closing the gateway cuts it short. */
   #connecting: Transport | undefined;
+  readonly #closing = new AbortController();
   #retryTimer: NodeJS.Timeout | undefined;
   #retryAt: number | undefined;
   #failures = 0;
@@ -123,10 +124,15 @@ export class UpstreamConnection {
     await this.#connectOnce();
   }
 
-  /** The connected client, starting or waiting for a restart when that can happen before `deadline`. */
-  async client(deadline: number): Promise<Client> {
+  /**
+   * The connected client, starting or waiting for a restart when that can happen before `deadline`;
+   * rejects with the signal's reason as soon as `signal` aborts.
+   */
+  async client(deadline: number, signal?: AbortSignal): Promise<Client> {
     this.#wanted = true;
     for (;;) {
+      // A call whose caller left (or whose total limit passed) stops waiting for the upstream at once.
+      signal?.throwIfAborted();
       const client = this.#client;
       if (this.#state === 'up' && client !== undefined) return client;
       if (this.#state === 'closed') throw new UpstreamUnavailableError(this.name, 'the gateway is closing');
@@ -137,14 +143,14 @@ export class UpstreamConnection {
             retryAfterSeconds: (due - Date.now()) / 1000,
           });
         }
-        if (due > Date.now()) await delayUntil(due);
+        if (due > Date.now()) await delayUntil(due, signal);
         if (this.#attempt === undefined && this.#state !== 'up') {
           this.#clearRetry();
           void this.#connectOnce();
         }
       }
       const attempt = this.#attempt;
-      if (attempt !== undefined && !(await settlesBefore(attempt, deadline))) {
+      if (attempt !== undefined && !(await settlesBefore(attempt, deadline, signal))) {
         throw new UpstreamUnavailableError(this.name, 'it is still starting', { retryAfterSeconds: 1 });
       }
       if (this.#state !== 'up') throw new UpstreamUnavailableError(this.name, this.#lastError ?? 'it did not start', { retryAfterSeconds: this.#retryDelay() / 1000 });
@@ -204,7 +210,13 @@ export class UpstreamConnection {
     const client = this.#newClient();
     try {
       const { connectTimeoutMs } = this.#config;
-      await withTimeout(client.connect(transport, legacy ? { prior: { kind: 'legacy' } } : {}), connectTimeoutMs, `it did not finish the MCP handshake within ${connectTimeoutMs} ms`);
+      // Closing the gateway ends a handshake at once: a server that never answers would hold close() for the whole connect timeout.
+      await withTimeout(
+        client.connect(transport, legacy ? { prior: { kind: 'legacy' } } : {}),
+        connectTimeoutMs,
+        `it did not finish the MCP handshake within ${connectTimeoutMs} ms`,
+        this.#closing.signal,
+      );
       return { client, transport };
     } catch (error) {
       await transport.close().catch(() => undefined);
@@ -317,7 +329,7 @@ export class UpstreamConnection {
    * `totalTimeoutMs`), whether or not anyone listens to it.
    */
   async callTool(tool: string, args: unknown, options: UpstreamCallOptions): Promise<CallToolResult> {
-    const client = await this.client(Date.now() + options.timeoutMs);
+    const client = await this.client(Date.now() + options.timeoutMs, options.signal);
     // The call's trace context in `_meta` as well, for upstreams on stdio (and servers that read it there).
     const meta = traceMeta();
     const params = { name: tool, arguments: (args ?? {}) as Record<string, unknown>, ...(meta === undefined ? {} : { _meta: meta }) };
@@ -348,6 +360,7 @@ export class UpstreamConnection {
   /** Stops for good: no restart; its process group is killed. */
   async close(): Promise<void> {
     this.#wanted = false;
+    this.#closing.abort(new UpstreamUnavailableError(this.name, 'the gateway is closing'));
     await this.#stop('closed');
     await this.#connecting?.close().catch(() => undefined);
     await this.#attempt?.catch(() => undefined);

@@ -1,13 +1,15 @@
 // A small MCP server (2025 era, newline-delimited JSON-RPC on stdio) that misbehaves on request, for
 // the failure cases real servers cannot be made to show: a tool that never answers, garbage on
 // stdout, an invalid input schema, a helper process, a secret in its stderr and errors, a tool list
-// that changes, a listing that fails. Flags: --garbage --invalid-schema --helper --list-fails --marker=<text>.
+// that changes, a listing that fails, a start that hangs. Flags: --garbage --invalid-schema --helper --list-fails
+// --marker=<text> --hang-start-if=<file> (never answers initialize while <file> exists).
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { createInterface } from 'node:readline';
 
 const flags = new Set(process.argv.slice(2));
+const hangStartIf = process.argv.find((arg) => arg.startsWith('--hang-start-if='))?.slice('--hang-start-if='.length);
 const garbage = flags.has('--garbage');
 
 const tools = [
@@ -92,6 +94,7 @@ createInterface({ input: process.stdin }).on('line', (line) => {
   const { id, method, params } = message;
   if (id === undefined) return; // a notification
   if (method === 'initialize') {
+    if (hangStartIf !== undefined && existsSync(hangStartIf)) return undefined;
     const requested = params?.protocolVersion;
     return send({
       jsonrpc: '2.0',
