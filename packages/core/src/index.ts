@@ -160,7 +160,7 @@ export type {
 
 // Policies
 export { checkPolicy, InvalidPolicyError, Policies, PolicyDeniedError, policyToolOf, PolicyUnavailableError } from './policy/index.js';
-export type { PolicyCheckAnswer, PolicyCheckInput, PolicyDecision, PolicyEngine, PolicyEngineContext, PolicyRequest, PolicyRole, PolicySetInfo, PolicyTool } from './policy/index.js';
+export type { PolicyCheckAnswer, PolicyCheckInput, PolicyDecision, PolicyEngine, PolicyEngineContext, PolicyRequest, PolicySetInfo, PolicyTool } from './policy/index.js';
 
 // The audit log
 export { auditCheckpointSchema, auditEntrySchema, AuditLog, canonicalJson, GENESIS_HASH, REDACTED, runAuditCommand, scrubSecrets, verifyAuditLog, verifyChain } from './audit/index.js';

@@ -1,4 +1,3 @@
-import type { Role } from '../auth/roles.js';
 import type { Logger } from '../logging/logger.js';
 import type { Caller } from '../pipeline/caller.js';
 import type { ToolHints } from '../tools/tool-definition.js';
@@ -79,6 +78,3 @@ export interface PolicyEngine {
   /** Releases what the engine holds (a file watch). */
   close?(): void | Promise<void>;
 }
-
-/** A role, or none, as a policy sees the caller's: the empty string for callers without a role. */
-export type PolicyRole = Role | '';
