@@ -38,7 +38,7 @@ describe('redisStoresFromConfig', () => {
     });
     const redis = await redisStoresFromConfig(config, { logger: silentLogger });
     // Cheap scrypt: these are about shared state, not hashing cost.
-    const gateway = await createGatewayFromConfig(config, { logger: silentLogger, workerPool: noPool, ...redis, auth: { ...redis.auth, passwordHashing: { logN: 10, r: 8, p: 1 } } });
+    const gateway = await createGatewayFromConfig(config, { logger: silentLogger, workerPool: noPool, ...redis, auth: { ...redis?.auth, passwordHashing: { logN: 10, r: 8, p: 1 } } });
     opened.push(gateway);
     return gateway;
   }

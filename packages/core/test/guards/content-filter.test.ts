@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -77,6 +77,13 @@ describe('what the rules are matched against', () => {
     expect(() => filter.check({ confirm: false, n: 1, nothing: null })).not.toThrow();
   });
 
+  it('array positions are not keys: a rule on "0" does not match a list', async () => {
+    const filter = new ContentFilter();
+    await filter.add({ kind: 'regex', pattern: '^[01]$', flags: 'm' }, 'ann');
+    expect(() => filter.check({ list: ['a', 'b'] })).not.toThrow();
+    expect(() => filter.check({ list: ['a', '1'] })).toThrow(expect.objectContaining({ code: 'content_blocked' }));
+  });
+
   it('a missing value in the middle of the args does not end the walk', async () => {
     const filter = new ContentFilter();
     const rule = await filter.add({ kind: 'literal', pattern: 'evil' }, 'ann');
@@ -143,7 +150,9 @@ describe('adding rules', () => {
     expect(contentRuleInputSchema.safeParse({ kind: 'literal', pattern: '' }).success).toBe(false);
     expect(contentRuleInputSchema.safeParse({ kind: 'literal', pattern: 'x'.repeat(1000) }).success).toBe(true);
     expect(contentRuleInputSchema.safeParse({ kind: 'literal', pattern: 'x'.repeat(1001) }).success).toBe(false);
-    expect(contentRuleInputSchema.safeParse({ kind: 'regex', pattern: 'x', flags: 'g' }).success).toBe(false);
+    const gFlag = contentRuleInputSchema.safeParse({ kind: 'regex', pattern: 'x', flags: 'g' });
+    expect(gFlag.success).toBe(false);
+    expect(gFlag.error?.issues[0]?.message).toBe('flags may be i, m, s, u');
     expect(contentRuleInputSchema.safeParse({ kind: 'regex', pattern: 'x', flags: 'iiiii' }).success).toBe(false);
     expect(contentRuleInputSchema.safeParse({ kind: 'literal', pattern: 'x', description: 'd'.repeat(501) }).success).toBe(false);
     expect(contentRuleInputSchema.safeParse({ kind: 'literal', pattern: 'x', id: 'mine' }).success).toBe(false);
@@ -183,7 +192,7 @@ describe('where the rules live', () => {
     const kept = await filter.add({ kind: 'literal', pattern: 'kept' }, 'ann');
     const dropped = await filter.add({ kind: 'regex', pattern: 'dropped', flags: 'i' }, 'ann');
     await filter.remove(dropped.id);
-    await expect(filter.remove(dropped.id)).rejects.toMatchObject({ status: 404, code: 'not_found' });
+    await expect(filter.remove(dropped.id)).rejects.toMatchObject({ status: 404, code: 'not_found', message: `no content-filter rule "${dropped.id}"` });
     expect(JSON.parse(readFileSync(path, 'utf8'))).toEqual({ version: 1, rules: [kept] });
     const restarted = new ContentFilter({ path });
     await restarted.load();
@@ -200,19 +209,54 @@ describe('where the rules live', () => {
 
   it('in a shared store: written there first; a rule the store refused is not in force here', async () => {
     const store = new RecordingStore();
-    const filter = new ContentFilter({ store, path: join(scratch(), 'ignored.json') });
+    const ignored = join(scratch(), 'ignored.json');
+    const filter = new ContentFilter({ store, path: ignored });
     await filter.load();
     store.failAdd = true;
     await expect(filter.add({ kind: 'literal', pattern: 'lost' }, 'ann')).rejects.toThrow('store down');
     expect(filter.list()).toEqual([]);
     expect(() => filter.check('lost')).not.toThrow();
     store.failAdd = false;
-    const rule = await filter.add({ kind: 'literal', pattern: 'kept' }, 'ann');
-    expect(store.rules).toEqual([rule]);
+    const rule = await filter.add({ kind: 'literal', pattern: 'gone' }, 'ann');
+    const stays = await filter.add({ kind: 'literal', pattern: 'stays' }, 'ann');
+    expect(store.rules).toEqual([rule, stays]);
     await filter.remove(rule.id);
-    expect(store.rules).toEqual([]);
-    expect(filter.list()).toEqual([]);
-    await expect(filter.remove(rule.id)).rejects.toMatchObject({ status: 404 });
+    expect(store.rules).toEqual([stays]);
+    expect(filter.list()).toEqual([stays]);
+    await expect(filter.remove(rule.id)).rejects.toMatchObject({ status: 404, message: `no content-filter rule "${rule.id}"` });
+    // The store takes the place of the file: nothing is written beside it.
+    expect(existsSync(ignored)).toBe(false);
+  });
+
+  it('a rule the store already announced while it was being added is in force once, not twice', async () => {
+    const store = new RecordingStore();
+    const filter = new ContentFilter({ store });
+    await filter.load();
+    // A store that tells its watchers as soon as it has stored (as Redis pub/sub can, before add returns here).
+    const add = store.add.bind(store);
+    store.add = async (rule) => {
+      await add(rule);
+      store.publish();
+    };
+    const rule = await filter.add({ kind: 'literal', pattern: 'once' }, 'ann');
+    expect(filter.list()).toEqual([rule]);
+  });
+
+  it('a minimal store (no watch, no assertCurrent) and no store at all both work', async () => {
+    const rules: ContentRule[] = [stored({ id: 'minimal1', kind: 'literal', pattern: 'minimal' })];
+    const minimal: ContentRuleStore = {
+      load: async () => rules,
+      add: async (rule) => void rules.push(rule),
+      remove: async () => false,
+    };
+    const filter = new ContentFilter({ store: minimal });
+    await filter.load();
+    expect(() => filter.check('minimal')).toThrow(blockedBy('minimal1'));
+    expect(() => filter.check('fine')).not.toThrow();
+    filter.close();
+    const inMemory = new ContentFilter();
+    await expect(inMemory.load()).resolves.toBeUndefined();
+    expect(inMemory.list()).toEqual([]);
   });
 
   it('a shared store\'s changes from other processes take effect at once; close stops following them', async () => {
