@@ -42,7 +42,8 @@ export class UserAdmin {
     this.#deps = deps;
   }
 
-  async create(input: NewUser, by: Actor): Promise<{ user: UserView; created: boolean }> {
+  /** Creates or replaces a user; with `onlyNew`, a user of that name already there is a 409, never replaced. */
+  async create(input: NewUser, by: Actor, options: { readonly onlyNew?: boolean } = {}): Promise<{ user: UserView; created: boolean }> {
     const username = normalizeUsername(input.username);
     const valid = usernameSchema.safeParse(username);
     if (!valid.success) {
@@ -53,6 +54,7 @@ export class UserAdmin {
     return this.#changes.run(async () => {
       const { users, events, now } = this.#deps;
       const existing = await users.get(username);
+      if (existing !== undefined && options.onlyNew === true) throw new ConflictError(`a user named ${JSON.stringify(username)} exists`);
       if (existing !== undefined && input.username !== username) {
         // `Admin` when `admin` exists is more likely a new user meant than the admin's replacement.
         throw new ConflictError(`a user named ${JSON.stringify(username)} exists (usernames ignore case); to replace it, give its name exactly`);
@@ -104,7 +106,8 @@ export class UserAdmin {
     const username = normalizeUsername(name);
     if ((await this.#deps.users.get(username)) !== undefined) return { created: false };
     try {
-      await this.create({ username, password, role: 'admin' }, { actor: { kind: 'system', id: 'bootstrap' } });
+      // Only new: a process that read "no admin" before another created it must not replace that admin.
+      await this.create({ username, password, role: 'admin' }, { actor: { kind: 'system', id: 'bootstrap' } }, { onlyNew: true });
     } catch (error) {
       // Processes starting together on a shared store: one creates the admin, the others find it made.
       if (error instanceof ConflictError && (await this.#deps.users.get(username)) !== undefined) return { created: false };
