@@ -91,6 +91,7 @@ async function setUp(config: GatewayConfig, options: CreateGatewayOptions): Prom
     audit,
     bodyLimitBytes: config.http.bodyLimitBytes,
     protectMetrics: config.http.protectMetrics,
+    metrics: rest.metrics ?? { openMetrics: config.http.openMetrics },
     tracing: rest.tracing ?? config.tracing,
     auth: {
       userStore,

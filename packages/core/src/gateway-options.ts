@@ -13,6 +13,7 @@ import type { ContainerRunner, WorkerPool } from './sandbox/worker-pool.js';
 import type { SchedulerOptions } from './scheduler/scheduler.js';
 import type { SecretStore } from './secrets/secret-store.js';
 import type { TracingOptions } from './tracing/tracer.js';
+import type { MetricsOptions } from './metrics/gateway-metrics.js';
 
 /** Everything a `Gateway` can be given; each part has an embedded default. */
 export interface GatewayOptions {
@@ -55,6 +56,8 @@ export interface GatewayOptions {
   readonly scheduler?: SchedulerOptions;
   /** Serve `/metrics` to admins and approvers only (a bearer token). Default false: open, as scrapers expect. */
   readonly protectMetrics?: boolean;
+  /** The format of `/metrics`: `{ openMetrics: true }` adds trace-id exemplars to the tool-call latency histogram. */
+  readonly metrics?: MetricsOptions;
   /**
    * Features from other packages (the MCP endpoint, upstreams, the console): their routes join the
    * route table, their `onInit` runs in order, their `close` in reverse. See `GatewayPlugin`.

@@ -51,7 +51,7 @@ const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
  */
 export class Gateway implements GatewayServices {
   readonly tools = new ToolRegistry();
-  readonly metrics = new GatewayMetrics();
+  readonly metrics: GatewayMetrics;
   readonly events: GatewayEvents;
   readonly auth: TokenService;
   readonly audit: AuditLog | undefined;
@@ -77,6 +77,7 @@ export class Gateway implements GatewayServices {
   readonly #http: RequestHandler;
 
   constructor(options: GatewayOptions = {}) {
+    this.metrics = new GatewayMetrics(options.metrics);
     const bodyLimit = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
     if (!Number.isInteger(bodyLimit) || bodyLimit < 1) {
       throw new RangeError(`bodyLimitBytes must be a positive integer, got ${bodyLimit}`);

@@ -222,7 +222,7 @@ export type {
   UserCreatedEvent,
   UserDeletedEvent,
 } from './events/index.js';
-export { GATEWAY_METRIC_NAMES, GatewayMetrics, RUNBOOK_METRIC_NAMES } from './metrics/index.js';
+export { GATEWAY_METRIC_NAMES, GatewayMetrics, RUNBOOK_METRIC_NAMES, type MetricsOptions } from './metrics/index.js';
 export { createJsonLogger, scrubbingLogger, silentLogger } from './logging/index.js';
 export type { LogFields, Logger } from './logging/index.js';
 // Tracing (OpenTelemetry, through its API only: the host registers the SDK)

@@ -22,7 +22,7 @@ describe('configFromEnv', () => {
     expect(config.admin.password.reveal()).toBe('pw');
     expect(config.tokens).toEqual({ accessTtlSeconds: 3600, refreshTtlSeconds: 604800, refreshGraceSeconds: 15 });
     expect(config.login).toEqual({ maxConcurrentHashes: 2, maxQueuedHashes: 32 });
-    expect(config.http).toEqual({ bodyLimitBytes: 1048576, protectMetrics: false });
+    expect(config.http).toEqual({ bodyLimitBytes: 1048576, protectMetrics: false, openMetrics: false });
     expect(config.sandbox).toEqual({ workerPath: undefined, poolSize: 2, workerTimeoutMs: 5000, dockerImage: 'python:3.11-slim' });
     expect(config.vault).toEqual({ address: undefined, token: undefined, kvMount: 'secret', kvPrefix: 'intelli/providers' });
     expect(config.mcp).toEqual({ enabled: true });
@@ -59,6 +59,8 @@ describe('configFromEnv', () => {
     expect(config.login).toEqual({ maxConcurrentHashes: 1, maxQueuedHashes: 0 });
     expect(config.http.bodyLimitBytes).toBe(2048);
     expect(configFromEnv({ ...REQUIRED, AGENT_GATEWAY_METRICS_AUTH: 'true' }).http.protectMetrics).toBe(true);
+    expect(configFromEnv({ ...REQUIRED, AGENT_GATEWAY_METRICS_FORMAT: 'openmetrics' }).http.openMetrics).toBe(true);
+    expect(() => configFromEnv({ ...REQUIRED, AGENT_GATEWAY_METRICS_FORMAT: 'json' })).toThrow(/AGENT_GATEWAY_METRICS_FORMAT: expected prometheus or openmetrics/);
     expect(config.sandbox).toEqual({
       workerPath: '/opt/worker.py',
       poolSize: 4,

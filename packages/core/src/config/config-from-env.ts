@@ -30,7 +30,7 @@ export interface GatewayConfig {
     readonly webhookUrls: readonly string[];
     readonly webhookSecret: SecretValue | undefined;
   };
-  readonly http: { readonly bodyLimitBytes: number; readonly protectMetrics: boolean };
+  readonly http: { readonly bodyLimitBytes: number; readonly protectMetrics: boolean; readonly openMetrics: boolean };
   readonly sandbox: {
     /** Undefined: the bundled worker. */
     readonly workerPath: string | undefined;
@@ -105,7 +105,7 @@ export function configFromEnv(env: Env = process.env): GatewayConfig {
       webhookUrls: v.AGENT_GATEWAY_WEBHOOK_URLS,
       webhookSecret: v.AGENT_GATEWAY_WEBHOOK_SECRET,
     },
-    http: { bodyLimitBytes: v.AGENT_GATEWAY_BODY_LIMIT, protectMetrics: v.AGENT_GATEWAY_METRICS_AUTH },
+    http: { bodyLimitBytes: v.AGENT_GATEWAY_BODY_LIMIT, protectMetrics: v.AGENT_GATEWAY_METRICS_AUTH, openMetrics: v.AGENT_GATEWAY_METRICS_FORMAT === 'openmetrics' },
     sandbox: {
       workerPath: v.SANDBOX_WORKER_PATH,
       poolSize: v.SANDBOX_POOL_SIZE,

@@ -110,6 +110,7 @@ export const envSchema = z
       .optional()
       .transform((value) => value === 'true'),
   ),
+  AGENT_GATEWAY_METRICS_FORMAT: optionalString().pipe(z.enum(['prometheus', 'openmetrics'], { error: 'expected prometheus or openmetrics' }).default('prometheus')),
   AGENT_GATEWAY_BODY_LIMIT: wholeNumber(1024, 64 * MIB, 'bytes', MIB),
   AGENT_GATEWAY_TRACE_ARGS: optionalString().pipe(
     z
@@ -196,6 +197,12 @@ export const ENV_VARIABLES: readonly EnvVariableDoc[] = [
   { name: 'AGENT_GATEWAY_RATE_LIMIT', default: '`600`', description: 'Tool calls per minute per access token (0: no limit)', secret: false },
   { name: 'AGENT_GATEWAY_RATE_LIMIT_GLOBAL', default: '`6000`', description: 'Tool calls per minute for all callers together (0: no limit)', secret: false },
   { name: 'AGENT_GATEWAY_METRICS_AUTH', default: '`false`', description: '`true`: `/metrics` needs an admin or approver bearer token', secret: false },
+  {
+    name: 'AGENT_GATEWAY_METRICS_FORMAT',
+    default: '`prometheus`',
+    description: '`openmetrics`: `/metrics` in the OpenMetrics format, `tool_call_duration_seconds` with trace-id exemplars; see [Observability](observability.md)',
+    secret: false,
+  },
   {
     name: 'AGENT_GATEWAY_TRACE_ARGS',
     default: '`false`',

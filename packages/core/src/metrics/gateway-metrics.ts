@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, type OpenMetricsContentType, type PrometheusContentType } from 'prom-client';
 import { IN_PROCESS_STATUS, type WorkerPoolStatus } from '../sandbox/worker-pool.js';
 
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -8,8 +8,20 @@ const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5
  * gateways in one process never share or collide on a metric. All are registered up front: a
  * scrape lists each of them even before it has a value.
  */
+/** How the gateway's metrics are exposed. */
+export interface MetricsOptions {
+  /**
+   * Serve `/metrics` in the OpenMetrics text format, with an exemplar on `tool_call_duration_seconds`
+   * carrying the call's `trace_id` (when it ran inside an OpenTelemetry trace), so a latency bucket
+   * leads to a trace. Default false: the Prometheus text format, as the runbook's scrapers read it.
+   */
+  readonly openMetrics?: boolean;
+}
+
 export class GatewayMetrics {
-  readonly registry = new Registry();
+  /** Where every metric is registered; other packages add theirs here (`registers: [registry]`). */
+  readonly registry: Registry<PrometheusContentType> | Registry<OpenMetricsContentType>;
+  readonly #exemplars: boolean;
   readonly #startedAt = process.hrtime.bigint();
   #workerStatus: () => Promise<WorkerPoolStatus> = async () => IN_PROCESS_STATUS;
   #pendingWorkerStatus: Promise<WorkerPoolStatus> | undefined;
@@ -18,7 +30,8 @@ export class GatewayMetrics {
 
   readonly processUptime: Gauge;
   readonly toolCalls: Counter<'tool'>;
-  readonly toolCallDuration: Histogram<'tool'>;
+  /** Observed through `observeToolCall`, which adds the exemplar when there is one. */
+  readonly toolCallDuration: Histogram<'tool' | 'trace_id'>;
   readonly toolValidationErrors: Counter<'tool'>;
   readonly approvalsQueued: Counter;
   readonly workerHealthy: Gauge;
@@ -31,7 +44,15 @@ export class GatewayMetrics {
   readonly killSwitchEnabled: Gauge;
   readonly providerKeyExpiry: Gauge<'provider'>;
 
-  constructor() {
+  constructor(options: MetricsOptions = {}) {
+    this.#exemplars = options.openMetrics === true;
+    if (this.#exemplars) {
+      const openMetrics = new Registry<OpenMetricsContentType>();
+      openMetrics.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
+      this.registry = openMetrics;
+    } else {
+      this.registry = new Registry();
+    }
     const registers = [this.registry];
     const startedAt = this.#startedAt;
     const metrics = this;
@@ -56,6 +77,7 @@ export class GatewayMetrics {
       labelNames: ['tool'],
       buckets: LATENCY_BUCKETS,
       registers,
+      enableExemplars: this.#exemplars,
     });
     this.toolValidationErrors = new Counter({
       name: 'tool_validation_errors_total',
@@ -168,6 +190,15 @@ export class GatewayMetrics {
   }
 
   /** The Prometheus text exposition of every metric. */
+  /** One tool call's latency; with OpenMetrics, its trace id as the bucket's exemplar. */
+  observeToolCall(tool: string, seconds: number, traceId: string | undefined): void {
+    if (!this.#exemplars) {
+      this.toolCallDuration.observe({ tool }, seconds);
+      return;
+    }
+    this.toolCallDuration.observe({ labels: { tool }, value: seconds, ...(traceId === undefined ? {} : { exemplarLabels: { trace_id: traceId } }) });
+  }
+
   async render(): Promise<{ contentType: string; body: string }> {
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
   }

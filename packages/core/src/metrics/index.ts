@@ -1,1 +1,1 @@
-export { GATEWAY_METRIC_NAMES, GatewayMetrics, RUNBOOK_METRIC_NAMES } from './gateway-metrics.js';
+export { GATEWAY_METRIC_NAMES, GatewayMetrics, RUNBOOK_METRIC_NAMES, type MetricsOptions } from './gateway-metrics.js';

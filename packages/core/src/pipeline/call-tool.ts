@@ -4,7 +4,7 @@ import { authorizeTool } from './authorize-tool.js';
 import { ANONYMOUS_CALLER } from './caller.js';
 import { execute } from './execute.js';
 import { findTool } from './find-tool.js';
-import { approvalContextOf, traceToolCall } from '../tracing/index.js';
+import { activeTraceId, approvalContextOf, traceToolCall } from '../tracing/index.js';
 import { auditCall, killSwitchErrorFor, originRedacted, type PipelineDeps } from './pipeline-deps.js';
 import type { ToolCallOptions, ToolCallOutcome, ToolCallRequest } from './tool-call.js';
 import { validArgs } from './validate-args.js';
@@ -90,7 +90,7 @@ export async function callTool(deps: PipelineDeps, request: ToolCallRequest, opt
       throw error;
     } finally {
       if (toolName !== undefined) {
-        deps.metrics.toolCallDuration.observe({ tool: toolName }, (performance.now() - started) / 1000);
+        deps.metrics.observeToolCall(toolName, (performance.now() - started) / 1000, activeTraceId());
       }
     }
   });

@@ -1,4 +1,5 @@
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { GatewayMetrics } from '@agent-gateway/core';
+import { Counter, Gauge, Histogram } from 'prom-client';
 
 /** How an upstream call ended, as `mcp_upstream_calls_total` counts it. */
 export type CallOutcome = 'ok' | 'tool_error' | 'protocol_error' | 'timeout' | 'unavailable' | 'cancelled';
@@ -16,7 +17,7 @@ export class UpstreamMetrics {
   readonly restarts: Counter<'upstream'>;
   readonly up: Gauge<'upstream'>;
 
-  constructor(registry: Registry, readUp: () => ReadonlyArray<readonly [string, boolean]>) {
+  constructor(registry: GatewayMetrics['registry'], readUp: () => ReadonlyArray<readonly [string, boolean]>) {
     const registers = [registry];
     this.calls = new Counter({
       name: 'mcp_upstream_calls_total',
