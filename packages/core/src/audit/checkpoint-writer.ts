@@ -57,7 +57,10 @@ export class CheckpointWriter {
 
   update(head: { seq: number; hash: string }): void {
     this.#wanted = head;
-    this.#running ??= this.#run();
+    // Only when there is something to write: a run that writes nothing ends (and clears #running)
+    // before it could be stored, and a settled run kept in #running would block every later update
+    // and make idle() spin forever.
+    if (this.#running === undefined && head.seq !== this.#written) this.#running = this.#run();
   }
 
   /** Resolves once the latest head asked for is written (or its write failed and was logged). */
