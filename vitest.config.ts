@@ -78,7 +78,8 @@ export default defineConfig({
     // Vitest's default is one worker per core less one: a single worker on a 2-core machine, idle while
     // a test waits on a child process, a socket or a timer, as most of these do. Two per core keeps
     // both cores busy (AGENT_GATEWAY_TEST_WORKERS overrides it).
-    maxWorkers: Number(process.env.AGENT_GATEWAY_TEST_WORKERS ?? Math.max(2, 2 * availableParallelism())),
+    // The release tier's suites start several processes each: one per core there.
+    maxWorkers: Number(process.env.AGENT_GATEWAY_TEST_WORKERS ?? (releaseTier ? availableParallelism() : Math.max(2, 2 * availableParallelism()))),
     testTimeout: 20_000,
     hookTimeout: 30_000,
     passWithNoTests: false,

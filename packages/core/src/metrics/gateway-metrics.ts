@@ -3,11 +3,6 @@ import { IN_PROCESS_STATUS, type WorkerPoolStatus } from '../sandbox/worker-pool
 
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
-/**
- * Every metric of the runbook's table, in a prom-client Registry owned by one Gateway, so two
- * gateways in one process never share or collide on a metric. All are registered up front: a
- * scrape lists each of them even before it has a value.
- */
 /** How the gateway's metrics are exposed. */
 export interface MetricsOptions {
   /**
@@ -18,6 +13,11 @@ export interface MetricsOptions {
   readonly openMetrics?: boolean;
 }
 
+/**
+ * Every metric of the runbook's table, in a prom-client Registry owned by one Gateway, so two
+ * gateways in one process never share or collide on a metric. All are registered up front: a
+ * scrape lists each of them even before it has a value.
+ */
 export class GatewayMetrics {
   /** Where every metric is registered; other packages add theirs here (`registers: [registry]`). */
   readonly registry: Registry<PrometheusContentType> | Registry<OpenMetricsContentType>;
@@ -199,6 +199,7 @@ export class GatewayMetrics {
     this.toolCallDuration.observe({ labels: { tool }, value: seconds, ...(traceId === undefined ? {} : { exemplarLabels: { trace_id: traceId } }) });
   }
 
+  /** The `/metrics` answer: every metric, in the registry's format (Prometheus text, or OpenMetrics). */
   async render(): Promise<{ contentType: string; body: string }> {
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
   }
