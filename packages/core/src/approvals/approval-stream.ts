@@ -18,6 +18,14 @@ export interface ApprovalStreamOptions {
    * reconnects with Last-Event-ID instead of the gateway buffering for it without bound. Default 1000.
    */
   readonly maxBuffered?: number;
+  /**
+   * Whether the client may still see this stream (its session not revoked, its token not expired),
+   * asked at most once per `recheckMs` before a change or heartbeat goes out; `false` ends the stream.
+   * Without it the stream is checked only when it is opened.
+   */
+  readonly stillAllowed?: () => Promise<boolean>;
+  /** Default 1 s: how stale the answer of `stillAllowed` may be when an event goes out. */
+  readonly recheckMs?: number;
 }
 
 type Presenter = ApprovalStreamOptions['present'];
@@ -119,6 +127,15 @@ export async function* approvalEventStream(
   // Fixed at subscription, before the first yield: changes from here on reach this client once each.
   const subscribedAt = queue.lastSeq;
   let sent = options.lastEventId ?? subscribedAt;
+  const { stillAllowed } = options;
+  const recheckMs = options.recheckMs ?? 1000;
+  let checkedAt = performance.now();
+  // A session revoked (or a token expired) while its stream is open must stop seeing held calls.
+  const allowed = async (): Promise<boolean> => {
+    if (stillAllowed === undefined || performance.now() - checkedAt < recheckMs) return true;
+    checkedAt = performance.now();
+    return stillAllowed();
+  };
   try {
     yield 'retry: 3000\n: connected\n\n';
     for (const change of queue.changesSince(sent)) {
@@ -134,6 +151,7 @@ export async function* approvalEventStream(
         });
         continue;
       }
+      if (!(await allowed())) break;
       if (heartbeatDue) {
         heartbeatDue = false;
         yield ': heartbeat\n\n';

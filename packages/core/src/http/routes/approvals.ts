@@ -90,8 +90,19 @@ export const approvalsRoutes = [
       const presenters = presentersFor(services);
       const present = isApprover(caller) ? presenters.full : presenters.summary;
       const from = lastEventId(request.headers['last-event-id']);
+      // A signed-in client's stream lasts as long as its session: revoked or expired, the stream ends
+      // (within a second) and the client reconnects with a fresh token or not at all.
+      const authorization = request.headers.authorization;
+      const stillAllowed =
+        caller.kind === 'user' && typeof authorization === 'string'
+          ? () => services.auth.authenticateHeader(authorization).then(() => true, () => false)
+          : undefined;
       return eventStreamResponse((signal) =>
-        approvalEventStream(services.approvals, signal, { present, ...(from === undefined ? {} : { lastEventId: from }) }),
+        approvalEventStream(services.approvals, signal, {
+          present,
+          ...(from === undefined ? {} : { lastEventId: from }),
+          ...(stillAllowed === undefined ? {} : { stillAllowed }),
+        }),
       );
     },
   }),
