@@ -1,5 +1,5 @@
 import { createSecretKey, generateKeyPairSync } from 'node:crypto';
-import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -62,9 +62,17 @@ describe('audit keys', () => {
 
   it('leaves an intact public key file alone', async () => {
     await loadAuditKeys(log);
-    await chmod(`${log}.pub.pem`, 0o444);
+    await utimes(`${log}.pub.pem`, 0, 0);
     await loadAuditKeys(log);
-    expect((await stat(`${log}.pub.pem`)).mode & 0o777).toBe(0o444);
+    expect((await stat(`${log}.pub.pem`)).mtimeMs).toBe(0);
+  });
+
+  it('two first openings at once never leave one of them signing with a key that is not on disk', async () => {
+    const opened = await Promise.allSettled([loadAuditKeys(log), loadAuditKeys(log)]);
+    const onDisk = (await loadAuditKeys(log)).keys.keyId;
+    const fulfilled = opened.flatMap((result) => (result.status === 'fulfilled' ? [result.value.keys.keyId] : []));
+    expect(fulfilled.length).toBeGreaterThan(0);
+    for (const keyId of fulfilled) expect(keyId).toBe(onDisk);
   });
 
   it("refuses a key file that is not an Ed25519 private key, saying which file", async () => {
@@ -214,6 +222,18 @@ describe('CheckpointWriter', () => {
     await writer.idle();
     expect(shipped).toEqual([3, 4]);
     expect(writer.last?.seq).toBe(4);
+  });
+
+  it('one write at a time: a burst of heads never has two writes racing on the temp file', async () => {
+    const logger = recordingLogger();
+    const shipped: number[] = [];
+    const writer = new CheckpointWriter(join(dir, 'cp.json'), keys, { now: () => now, logger, sinks: [{ write: (c) => void shipped.push(c.seq) }] });
+    for (let seq = 1; seq <= 20; seq += 1) writer.update({ seq, hash: HASH });
+    await writer.idle();
+    await new Promise((r) => setTimeout(r, 0));
+    expect(logger.errors).toEqual([]);
+    expect(shipped).toEqual([1, 20]);
+    expect(writer.last?.seq).toBe(20);
   });
 
   it('a failed write is logged and the next update tries again', async () => {
