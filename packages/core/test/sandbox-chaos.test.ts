@@ -88,7 +88,8 @@ it('2,000 calls while workers are killed and stopped at random: every call is an
   const caller = async (): Promise<void> => {
     for (let n = next++; n < CALLS; n = next++) {
       // Paced by the attacks, not the clock: at least one attack per 100 calls on any machine.
-      if (n % 100 === 0) await waitFor(() => attacks >= n / 100, 'the next attack');
+      // A bound on a hang (30 s), not a measurement: replacements come slower on a loaded machine.
+      if (n % 100 === 0) await waitFor(() => attacks >= n / 100, 'the next attack', 3000);
       try {
         const outcome = await call(n);
         if (outcome.status === 'executed') succeeded += 1;
