@@ -15,6 +15,7 @@ import {
 } from '@agent-gateway/core';
 import { compilePolicySet, type CedarModule, type CompiledSet } from './cedar-policy-set.js';
 import { argsValueOf, timeReader, toolEntityOf, userEntityOf } from './cedar-request.js';
+import type { CedarValue } from './cedar-values.js';
 
 /** Options of `cedarPolicies()`: where the policies come from, and the clock and time zone of `context.time`. */
 export interface CedarPoliciesOptions {
@@ -62,7 +63,7 @@ export class CedarPolicyEngine implements PolicyEngine {
   readonly #options: CedarPoliciesOptions;
   readonly #uid = randomUUID();
   readonly #now: () => number;
-  readonly #time: (time: Date) => Record<string, unknown>;
+  readonly #time: (time: Date) => Record<string, CedarValue>;
   readonly #groupsOf: (caller: Caller) => readonly string[];
   #cedar: CedarModule | undefined;
   #context: PolicyEngineContext | undefined;
@@ -79,7 +80,7 @@ export class CedarPolicyEngine implements PolicyEngine {
     if ((options.file === undefined) === (options.text === undefined)) throw new TypeError('cedarPolicies: give exactly one of file and text');
     this.#options = options;
     this.#now = options.now ?? Date.now;
-    this.#time = timeReader(options.timeZone) as (time: Date) => Record<string, unknown>;
+    this.#time = timeReader(options.timeZone);
     this.#groupsOf = options.groupsOf ?? (() => NO_GROUPS);
   }
 
@@ -130,8 +131,8 @@ export class CedarPolicyEngine implements PolicyEngine {
         origin: request.origin ?? '',
         client: request.client,
         time: this.#time(request.time ?? new Date(this.#now())),
-      } as never,
-      entities: [userEntityOf(caller, this.#groupsOf(caller)), toolEntityOf(tool)] as never,
+      },
+      entities: [userEntityOf(caller, this.#groupsOf(caller)), toolEntityOf(tool)],
       preparsedPolicySetId: set.cacheIdOf.get(tool.name) ?? set.cacheId,
     });
     if (answer.type === 'failure') {

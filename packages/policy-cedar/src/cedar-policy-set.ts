@@ -123,7 +123,7 @@ function policiesOf(cedar: CedarModule, text: string): { policies: Record<string
  */
 export function compilePolicySet(cedar: CedarModule, text: string, tools: readonly PolicyTool[], cacheId: string, now: Date): CompiledSet {
   const { policies, approvers, scopes, always } = policiesOf(cedar, text);
-  const validation = cedar.validate({ schema: cedarSchemaOf(tools) as never, policies: { staticPolicies: policies } });
+  const validation = cedar.validate({ schema: cedarSchemaOf(tools), policies: { staticPolicies: policies } });
   if (validation.type === 'failure') refuse('the policy set cannot be validated', validation.errors.map((error) => ({ path: '', message: messageOf(error) })));
   if (validation.validationErrors.length > 0) {
     refuse(

@@ -1,4 +1,5 @@
 import type { JsonSchema, PolicyTool } from '@agent-gateway/core';
+import type { ActionType, SchemaJson } from '@cedar-policy/cedar-wasm/nodejs';
 
 /** A Cedar type in the JSON schema form (`{ type: 'Long' }`, a record, a set, an extension). */
 export type CedarType =
@@ -73,8 +74,8 @@ const TIME_TYPE = {
  * and `Group`), `Tool` (in `Upstream`), and one action per registered tool, named as the tool, whose
  * `context.args` has the types of that tool's args schema.
  */
-export function cedarSchemaOf(tools: readonly PolicyTool[]): Record<string, unknown> {
-  const actions: Record<string, unknown> = {};
+export function cedarSchemaOf(tools: readonly PolicyTool[]): SchemaJson<string> {
+  const actions: Record<string, ActionType<string>> = {};
   for (const tool of tools) {
     actions[tool.name] = {
       appliesTo: {

@@ -26,9 +26,8 @@ export function formatTraceparent(spanContext: SpanContext): string {
  */
 export function parseTraceparent(traceparent: unknown, tracestate?: unknown): SpanContext | undefined {
   if (typeof traceparent !== 'string') return undefined;
-  const match = TRACEPARENT.exec(traceparent.trim());
-  if (match === null) return undefined;
-  const [, version, traceId, spanId, flags] = match as unknown as [string, string, string, string, string];
+  const [, version, traceId, spanId, flags] = TRACEPARENT.exec(traceparent.trim()) ?? [];
+  if (version === undefined || traceId === undefined || spanId === undefined || flags === undefined) return undefined;
   // Version 00 has exactly four fields; ff is forbidden.
   if (version === 'ff' || (version === '00' && traceparent.trim().length !== 55)) return undefined;
   const spanContext: SpanContext = {
