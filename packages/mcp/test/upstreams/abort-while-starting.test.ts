@@ -24,19 +24,27 @@ async function upstreamState(gateway: UpstreamGateway): Promise<{ state: string;
   return status;
 }
 
+/**
+ * A gateway whose upstream "starting" is up, then dies, and whose every new process never finishes its
+ * start (it never answers initialize); its calls and handshakes may wait a minute.
+ */
+async function upstreamThatCannotRestart(): Promise<UpstreamGateway> {
+  const dir = mkdtempSync(join(tmpdir(), 'upstream-start-'));
+  dirs.push(dir);
+  const hang = join(dir, 'hang');
+  served = await startUpstreamGateway([
+    { name: 'starting', transport: stdio(FAULTY_SERVER, [`--hang-start-if=${hang}`]), timeoutMs: 60_000, connectTimeoutMs: 60_000, restart: { initialMs: 10, maxMs: 10 } },
+  ]);
+  const gateway = served;
+  const { pid } = await upstreamState(gateway);
+  writeFileSync(hang, '');
+  process.kill(pid ?? 0, 'SIGKILL');
+  return gateway;
+}
+
 describe('a call waiting for its upstream to start', () => {
   it('ends as cancelled when its caller aborts, long before the call would time out', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'upstream-start-'));
-    dirs.push(dir);
-    const hang = join(dir, 'hang');
-    served = await startUpstreamGateway([
-      { name: 'starting', transport: stdio(FAULTY_SERVER, [`--hang-start-if=${hang}`]), timeoutMs: 60_000, connectTimeoutMs: 60_000, restart: { initialMs: 10, maxMs: 10 } },
-    ]);
-    const gateway = served;
-    const { pid } = await upstreamState(gateway);
-    // From now on a new process never finishes its start; the running one dies.
-    writeFileSync(hang, '');
-    process.kill(pid ?? 0, 'SIGKILL');
+    const gateway = await upstreamThatCannotRestart();
     await eventually(async () => (await upstreamState(gateway)).state !== 'up', 'the upstream to be seen down');
 
     const caller = new AbortController();
@@ -47,32 +55,14 @@ describe('a call waiting for its upstream to start', () => {
   });
 
   it('an abort before the wait began is seen too (the signal is checked, not only listened to)', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'upstream-start-'));
-    dirs.push(dir);
-    const hang = join(dir, 'hang');
-    served = await startUpstreamGateway([
-      { name: 'starting', transport: stdio(FAULTY_SERVER, [`--hang-start-if=${hang}`]), timeoutMs: 60_000, connectTimeoutMs: 60_000, restart: { initialMs: 10, maxMs: 10 } },
-    ]);
-    const gateway = served;
-    const { pid } = await upstreamState(gateway);
-    writeFileSync(hang, '');
-    process.kill(pid ?? 0, 'SIGKILL');
+    const gateway = await upstreamThatCannotRestart();
     await eventually(async () => (await upstreamState(gateway)).state !== 'up', 'the upstream to be seen down');
     const call = gateway.gateway.callTool({ tool: 'starting.echo', args: { text: 'x' } }, { caller: systemCaller('test'), signal: AbortSignal.abort(new Error('gone already')) });
     await expect(call).rejects.toMatchObject({ status: 503, message: expect.stringMatching(/cancelled/) });
   });
 
   it('closing the gateway ends a handshake that would never finish, instead of waiting out the connect timeout', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'upstream-start-'));
-    dirs.push(dir);
-    const hang = join(dir, 'hang');
-    served = await startUpstreamGateway([
-      { name: 'starting', transport: stdio(FAULTY_SERVER, [`--hang-start-if=${hang}`]), timeoutMs: 60_000, connectTimeoutMs: 60_000, restart: { initialMs: 10, maxMs: 10 } },
-    ]);
-    const gateway = served;
-    const { pid } = await upstreamState(gateway);
-    writeFileSync(hang, '');
-    process.kill(pid ?? 0, 'SIGKILL');
+    const gateway = await upstreamThatCannotRestart();
     await eventually(async () => (await upstreamState(gateway)).state === 'starting', 'the restart to begin');
     served = undefined;
     await gateway.close();
