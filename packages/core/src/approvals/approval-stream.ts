@@ -114,6 +114,7 @@ export async function* approvalEventStream(
     if (buffered.length >= maxBuffered) overflowed = true;
     else buffered.push(change);
     if (wakeQueued) return;
+    // Stryker disable next-line BooleanLiteral: never marking a wake as queued only queues one per change instead of one per turn; a wake that finds no waiter does nothing
     wakeQueued = true;
     wakeLater(wakeForChanges);
   };

@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ApprovalChange } from '../../src/approvals/approval-events.js';
 import type { ApprovalQueue } from '../../src/approvals/approval-queue.js';
 import { sendApprovalWebhooks, webhookSignature, type WebhookOptions } from '../../src/approvals/approval-webhooks.js';
@@ -48,8 +48,12 @@ function recordingLogger(): Logger & { lines: Array<[string, string, unknown]> }
   return { lines, info: (m, f) => lines.push(['info', m, f]), warn: (m, f) => lines.push(['warn', m, f]), error: (m, f) => lines.push(['error', m, f]) };
 }
 
+// Taken before any test fakes setTimeout, so waiting for the receiver stays in real time.
+const realSetTimeout = globalThis.setTimeout;
+const pause = (ms: number) => new Promise((resolve) => realSetTimeout(resolve, ms));
+
 async function until(check: () => boolean): Promise<void> {
-  for (let i = 0; i < 300 && !check(); i += 1) await new Promise((resolve) => setTimeout(resolve, 10));
+  for (let i = 0; i < 300 && !check(); i += 1) await pause(10);
   expect(check()).toBe(true);
 }
 
@@ -149,5 +153,37 @@ describe('webhook deliveries', () => {
     expect(JSON.parse(hook.deliveries[0]?.body ?? '{}')).toMatchObject({ id: 2 });
     stop();
     expect(queue.listenerCount('change')).toBe(0);
+  });
+
+  it('a 2xx without a body (204) is delivered once, not retried as a failure', async () => {
+    const hook = await receiver([204]);
+    const logger = recordingLogger();
+    const { emit } = sender({ urls: [hook.url] }, logger);
+    emit(change(1));
+    await until(() => hook.deliveries.length === 1);
+    await pause(100);
+    expect(hook.deliveries).toHaveLength(1);
+    expect(logger.lines).toEqual([]);
+  });
+
+  it('waits backoffMs before the first retry and doubles it for each one after; the first attempt does not wait', async () => {
+    // The sender's own waits are recorded by their delay and run at once; every other timer (fetch's) is left alone.
+    const waits: number[] = [];
+    const spy = vi.spyOn(globalThis, 'setTimeout').mockImplementation(((callback: () => void, delay?: number) => {
+      if (!new Error().stack?.includes('approval-webhooks')) return realSetTimeout(callback, delay);
+      waits.push(delay ?? 0);
+      return realSetTimeout(callback, 0);
+    }) as typeof setTimeout);
+    try {
+      const failing = await receiver([500, 500, 500, 500]);
+      const logger = recordingLogger();
+      const { emit } = sender({ urls: [failing.url], backoffMs: 1234, retries: 3 }, logger);
+      emit(change(1));
+      await until(() => logger.lines.length === 1);
+      expect(failing.deliveries).toHaveLength(4);
+      expect(waits).toEqual([1234, 2468, 4936]);
+    } finally {
+      spy.mockRestore();
+    }
   });
 });
