@@ -94,16 +94,16 @@ function scrubAssignments(text: string): string {
       continue;
     }
     BARE_VALUE.lastIndex = valueStart;
-    const value = BARE_VALUE.exec(text);
-    const secret = value?.[1];
-    if (value === null || secret === undefined || secret === '' || NOT_A_SECRET_VALUE.has(secret.toLowerCase())) continue;
+    // Always a match: the value may be empty.
+    const secret = BARE_VALUE.exec(text)?.[1] ?? '';
+    if (secret === '' || NOT_A_SECRET_VALUE.has(secret.toLowerCase())) continue;
     const secretStart = BARE_VALUE.lastIndex - secret.length;
     out += `${text.slice(copied, secretStart)}${REDACTED}`;
     copied = BARE_VALUE.lastIndex;
     ASSIGNMENT.lastIndex = BARE_VALUE.lastIndex;
   }
-  // Nothing was replaced when nothing was copied: every replacement copies the text before it.
-  return copied === 0 ? text : out + text.slice(copied);
+  // With nothing replaced, `out` is empty and the slice is the whole text.
+  return out + text.slice(copied);
 }
 
 /** `Bearer` or `Basic`, in any case: without one neither pattern can match. */
@@ -126,13 +126,19 @@ export function scrubSecretText(text: string): string {
   if (text.length < 5) return text;
   // Each pattern runs only when the text holds a literal it cannot match without: most strings in a
   // tool call (ids, names, paths, prose) hold none, and seven regex scans each is the scrubber's cost.
+  // A gate's literal emptied (a mutant) opens it for every text: the pattern runs and finds the same.
+  // Stryker disable next-line StringLiteral: a gate (above)
   let out = text.includes('-----BEGIN') ? text.replace(PEM_PRIVATE_KEY, REDACTED) : text;
+  // Stryker disable next-line StringLiteral: a gate (above)
   if (out.includes(':') || out.includes('=')) out = scrubAssignments(out);
   if (MAY_HOLD_SCHEME.test(out)) {
     out = out.replace(BEARER, `$1${REDACTED}`);
     out = out.replace(BASIC, (whole, scheme: string, base64: string) => (isBasicCredential(base64) ? `${scheme}${REDACTED}` : whole));
   }
+  // Stryker disable next-line StringLiteral: a gate (above)
   if (out.includes('eyJ')) out = out.replace(JWT, REDACTED);
   if (MAY_HOLD_PROVIDER_KEY.test(out)) out = out.replace(PROVIDER_KEY, REDACTED);
-  return out.includes('://') ? out.replace(URL_PASSWORD, `$1:${REDACTED}@`) : out;
+  // Stryker disable next-line StringLiteral: a gate (above)
+  if (!out.includes('://')) return out;
+  return out.replace(URL_PASSWORD, `$1:${REDACTED}@`);
 }
