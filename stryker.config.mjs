@@ -25,7 +25,7 @@ export default {
   coverageAnalysis: 'perTest',
   concurrency: 1,
   mutate,
-  ignorePatterns: ['**/dist/**', 'reports', 'coverage', 'agent-gateway', '.tmp'],
+  ignorePatterns: ['**/dist/**', 'reports', 'coverage', 'agent-gateway', '.tmp', '.stryker-tmp'],
   incremental: true,
   incrementalFile: `reports/mutation/${name}.incremental.json`,
   reporters: ['clear-text', 'progress-append-only', 'json', 'html'],
@@ -34,6 +34,7 @@ export default {
   clearTextReporter: { allowColor: false, logTests: false, reportScoreTable: true },
   thresholds: { high: 95, low: 85, break: 85 },
   timeoutMS: 10_000,
-  tempDirName: '.stryker-tmp',
+  // One folder per group, so two groups can run at once without one cleaning up the other's sandbox.
+  tempDirName: `.stryker-tmp/${name}`,
   cleanTempDir: true,
 };
