@@ -85,7 +85,11 @@ function redactValue(value: unknown, rules: CompiledRules, keys: string[], depth
   for (const [key, child] of Object.entries(value)) {
     const lower = key.toLowerCase();
     const path = [...keys, lower];
-    out[key] = rules.names.has(lower) || endsWithPath(path, rules.paths) ? REDACTED : redactValue(child, rules, path, depth + 1);
+    const redacted = rules.names.has(lower) || endsWithPath(path, rules.paths) ? REDACTED : redactValue(child, rules, path, depth + 1);
+    // A plain assignment to `__proto__` (an own key JSON.parse makes) would set the copy's prototype
+    // and drop the field from what is shown: an approver or the audit would not see that argument.
+    if (key === '__proto__') Object.defineProperty(out, key, { value: redacted, enumerable: true, writable: true, configurable: true });
+    else out[key] = redacted;
   }
   return out;
 }
