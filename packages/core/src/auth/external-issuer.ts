@@ -172,11 +172,8 @@ export class ExternalIssuer {
 
   #keySet(uri: URL): JWTVerifyGetKey {
     const { timeoutMs, cooldownMs, cacheMaxAgeMs } = this.#options.jwks ?? {};
-    return createRemoteJWKSet(uri, {
-      ...(timeoutMs === undefined ? {} : { timeoutDuration: timeoutMs }),
-      ...(cooldownMs === undefined ? {} : { cooldownDuration: cooldownMs }),
-      ...(cacheMaxAgeMs === undefined ? {} : { cacheMaxAge: cacheMaxAgeMs }),
-    });
+    // jose reads an undefined duration as its default (5 s, 30 s, 10 min), the ones documented above.
+    return createRemoteJWKSet(uri, { timeoutDuration: timeoutMs, cooldownDuration: cooldownMs, cacheMaxAge: cacheMaxAgeMs });
   }
 }
 
@@ -191,7 +188,7 @@ function checkOptions(options: ExternalIssuerOptions): void {
   const problems: string[] = [];
   const issuer = URL.canParse(options.issuer) ? new URL(options.issuer) : undefined;
   if (issuer === undefined || !isHttpsOrLoopback(issuer)) problems.push('issuer must be an https URL (http only on loopback)');
-  if (options.audience.trim() === '' || !URL.canParse(options.audience)) problems.push('audience must be this gateway\'s resource URL');
+  if (!URL.canParse(options.audience)) problems.push('audience must be this gateway\'s resource URL');
   if (options.jwksUri !== undefined && !(URL.canParse(options.jwksUri) && isHttpsOrLoopback(new URL(options.jwksUri)))) {
     problems.push('jwksUri must be an https URL (http only on loopback)');
   }
@@ -206,6 +203,7 @@ function checkOptions(options: ExternalIssuerOptions): void {
     if (options[claim] !== undefined && options[claim].trim() === '') problems.push(`${claim} must not be empty`);
   }
   const tolerance = options.clockToleranceSeconds;
-  if (tolerance !== undefined && !(Number.isFinite(tolerance) && tolerance >= 0 && tolerance <= 300)) problems.push('clockToleranceSeconds must be 0..300');
+  // NaN fails both comparisons, and an infinite tolerance the one on its side.
+  if (tolerance !== undefined && !(tolerance >= 0 && tolerance <= 300)) problems.push('clockToleranceSeconds must be 0..300');
   if (problems.length > 0) throw new TypeError(`external issuer ${JSON.stringify(options.issuer)}: ${problems.join('; ')}`);
 }

@@ -23,7 +23,7 @@ export class ExternalIssuers {
     const byIssuer = new Map<string, ExternalIssuer>();
     const prefixes = new Set<string>();
     for (const entry of options) {
-      const issuer = new ExternalIssuer(entry, { now: context.now, ...(context.logger === undefined ? {} : { logger: context.logger }) });
+      const issuer = new ExternalIssuer(entry, { now: context.now, logger: context.logger });
       if (issuer.issuer === context.localIssuer) throw new TypeError(`external issuer ${JSON.stringify(issuer.issuer)} is the gateway's own issuer`);
       if (byIssuer.has(issuer.issuer)) throw new TypeError(`external issuer ${JSON.stringify(issuer.issuer)} is configured twice`);
       // Two providers may both have a user "alice": each needs its own namespace of caller names.
