@@ -38,7 +38,7 @@ export const GROUPS = {
     // The pool's failure handling (a call's failure, releasing and refilling slots, crashes and
     // restarts) and the queue of calls waiting for a worker.
     mutate: ['packages/sandbox/src/sandbox-pool.ts', 'packages/sandbox/src/wait-queue.ts'],
-    testFiles: ['packages/sandbox/test/sandbox-pool.test.ts', 'packages/sandbox/test/wait-queue.test.ts', 'packages/sandbox/test/hung-worker.test.ts'],
+    testFiles: ['packages/sandbox/test/sandbox-pool.test.ts', 'packages/sandbox/test/sandbox-pool-lifecycle.test.ts', 'packages/sandbox/test/wait-queue.test.ts', 'packages/sandbox/test/hung-worker.test.ts'],
   },
   mcp: {
     // The MCP endpoint's auth path: DNS-rebinding refusal, the bearer token, the 401 challenge (the
