@@ -30,9 +30,9 @@ export function claimAt(payload: JWTPayload, name: string): unknown {
   return value;
 }
 
-/** A list claim: an array of strings, or one string of entries split by spaces or commas (`scope`). */
-function listOf(value: unknown, claim: string): string[] | undefined {
-  if (value === undefined || value === null) return undefined;
+/** A list claim: an array of strings, or one string of entries split by spaces or commas (`scope`); none when absent. */
+function listOf(value: unknown, claim: string): string[] {
+  if (value === undefined || value === null) return [];
   const list = typeof value === 'string' ? value.split(/[\s,]+/).filter((entry) => entry !== '') : value;
   if (!Array.isArray(list) || list.length > MAX_LIST_ENTRIES || !list.every((entry): entry is string => typeof entry === 'string')) {
     throw new ForbiddenError(`the token's ${JSON.stringify(claim)} claim must be a string or a list of at most ${MAX_LIST_ENTRIES} strings`);
@@ -47,7 +47,7 @@ function listOf(value: unknown, claim: string): string[] | undefined {
  * No mapped role: `defaultRole`, or 403.
  */
 export function roleFromClaims(payload: JWTPayload, claim: string, map: Readonly<Record<string, Role>>, defaultRole: Role | undefined): Role {
-  const values = listOf(claimAt(payload, claim), claim) ?? [];
+  const values = listOf(claimAt(payload, claim), claim);
   const roles = new Set(values.flatMap((value) => (Object.hasOwn(map, value) ? [map[value] as Role] : [])));
   if (roles.has('admin')) return 'admin';
   const [only, ...others] = roles;
@@ -62,7 +62,7 @@ export function roleFromClaims(payload: JWTPayload, claim: string, map: Readonly
  * tool): the claim was configured to restrict callers, so its absence is not read as "every tool".
  */
 export function toolsFromClaims(payload: JWTPayload, claim: string): string[] {
-  const values = listOf(claimAt(payload, claim), claim) ?? [];
+  const values = listOf(claimAt(payload, claim), claim);
   for (const value of values) {
     if (!toolPatternSchema.safeParse(value).success) {
       throw new ForbiddenError(`the token's ${JSON.stringify(claim)} claim must list tool names or globs such as file.*`);

@@ -37,7 +37,10 @@ export interface ExternalIssuerOptions {
   readonly algorithms?: readonly ExternalAlgorithm[];
   /** Allowance for the provider's clock (seconds; default 10). */
   readonly clockToleranceSeconds?: number;
-  /** Key set fetching: timeout (5000 ms), pause before an unknown `kid` fetches again (30000), cache age (600000). */
+  /**
+   * Key set fetching: timeout (5000 ms; 1..60000, for discovery too), pause before an unknown `kid`
+   * fetches again (30000), cache age (600000).
+   */
   readonly jwks?: { readonly timeoutMs?: number; readonly cooldownMs?: number; readonly cacheMaxAgeMs?: number };
 }
 
@@ -95,7 +98,6 @@ export class ExternalIssuer {
       issuer: options.issuer,
       audience: options.audience,
       algorithms: [...(options.algorithms ?? EXTERNAL_ALGORITHMS)],
-      requiredClaims: ['exp'],
       clockTolerance: this.#tolerance,
     };
     if (options.jwksUri !== undefined) this.#keys = this.#keySet(new URL(options.jwksUri));
@@ -113,6 +115,8 @@ export class ExternalIssuer {
     }
     if (payload.iat !== undefined && payload.iat > this.#now() / 1000 + this.#tolerance) throw new InvalidTokenError('token not yet valid');
     const { jti, iat, exp } = payload;
+    // A token that never expires is refused: here rather than by jose's requiredClaims, so that one
+    // check does it (and gives exp its type).
     if (exp === undefined) throw new InvalidTokenError();
     return { payload, tokenId: typeof jti === 'string' && jti !== '' ? jti : undefined, issuedAt: iat, expiresAt: exp };
   }
@@ -201,6 +205,14 @@ function checkOptions(options: ExternalIssuerOptions): void {
   if (![...roles, options.defaultRole].every((role) => role === undefined || ROLES.includes(role))) problems.push(`roles map to ${ROLES.join(', ')} only`);
   for (const claim of ['roleClaim', 'toolsClaim', 'usernameClaim'] as const) {
     if (options[claim] !== undefined && options[claim].trim() === '') problems.push(`${claim} must not be empty`);
+  }
+  const { timeoutMs, cooldownMs, cacheMaxAgeMs } = options.jwks ?? {};
+  // Checked here, as jose would only refuse them when the key set is made: at the first token when the
+  // key set is discovered, which then refused every token as invalid (401) and fetched discovery again for each.
+  if (timeoutMs !== undefined && !(Number.isInteger(timeoutMs) && timeoutMs >= 1 && timeoutMs <= 60_000)) problems.push('jwks.timeoutMs must be a whole number of milliseconds, 1..60000');
+  for (const [name, value] of [['cooldownMs', cooldownMs], ['cacheMaxAgeMs', cacheMaxAgeMs]] as const) {
+    // NaN is not >= 0 either.
+    if (value !== undefined && !(value >= 0)) problems.push(`jwks.${name} must be 0 or more milliseconds`);
   }
   const tolerance = options.clockToleranceSeconds;
   // NaN fails both comparisons, and an infinite tolerance the one on its side.

@@ -97,6 +97,20 @@ describe('ExternalIssuer options', () => {
     }
   });
 
+  it('key set timings are checked at start, with discovery too (not at the first token, as a 401 for every token)', () => {
+    for (const jwks of [{}, { timeoutMs: 1 }, { timeoutMs: 60_000 }, { cooldownMs: 0, cacheMaxAgeMs: 0 }, { cooldownMs: 1.5, cacheMaxAgeMs: Number.POSITIVE_INFINITY }]) {
+      expect(problemsOf({ jwks }), JSON.stringify(jwks)).toBeUndefined();
+    }
+    for (const timeoutMs of [0, -1, 1.5, 60_001, Number.NaN, Number.POSITIVE_INFINITY]) {
+      expect(problemsOf({ jwks: { timeoutMs } }), String(timeoutMs)).toBe(`external issuer "${ISSUER}": jwks.timeoutMs must be a whole number of milliseconds, 1..60000`);
+    }
+    for (const name of ['cooldownMs', 'cacheMaxAgeMs']) {
+      for (const value of [-1, -0.5, Number.NaN, Number.NEGATIVE_INFINITY]) {
+        expect(problemsOf({ jwks: { [name]: value } }), `${name} ${value}`).toBe(`external issuer "${ISSUER}": jwks.${name} must be 0 or more milliseconds`);
+      }
+    }
+  });
+
   it('names every problem at once, separated by semicolons', () => {
     expect(problemsOf({ issuer: 'http://idp.example.com', audience: 'words', jwksUri: 'http://x.example', prefix: 'X', algorithms: [], roles: { a: 'root' }, roleClaim: ' ', toolsClaim: '', usernameClaim: '', clockToleranceSeconds: -1 })).toBe(
       'external issuer "http://idp.example.com": issuer must be an https URL (http only on loopback); ' +
