@@ -88,6 +88,15 @@ describe('approval by a quorum of N distinct people', () => {
     expect(runs).toEqual([]);
   });
 
+  it('an approver who approved may still change their mind and reject: the call ends and never runs', async () => {
+    const { queue, runs } = quorumQueue();
+    const held = await queue.request({ callId: 'c', tool: 't', args: {}, caller: alice, required: 2 });
+    await queue.approve(held.id, bob);
+    const rejected = await queue.reject(held.id, bob, 'second thoughts');
+    expect(rejected).toMatchObject({ state: 'rejected', decision: { by: 'bob', reason: 'second thoughts' }, approvals: [{ by: 'bob' }] });
+    expect(runs).toEqual([]);
+  });
+
   it("the caller's own approval never counts, even where self-approval is allowed", async () => {
     const { queue } = quorumQueue({ allowSelfApproval: true });
     const held = await queue.request({ callId: 'c', tool: 't', args: {}, caller: alice, required: 2 });
