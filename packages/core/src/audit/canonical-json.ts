@@ -12,7 +12,10 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 function canonicalBySorting(value: unknown): string | undefined {
   return JSON.stringify(value, (_key, current: unknown) => {
     if (!isPlainObject(current)) return current;
-    const sorted: Record<string, unknown> = {};
+    // Without a prototype, an own `__proto__` key (JSON.parse makes one from a request body) is assigned
+    // as a field. On a `{}` it would set the copy's prototype instead, and drop out of the text: out of
+    // the audit entry and its hash, and out of an approval's digest, while the tool still received it.
+    const sorted: Record<string, unknown> = Object.create(null);
     for (const key of Object.keys(current).sort()) sorted[key] = current[key];
     return sorted;
   });
