@@ -1,0 +1,104 @@
+import { mkdtemp, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { withUsersFileLock } from '../../src/auth/users-file-lock.js';
+
+async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'users-lock-rules-'));
+  onTestFinished(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+const TEN_MINUTES_AGO = () => new Date(Date.now() - 600_000);
+
+describe('withUsersFileLock: the lock file', () => {
+  it('is <path>.lock, private, and names this process while the task runs; its directory is made private', async () => {
+    const file = join(await tempDir(), 'a', 'b', 'users.json');
+    const seen = await withUsersFileLock(file, async () => ({
+      text: await readFile(`${file}.lock`, 'utf8'),
+      mode: (await stat(`${file}.lock`)).mode & 0o777,
+      dirMode: (await stat(join(file, '..'))).mode & 0o777,
+    }));
+    expect(seen.text).toMatch(new RegExp(`^${process.pid} [0-9a-f]{16}$`));
+    expect(seen.mode).toBe(0o600);
+    expect(seen.dirMode).toBe(0o700);
+    await expect(stat(`${file}.lock`)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('is released when the task fails, and the failure is passed on', async () => {
+    const file = join(await tempDir(), 'users.json');
+    await expect(
+      withUsersFileLock(file, async () => {
+        throw new Error('setup failed');
+      }),
+    ).rejects.toThrow('setup failed');
+    await expect(stat(`${file}.lock`)).rejects.toMatchObject({ code: 'ENOENT' });
+    await expect(withUsersFileLock(file, async () => 'again', { timeoutMs: 200 })).resolves.toBe('again');
+  });
+
+  it('is left alone when it is no longer ours (taken over meanwhile)', async () => {
+    const file = join(await tempDir(), 'users.json');
+    await withUsersFileLock(file, async () => {
+      await writeFile(`${file}.lock`, `${process.pid} the-new-holder`);
+    });
+    expect(await readFile(`${file}.lock`, 'utf8')).toBe(`${process.pid} the-new-holder`);
+  });
+
+  it('a failure to create it other than "exists" is passed on at once, not waited out', async () => {
+    const file = join(await tempDir(), 'x'.repeat(300));
+    await expect(withUsersFileLock(file, async () => 'never', { timeoutMs: 10_000 })).rejects.toMatchObject({ code: 'ENAMETOOLONG' });
+  });
+});
+
+describe('withUsersFileLock: a lock held by someone else', () => {
+  it('waits for a live holder to finish, then runs', async () => {
+    const file = join(await tempDir(), 'users.json');
+    const order: string[] = [];
+    let release = (): void => undefined;
+    const first = withUsersFileLock(file, async () => {
+      order.push('first');
+      await new Promise<void>((resolve) => {
+        release = resolve;
+      });
+    });
+    await expect.poll(() => order).toEqual(['first']);
+    const second = withUsersFileLock(file, async () => order.push('second'), { timeoutMs: 10_000 });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(order).toEqual(['first']);
+    release();
+    await Promise.all([first, second]);
+    expect(order).toEqual(['first', 'second']);
+  });
+
+  it('a live holder older than staleMs (default 2 minutes) is taken to be left over and taken over', async () => {
+    const file = join(await tempDir(), 'users.json');
+    await writeFile(`${file}.lock`, `${process.pid} stuck`);
+    await utimes(`${file}.lock`, TEN_MINUTES_AGO(), TEN_MINUTES_AGO());
+    await expect(withUsersFileLock(file, async () => 'taken over', { timeoutMs: 5_000 })).resolves.toBe('taken over');
+    await writeFile(`${file}.lock`, `${process.pid} stuck`);
+    await utimes(`${file}.lock`, TEN_MINUTES_AGO(), TEN_MINUTES_AGO());
+    await expect(withUsersFileLock(file, async () => 'never', { timeoutMs: 100, staleMs: 3_600_000 })).rejects.toThrow(/is locked by another process/);
+    await expect(withUsersFileLock(file, async () => 'taken over', { timeoutMs: 5_000, staleMs: 60_000 })).resolves.toBe('taken over');
+  });
+
+  it('a live holder younger than staleMs is waited for, and the error names the file and the lock', async () => {
+    const file = join(await tempDir(), 'users.json');
+    await writeFile(`${file}.lock`, `${process.pid} live`);
+    const old = new Date(Date.now() - 60_000);
+    await utimes(`${file}.lock`, old, old);
+    await expect(withUsersFileLock(file, async () => 'never', { timeoutMs: 100 })).rejects.toThrow(
+      `users file ${file} is locked by another process (${file}.lock); if none is starting, remove the lock file`,
+    );
+    expect(await readFile(`${file}.lock`, 'utf8')).toBe(`${process.pid} live`);
+  });
+
+  it('a lock that names no process (empty, still being written, or garbage) is not judged gone before it is stale', async () => {
+    const file = join(await tempDir(), 'users.json');
+    for (const text of ['', 'garbage', 'NaN x', '1.5 x']) {
+      await writeFile(`${file}.lock`, text);
+      await expect(withUsersFileLock(file, async () => 'never', { timeoutMs: 60 })).rejects.toThrow(/is locked by another process/);
+      expect(await readFile(`${file}.lock`, 'utf8')).toBe(text);
+    }
+  });
+});
