@@ -22,6 +22,12 @@ function gate(log: string[], name: string): { task: () => Promise<string>; finis
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
 
+/** Refused at once: rejected with AuthBusyError before a timer tick, never left waiting for a slot. */
+async function expectRefusedAtOnce(run: Promise<unknown>): Promise<void> {
+  const outcome = await Promise.race([run.then(() => 'ran', (error: unknown) => error), tick().then(() => 'still waiting')]);
+  expect(outcome).toBeInstanceOf(AuthBusyError);
+}
+
 describe('HashSlots options', () => {
   it('defaults to 2 at once and 32 waiting', () => {
     const slots = new HashSlots();
@@ -47,7 +53,7 @@ describe('HashSlots.run', () => {
     const results = [slots.run(a.task), slots.run(b.task), slots.run(c.task)];
     await tick();
     expect(log).toEqual(['a', 'b']);
-    await expect(slots.run(async () => 'd')).rejects.toBeInstanceOf(AuthBusyError);
+    await expectRefusedAtOnce(slots.run(async () => 'd'));
     a.finish();
     await tick();
     expect(log).toEqual(['a', 'b', 'c']);
@@ -61,7 +67,7 @@ describe('HashSlots.run', () => {
     const log: string[] = [];
     const a = gate(log, 'a');
     const first = slots.run(a.task);
-    await expect(slots.run(async () => 'b')).rejects.toThrow(AuthBusyError);
+    await expectRefusedAtOnce(slots.run(async () => 'b'));
     a.finish();
     await first;
     await expect(slots.run(async () => 'c')).resolves.toBe('c');
@@ -102,7 +108,7 @@ describe('HashSlots.run', () => {
       const y = gate(log, `y${round}`);
       const running = slots.run(x.task);
       const waiting = slots.run(y.task);
-      await expect(slots.run(async () => 'z')).rejects.toThrow(AuthBusyError);
+      await expectRefusedAtOnce(slots.run(async () => 'z'));
       x.finish();
       y.finish();
       await Promise.all([running, waiting]);
@@ -118,7 +124,7 @@ describe('HashSlots.run', () => {
     const both = [slots.run(a.task), slots.run(b.task)];
     await tick();
     expect(log).toEqual(['a', 'b']);
-    await expect(slots.run(async () => 'c')).rejects.toThrow(AuthBusyError);
+    await expectRefusedAtOnce(slots.run(async () => 'c'));
     a.finish();
     b.finish();
     await Promise.all(both);

@@ -47,7 +47,7 @@ describe('withUsersFileLock: the lock file', () => {
 
   it('a failure to create it other than "exists" is passed on at once, not waited out', async () => {
     const file = join(await tempDir(), 'x'.repeat(300));
-    await expect(withUsersFileLock(file, async () => 'never', { timeoutMs: 10_000 })).rejects.toMatchObject({ code: 'ENAMETOOLONG' });
+    await expect(withUsersFileLock(file, async () => 'never', { timeoutMs: 3_000 })).rejects.toMatchObject({ code: 'ENAMETOOLONG' });
   });
 });
 
