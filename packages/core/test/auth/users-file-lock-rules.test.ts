@@ -82,6 +82,12 @@ describe('withUsersFileLock: a lock held by someone else', () => {
     await expect(withUsersFileLock(file, async () => 'taken over', { timeoutMs: 5_000, staleMs: 60_000 })).resolves.toBe('taken over');
   });
 
+  it('a lock taken over is tried again at once, even past the deadline', async () => {
+    const file = join(await tempDir(), 'users.json');
+    await writeFile(`${file}.lock`, '2147483646 gone');
+    await expect(withUsersFileLock(file, async () => 'taken over', { timeoutMs: -1_000 })).resolves.toBe('taken over');
+  });
+
   it('a live holder younger than staleMs is waited for, and the error names the file and the lock', async () => {
     const file = join(await tempDir(), 'users.json');
     await writeFile(`${file}.lock`, `${process.pid} live`);
@@ -95,7 +101,8 @@ describe('withUsersFileLock: a lock held by someone else', () => {
 
   it('a lock that names no process (empty, still being written, or garbage) is not judged gone before it is stale', async () => {
     const file = join(await tempDir(), 'users.json');
-    for (const text of ['', 'garbage', 'NaN x', '1.5 x']) {
+    // A negative number would name a process group to `kill`: the lone -2147483646 names none, yet is no process either.
+    for (const text of ['', 'garbage', 'NaN x', '1.5 x', '-2147483646 x']) {
       await writeFile(`${file}.lock`, text);
       await expect(withUsersFileLock(file, async () => 'never', { timeoutMs: 60 })).rejects.toThrow(/is locked by another process/);
       expect(await readFile(`${file}.lock`, 'utf8')).toBe(text);

@@ -10,14 +10,26 @@ export const SYSTEM = { actor: { kind: 'system', id: 'test' } } as const;
 export type AdminEvent = { created: GatewayEventMap['auth.user_created'][0] } | { deleted: GatewayEventMap['auth.user_deleted'][0] };
 
 /** A UserAdmin over `users` whose hash is readable (`hash:<password>`), on a clock the test moves, recording its events. */
-export function userAdmin(users: UserStore = new MemoryUserStore()): { admin: UserAdmin; users: UserStore; events: AdminEvent[]; clock: { now: number } } {
+export function userAdmin(users: UserStore = new MemoryUserStore()): {
+  admin: UserAdmin;
+  users: UserStore;
+  events: AdminEvent[];
+  clock: { now: number };
+  /** The passwords hashed so far (each hash is a slow scrypt run in the gateway). */
+  hashed: string[];
+} {
   const clock = { now: AT };
+  const hashed: string[] = [];
   const gatewayEvents = new GatewayEvents(silentLogger);
   const events: AdminEvent[] = [];
   gatewayEvents.on('auth.user_created', (created) => events.push({ created }));
   gatewayEvents.on('auth.user_deleted', (deleted) => events.push({ deleted }));
-  const admin = new UserAdmin({ users, events: gatewayEvents, now: () => clock.now, hash: async (password) => `hash:${password}` });
-  return { admin, users, events, clock };
+  const hash = async (password: string): Promise<string> => {
+    hashed.push(password);
+    return `hash:${password}`;
+  };
+  const admin = new UserAdmin({ users, events: gatewayEvents, now: () => clock.now, hash });
+  return { admin, users, events, clock, hashed };
 }
 
 /** A store with the optional atomic `create`, as a shared store has; `createAnswers` scripts what it says. */
