@@ -80,10 +80,10 @@ describe('objects', () => {
     expect(canonical({ z: 1, a: { toJSON: () => undefined }, b: 2 })).toBe('{"b":2,"z":1}');
   });
 
-  it('an own __proto__ key is left out, as the sorted copy of the definition lost it', () => {
-    expect(canonical(JSON.parse('{"b":1,"__proto__":{"x":1},"a":2}'))).toBe('{"a":2,"b":1}');
-    expect(canonical(JSON.parse('{"__proto__":1,"a":2}'))).toBe('{"a":2}');
-    expect(canonical(JSON.parse('{"a":{"__proto__":[1]}}'))).toBe('{"a":{}}');
+  it('an own __proto__ key (JSON.parse makes one) is written as the field it is, in its sorted place', () => {
+    expect(canonical(JSON.parse('{"b":1,"__proto__":{"x":1},"a":2}'))).toBe('{"__proto__":{"x":1},"a":2,"b":1}');
+    expect(canonical(JSON.parse('{"__proto__":1,"a":2}'))).toBe('{"__proto__":1,"a":2}');
+    expect(canonical(JSON.parse('{"a":{"__proto__":[{"b":1,"a":2}]},"_":0}'))).toBe('{"_":0,"a":{"__proto__":[{"a":2,"b":1}]}}');
   });
 
   it('an object with no prototype is sorted like a plain one', () => {
@@ -99,6 +99,7 @@ describe('objects', () => {
     expect(canonical({ toJSON: () => 'as text' })).toBe('"as text"');
     expect(canonical({ a: 1, toJSON: () => [3] })).toBe('[3]');
     expect(canonical({ z: new Date(0), a: 1 })).toBe('{"a":1,"z":"1970-01-01T00:00:00.000Z"}');
+    expect(canonical({ toJSON: () => ({ b: null, a: [undefined, null], c: undefined }) })).toBe('{"a":[null,null],"b":null}');
   });
 
   it("a class instance keeps its own field order (the definition sorts plain objects only); a Map has no fields", () => {
@@ -129,6 +130,12 @@ describe('arrays', () => {
     expect(canonical(items)).toBe('[{"a":2,"b":1},3]');
     expect(canonical({ b: items, a: 1 })).toBe('{"a":1,"b":[{"a":2,"b":1},3]}');
   });
+
+  it('an array with no prototype is still written as an array, not as an object of indexes', () => {
+    const bare = Object.setPrototypeOf([{ b: 1, a: 2 }, 3], null) as unknown;
+    expect(canonical(bare)).toBe('[{"a":2,"b":1},3]');
+    expect(canonical({ b: bare, a: 1 })).toBe('{"a":1,"b":[{"a":2,"b":1},3]}');
+  });
 });
 
 describe('limits', () => {
@@ -138,6 +145,10 @@ describe('limits', () => {
     expect(() => canonicalJson(viaArray)).toThrow(TypeError);
     expect(() => canonicalJson(viaArray)).toThrow(/circular/i);
     expect(() => canonicalJson([viaArray])).toThrow(/circular/i);
+    // Keys in order: the check that lets the engine write a value whole must also stop at the cycle.
+    const orderedViaArray: Record<string, unknown> = { a: 1 };
+    orderedViaArray.b = [orderedViaArray];
+    expect(() => canonicalJson(orderedViaArray)).toThrow(/circular/i);
     const ordered: Record<string, unknown> = { a: 1 };
     ordered.self = ordered;
     expect(() => canonicalJson(ordered)).toThrow();
@@ -155,5 +166,11 @@ describe('limits', () => {
     const text = canonical(unordered);
     expect(text.startsWith('{"a":299,"z":{"a":298,"z":')).toBe(true);
     expect(text.endsWith('{"a":0,"z":"leaf"}' + '}'.repeat(299))).toBe(true);
+  });
+
+  it('an unsorted object deeper than the in-order check looks is still sorted', () => {
+    let value: unknown = { b: 1, a: 2 };
+    for (let i = 0; i < 250; i += 1) value = { a: [value] };
+    expect(canonical(value)).toBe(`${'{"a":['.repeat(250)}{"a":2,"b":1}${']}'.repeat(250)}`);
   });
 });
