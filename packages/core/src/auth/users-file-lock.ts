@@ -22,11 +22,9 @@ export async function withUsersFileLock<T>(path: string, task: () => Promise<T>,
   const owner = `${process.pid} ${randomBytes(8).toString('hex')}`;
   const deadline = Date.now() + (options.timeoutMs ?? 60_000);
   await mkdir(dirname(lockPath), { recursive: true, mode: 0o700 });
+  const staleMs = options.staleMs ?? 120_000;
   while (!(await tryCreate(lockPath, owner))) {
-    if (await isAbandoned(lockPath, options.staleMs ?? 120_000)) {
-      await rm(lockPath, { force: true });
-      continue;
-    }
+    if ((await isAbandoned(lockPath, staleMs)) && (await takeOver(lockPath, owner, staleMs))) continue;
     if (Date.now() > deadline) throw new Error(`users file ${path} is locked by another process (${lockPath}); if none is starting, remove the lock file`);
     await sleep(25);
   }
@@ -36,6 +34,27 @@ export async function withUsersFileLock<T>(path: string, task: () => Promise<T>,
     // Only our own lock: one taken over as stale belongs to its new holder.
     if ((await readFile(lockPath, 'utf8').catch(() => '')) === owner) await rm(lockPath, { force: true });
   }
+}
+
+/**
+ * Removes an abandoned lock, judged again while holding `<lock>.takeover`. Of processes that found the
+ * same abandoned lock, one removes it and the others, judging after it, find the lock its new holder made.
+ * Removed without this guard, a slower one would remove that new lock too, and both would hold it.
+ * `false` when another process is taking it over.
+ */
+async function takeOver(lockPath: string, owner: string, staleMs: number): Promise<boolean> {
+  const guard = `${lockPath}.takeover`;
+  if (!(await tryCreate(guard, owner))) {
+    // A guard whose process died mid-takeover would otherwise block every start from now on.
+    if (await isAbandoned(guard, staleMs)) await rm(guard, { force: true });
+    return false;
+  }
+  try {
+    if (await isAbandoned(lockPath, staleMs)) await rm(lockPath, { force: true });
+  } finally {
+    await rm(guard, { force: true });
+  }
+  return true;
 }
 
 async function tryCreate(lockPath: string, owner: string): Promise<boolean> {
