@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Approval, ApprovalDecision } from '../../src/approvals/approval.js';
-import { hasApproved, MemoryApprovalStore } from '../../src/approvals/approval-store.js';
+import { castVote } from '../../src/approvals/approval-quorum.js';
+import { hasApproved, MemoryApprovalStore, type ApprovalStore } from '../../src/approvals/approval-store.js';
 
 // The embedded approval store's contract on its own (issue 24: approval-store.ts was unmeasured): the
 // compare-and-set every decision goes through, the vote count of a quorum, and which approvals a prune
@@ -99,5 +100,25 @@ describe('hasApproved', () => {
     expect(hasApproved(approval('a', { approvals: [decision('Bob')] }), 'bob')).toBe(true);
     expect(hasApproved(approval('a', { approvals: [decision('Bob')] }), 'carol')).toBe(false);
     expect(hasApproved(approval('a'), 'bob')).toBe(false);
+  });
+});
+
+describe('castVote', () => {
+  const bob = { kind: 'user', id: 'Bob', role: 'approver' } as const;
+
+  it('counts the vote under the normalised name of the voter', async () => {
+    const store = new MemoryApprovalStore();
+    await store.insert(approval('a', { required: 2 }));
+    await castVote(store, 'a', bob, decision('Bob'), 2);
+    expect(hasApproved((await store.get('a')) ?? approval('x'), 'bob')).toBe(true);
+  });
+
+  it('an approval gone before the vote (pruned, or never there) is a 404, not a crash', async () => {
+    await expect(castVote(new MemoryApprovalStore(), 'gone', bob, decision('bob'), 2)).rejects.toMatchObject({ status: 404, code: 'not_found' });
+  });
+
+  it('a store that cannot count several approvers is refused by name', async () => {
+    const store: ApprovalStore = { insert: async () => undefined, get: async () => undefined, list: async () => [], transition: async () => ({ ok: false, current: undefined }), prune: async () => 0 };
+    await expect(castVote(store, 'a', bob, decision('bob'), 2)).rejects.toThrow(new TypeError('this approval store cannot count several approvers (no addApproval)'));
   });
 });
