@@ -76,16 +76,6 @@ async function countLines(file: FileHandle, start: number, end: number): Promise
   return lines;
 }
 
-/** The offset just after the last newline before `end` (0 when there is none): where a complete line ends. */
-async function lineStartBefore(file: FileHandle, end: number): Promise<number> {
-  for (let stop = end; stop > 0; stop -= CHUNK_BYTES) {
-    const start = Math.max(0, stop - CHUNK_BYTES);
-    const index = (await readAt(file, start, stop - start)).lastIndexOf(0x0a);
-    if (index !== -1) return start + index + 1;
-  }
-  return 0;
-}
-
 export interface Adopted {
   /** The file now at the path, open for appending (and reading). */
   readonly file: FileHandle;
@@ -121,13 +111,12 @@ export async function adoptReplacement(path: string, old: FileHandle, keepAs: st
       const line = difference?.line ?? (await countLines(old, 0, oldSize)) + 1;
       return { file, size: found.size, details: { ...base, found: 'different', first_difference_line: line } };
     }
-    // The new file is the start of the log's own: cut a torn last line back, then write the rest.
-    const from = found.size === oldSize ? oldSize : await lineStartBefore(old, found.size);
-    if (from < found.size) await file.truncate(from);
-    await copyRange(old, file, from, oldSize);
+    // The new file is the start of the log's own, byte for byte (a torn last line included): what
+    // follows it in the log's own completes it, so the file at the path holds every entry again.
+    await copyRange(old, file, found.size, oldSize);
     await file.sync();
-    const restored = await countLines(old, from, oldSize);
-    const kind = change.newInode === undefined ? 'missing' : from === oldSize ? 'identical' : 'prefix';
+    const restored = await countLines(old, found.size, oldSize);
+    const kind = change.newInode === undefined ? 'missing' : found.size === oldSize ? 'identical' : 'prefix';
     return { file, size: oldSize, details: { ...base, found: kind, restored_entries: restored } };
   } catch (error) {
     await file.close();

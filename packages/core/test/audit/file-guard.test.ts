@@ -105,16 +105,27 @@ describe('adoptReplacement', () => {
     expect(await readFile(path, 'utf8')).toBe(text);
   });
 
-  it('a copy taken before the last entries, ending in a torn line: cut back to its last whole line, the rest written back', async () => {
+  it('a copy taken before the last entries, ending in a torn line: completed from where it ends, the torn line with it', async () => {
     const text = lines(1000);
     const file = await held(text);
-    // 800 whole lines and half of the 801st: the torn half-line goes, 200 entries come back.
+    // 800 whole lines and half of the 801st: the rest of the 801st and 199 more come back.
     await replaceWith(text.slice(0, 80_050));
     const adopted = await adoptReplacement(path, file, `${path}.kept`, await replaced(file));
     handles.push(adopted.file);
     expect(await readFile(path, 'utf8')).toBe(text);
     expect(adopted.size).toBe(100_000);
     expect(adopted.details).toMatchObject({ found: 'prefix', restored_entries: 200, previous_bytes: 100_000, found_bytes: 80_050 });
+  });
+
+  it('a torn line longer than one 64 KiB chunk: completed the same way', async () => {
+    const long = `${'{"big":"'.padEnd(100_000, 'x')}"}\n`;
+    const text = `${lines(1)}${long}${lines(1, 100, 3)}`;
+    const file = await held(text);
+    await replaceWith(text.slice(0, 100 + 80_000));
+    const adopted = await adoptReplacement(path, file, `${path}.kept`, await replaced(file));
+    handles.push(adopted.file);
+    expect(await readFile(path, 'utf8')).toBe(text);
+    expect(adopted.details).toMatchObject({ found: 'prefix', restored_entries: 2 });
   });
 
   it('a copy that ends exactly at a line: nothing cut, the missing lines written back', async () => {
@@ -127,7 +138,7 @@ describe('adoptReplacement', () => {
     expect(adopted.details).toMatchObject({ found: 'prefix', restored_entries: 1 });
   });
 
-  it('a copy torn inside its first line: cut to nothing and the whole log written back', async () => {
+  it('a copy torn inside its first line: completed, every entry back', async () => {
     const text = lines(2);
     const file = await held(text);
     await replaceWith(text.slice(0, 40));
