@@ -68,6 +68,18 @@ describe('approvalEventStream asks whether the client may still see it', () => {
     queue.close();
   });
 
+  it('never, when there is nothing to ask: the stream goes on past the re-check interval', async () => {
+    const queue = new ApprovalQueue();
+    const { stream, controller } = open(queue);
+    await next(stream, 'the connected line');
+    const waiting = next(stream, 'the change of a');
+    vi.advanceTimersByTime(5000);
+    await request(queue, 'a');
+    expect(idOf((await waiting).value)).toBe('1');
+    controller.abort();
+    queue.close();
+  });
+
   it('every time when recheckMs is 0', async () => {
     const queue = new ApprovalQueue();
     let asked = 0;
