@@ -40,9 +40,10 @@ export async function withUsersFileLock<T>(path: string, task: () => Promise<T>,
  * Removes an abandoned lock, judged again while holding `<lock>.takeover`. Of processes that found the
  * same abandoned lock, one removes it and the others, judging after it, find the lock its new holder made.
  * Removed without this guard, a slower one would remove that new lock too, and both would hold it.
- * `false` when another process is taking it over.
+ * `false` when another process is taking it over. Exported for its tests: the moment it guards against
+ * cannot be reached on purpose through `withUsersFileLock`.
  */
-async function takeOver(lockPath: string, owner: string, staleMs: number): Promise<boolean> {
+export async function takeOver(lockPath: string, owner: string, staleMs: number): Promise<boolean> {
   const guard = `${lockPath}.takeover`;
   if (!(await tryCreate(guard, owner))) {
     // A guard whose process died mid-takeover would otherwise block every start from now on.

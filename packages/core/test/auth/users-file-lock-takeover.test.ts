@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { withUsersFileLock } from '../../src/auth/users-file-lock.js';
+import { takeOver, withUsersFileLock } from '../../src/auth/users-file-lock.js';
 
 async function tempDir(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'users-lock-takeover-'));
@@ -53,6 +53,22 @@ describe('withUsersFileLock: taking over an abandoned lock', () => {
     await writeFile(`${file}.lock.takeover`, GONE);
     await expect(withUsersFileLock(file, async () => 'taken over', { timeoutMs: 5_000 })).resolves.toBe('taken over');
     await expect(stat(`${file}.lock.takeover`)).rejects.toMatchObject({ code: 'ENOENT' });
+    await expect(stat(`${file}.lock`)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('judges the lock again under the guard: one made meanwhile by a live holder, or none at all, is left as it is', async () => {
+    const file = join(await tempDir(), 'users.json');
+    // Found abandoned a moment ago, it has since been taken over by a live process.
+    await writeFile(`${file}.lock`, `${process.pid} new-holder`);
+    await expect(takeOver(`${file}.lock`, `${process.pid} me`, 120_000)).resolves.toBe(true);
+    expect(await readFile(`${file}.lock`, 'utf8')).toBe(`${process.pid} new-holder`);
+    await expect(stat(`${file}.lock.takeover`)).rejects.toMatchObject({ code: 'ENOENT' });
+    // Released meanwhile: nothing to judge, nothing to remove.
+    await rm(`${file}.lock`);
+    await expect(takeOver(`${file}.lock`, `${process.pid} me`, 120_000)).resolves.toBe(true);
+    await expect(stat(`${file}.lock`)).rejects.toMatchObject({ code: 'ENOENT' });
+    await writeFile(`${file}.lock`, GONE);
+    await expect(takeOver(`${file}.lock`, `${process.pid} me`, 120_000)).resolves.toBe(true);
     await expect(stat(`${file}.lock`)).rejects.toMatchObject({ code: 'ENOENT' });
   });
 });
