@@ -9,8 +9,8 @@ import type { RedisState } from './redis-state.js';
  */
 const DEFAULT_SKEW_SECONDS = 600;
 
-/** Raises a family's expiry, never lowers it (a later, shorter revoke must not end an earlier one). */
-const REVOKE_FAMILY = new LuaScript(`
+/** Raises a revocation's expiry, never lowers it (a later, shorter revoke must not end an earlier one). */
+const RAISE_EXPIRY = new LuaScript(`
 local current = tonumber(redis.call('GET', KEYS[1]) or '0')
 local expiresAt = tonumber(ARGV[1])
 if expiresAt > current then redis.call('SET', KEYS[1], ARGV[1], 'EXAT', expiresAt + tonumber(ARGV[2])) end
@@ -38,7 +38,8 @@ export class RedisRevocationStore implements RevocationStore {
   }
 
   async revokeToken(jti: string, expiresAt: number): Promise<void> {
-    await this.#state.run((client) => client.set(this.#state.key('revoked', jti), '1', 'EXAT', this.#until(expiresAt)));
+    const at = Math.ceil(expiresAt);
+    await this.#state.run((client) => RAISE_EXPIRY.run(client, [this.#state.key('revoked', jti)], [at, this.#skewSeconds]));
   }
 
   isTokenRevoked(jti: string): Promise<boolean> {
@@ -53,7 +54,7 @@ export class RedisRevocationStore implements RevocationStore {
 
   async revokeFamily(family: string, expiresAt: number): Promise<void> {
     const at = Math.ceil(expiresAt);
-    await this.#state.run((client) => REVOKE_FAMILY.run(client, [this.#state.key('family', family)], [at, this.#skewSeconds]));
+    await this.#state.run((client) => RAISE_EXPIRY.run(client, [this.#state.key('family', family)], [at, this.#skewSeconds]));
   }
 
   isFamilyRevoked(family: string): Promise<boolean> {

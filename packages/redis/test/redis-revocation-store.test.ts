@@ -75,6 +75,20 @@ describe.runIf(REDIS.ok)('RedisRevocationStore (real Redis, two connections)', (
     }
   });
 
+  it('a token revoked twice keeps the later expiry: revoking by jti alone does not shorten a revocation of the token itself', async () => {
+    const { a, b, stateA, cleanup } = await twoProcesses();
+    try {
+      const later = inAnHour() + 3600;
+      await a.revokeToken('jti-long', later);
+      await b.revokeToken('jti-long', inAnHour());
+      expect(await stateA.client.expiretime(stateA.key('revoked', 'jti-long'))).toBe(later + 600);
+      await b.revokeToken('jti-long', later + 60);
+      expect(await stateA.client.expiretime(stateA.key('revoked', 'jti-long'))).toBe(later + 660);
+    } finally {
+      await cleanup();
+    }
+  });
+
   it('a revoke-all on one process moves the generation and revokedAllAt for both', async () => {
     const { a, b, stateA, cleanup } = await twoProcesses();
     try {

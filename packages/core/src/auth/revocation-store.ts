@@ -56,7 +56,8 @@ export class MemoryRevocationStore implements RevocationStore {
 
   async revokeToken(jti: string, expiresAt: number): Promise<void> {
     this.#sweep();
-    this.#revoked.set(jti, expiresAt);
+    // Never lowered: revoking by jti alone (a horizon) after revoking the token itself (its own expiry) must not end the first.
+    this.#revoked.set(jti, Math.max(expiresAt, this.#revoked.get(jti) ?? 0));
   }
 
   async isTokenRevoked(jti: string): Promise<boolean> {

@@ -56,6 +56,16 @@ describe('MemoryRevocationStore: what is refused', () => {
 });
 
 describe('MemoryRevocationStore: forgetting what has expired', () => {
+  it('a token revoked twice keeps the later expiry: a shorter second revoke (by jti alone) does not end the first', async () => {
+    const clock = { now: T0 };
+    const store = storeAt(clock);
+    await store.revokeToken('t1', S0 + 86_400);
+    await store.revokeToken('t1', S0 + 120);
+    clock.now = T0 + 600_000;
+    await store.revokeToken('other', S0 + 10_000); // sweeps
+    expect(await store.isTokenRevoked('t1')).toBe(true);
+  });
+
   it('a revocation is kept until its token expires, and dropped by the next sweep after', async () => {
     const clock = { now: T0 };
     const store = storeAt(clock);
