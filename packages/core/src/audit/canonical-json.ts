@@ -6,13 +6,13 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 
 /**
  * The definition: JSON.stringify with every plain object's keys sorted. Kept for the values the fast
- * writer below does not handle itself (a `toJSON`, a class instance, a `__proto__` key), so both give
+ * writer below does not handle itself (a `toJSON`, a class instance), so both give
  * the same text for every value: the audit chain's hashes depend on it.
  */
 function canonicalBySorting(value: unknown): string | undefined {
   return JSON.stringify(value, (_key, current: unknown) => {
     if (!isPlainObject(current)) return current;
-    // Without a prototype, an own `__proto__` key (JSON.parse makes one from a request body) is assigned
+    // Without a prototype, an own `__proto__` key (JSON.parse makes one; the HTTP and MCP endpoints refuse it, an in-process caller may not) is assigned
     // as a field. On a `{}` it would set the copy's prototype instead, and drop out of the text: out of
     // the audit entry and its hash, and out of an approval's digest, while the tool still received it.
     const sorted: Record<string, unknown> = Object.create(null);
@@ -87,8 +87,6 @@ function write(value: unknown, depth: number): string | undefined {
   }
   if (!isPlainObject(value)) return canonicalBySorting(value);
   const keys = Object.keys(value);
-  // JSON.stringify on a sorted copy drops `__proto__` (assigning it sets the copy's prototype).
-  if (keys.includes('__proto__')) return canonicalBySorting(value);
   sortLikeObjectKeys(keys);
   let out = '{';
   let first = true;
@@ -105,7 +103,7 @@ function write(value: unknown, depth: number): string | undefined {
 
 /**
  * Whether JSON.stringify alone already gives the canonical text: only plain data, every object's keys
- * already in canonical order (ascending, no array-index or `__proto__` key). Allocates nothing but
+ * already in canonical order (ascending, no array-index key). Allocates nothing but
  * each object's key list, so checking first and letting the engine's serialiser write is cheaper than
  * writing by hand when, as for the audit log's own entries, the objects are built in that order.
  */
@@ -128,7 +126,7 @@ function isInCanonicalOrder(value: unknown, depth: number): boolean {
   if (!isPlainObject(value) || typeof value.toJSON === 'function') return false;
   let previous: string | undefined;
   for (const key of Object.keys(value)) {
-    if ((previous !== undefined && !(previous < key)) || key === '__proto__' || startsWithDigit(key)) return false;
+    if ((previous !== undefined && !(previous < key)) || startsWithDigit(key)) return false;
     if (!isInCanonicalOrder(value[key], depth + 1)) return false;
     previous = key;
   }

@@ -6,7 +6,8 @@ import { digestOf } from '../../src/approvals/approval.js';
 import { canonicalJson, canonicalJsonBySorting } from '../../src/audit/canonical-json.js';
 import { AuditLog } from '../../src/index.js';
 
-// An own `__proto__` key is what JSON.parse makes of `{"__proto__": …}` in a request body. Copied into a
+// An own `__proto__` key is what JSON.parse makes of `{"__proto__": …}`. The HTTP and MCP endpoints refuse
+// such a body (400); an embedder calling gateway.callTool() in-process with parsed JSON does not. Copied into a
 // `{}` by assignment it sets the copy's prototype instead of a field, and drops out of the text: it was
 // missing from canonical JSON, so from the audit entry and its hash and from an approval's digest, while
 // the tool still received it (found next to the same defect in redaction, issue 24).
@@ -24,6 +25,10 @@ describe('an own __proto__ key', () => {
     expect(canonicalJson(value)).toBe('{"__proto__":{"mode":"0600"},"path":"/etc/app.conf"}');
     expect(canonicalJsonBySorting(value)).toBe(canonicalJson(value));
     expect(canonicalJson({ nested: [value] })).toBe('{"nested":[{"__proto__":{"mode":"0600"},"path":"/etc/app.conf"}]}');
+    // Already in order, the engine's serialiser writes it; out of order, the hand-written path does.
+    const inOrder = JSON.parse('{"__proto__":{"a":1},"b":2}') as unknown;
+    expect(canonicalJson(inOrder)).toBe('{"__proto__":{"a":1},"b":2}');
+    expect(canonicalJsonBySorting(inOrder)).toBe(canonicalJson(inOrder));
   });
 
   it("is bound by an approval's digest: arguments that differ only there have different digests", () => {
