@@ -31,14 +31,23 @@ export const GROUPS = {
     testFiles: ['packages/core/test/redaction/**/*.test.ts', 'packages/core/test/guards/redaction.test.ts', 'packages/core/test/secrets.test.ts'],
   },
   guards: {
-    mutate: ['packages/core/src/guards/**/*.ts', '!**/index.ts'],
-    testFiles: ['packages/core/test/guards/**/*.test.ts'],
+    // With the time limit the content filter's and the tool schemas' regexes run under.
+    mutate: ['packages/core/src/guards/**/*.ts', 'packages/core/src/regex/**/*.ts', '!**/index.ts'],
+    testFiles: ['packages/core/test/guards/**/*.test.ts', 'packages/core/test/regex/**/*.test.ts'],
   },
   sandbox: {
     // The pool's failure handling (a call's failure, releasing and refilling slots, crashes and
-    // restarts) and the queue of calls waiting for a worker.
+    // restarts) and the queue of calls waiting for a worker. With the tests of its start options'
+    // bounds and of its spans (checkout and run), which hold those lines of the pool too.
     mutate: ['packages/sandbox/src/sandbox-pool.ts', 'packages/sandbox/src/wait-queue.ts'],
-    testFiles: ['packages/sandbox/test/sandbox-pool.test.ts', 'packages/sandbox/test/sandbox-pool-lifecycle.test.ts', 'packages/sandbox/test/wait-queue.test.ts', 'packages/sandbox/test/hung-worker.test.ts'],
+    testFiles: [
+      'packages/sandbox/test/sandbox-pool.test.ts',
+      'packages/sandbox/test/sandbox-pool-lifecycle.test.ts',
+      'packages/sandbox/test/wait-queue.test.ts',
+      'packages/sandbox/test/hung-worker.test.ts',
+      'packages/sandbox/test/timer-bounds.test.ts',
+      'packages/sandbox/test/worker-trace.test.ts',
+    ],
   },
   mcp: {
     // The MCP endpoint's auth path: DNS-rebinding refusal, the bearer token, the 401 challenge (the

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { createContext, Script } from 'node:vm';
 import safeRegex from 'safe-regex2';
 import { z } from 'zod';
 import { BadRequestError, NotFoundError } from '../errors/index.js';
+import { timeLimitedTest } from '../regex/index.js';
 import { JsonFileState } from '../storage/json-file-state.js';
 import { ContentBlockedError } from './guard-errors.js';
 
@@ -60,12 +60,8 @@ interface Compiled {
   readonly test: (text: string) => boolean;
 }
 
-/** How long one regex may run on one call's args before the call is blocked instead. */
+/** How much CPU time one regex may take on one call's args before the call is blocked instead. */
 export const REGEX_TIME_LIMIT_MS = 50;
-
-// Regexes run in a vm context with a timeout: V8 can interrupt a runaway backtracking match there.
-const regexScript = new Script('regex.test(input)');
-const regexContext = createContext({ regex: /(?:)/, input: '' });
 
 function compile(rule: ContentRule): Compiled {
   if (rule.kind === 'literal') {
@@ -75,11 +71,7 @@ function compile(rule: ContentRule): Compiled {
   const regex = new RegExp(rule.pattern, (rule.flags ?? '').replace(/[gy]/g, ''));
   return {
     rule,
-    test: (text) => {
-      regexContext.regex = regex;
-      regexContext.input = text;
-      return regexScript.runInContext(regexContext, { timeout: REGEX_TIME_LIMIT_MS }) === true;
-    },
+    test: (text) => timeLimitedTest(regex, text, REGEX_TIME_LIMIT_MS),
   };
 }
 

@@ -1,4 +1,3 @@
-import { createContext, Script } from 'node:vm';
 import Ajv, { type AnySchemaObject, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { RegExpEngine } from 'ajv/dist/types/index.js';
 import Ajv2019 from 'ajv/dist/2019.js';
@@ -7,6 +6,7 @@ import addFormats from 'ajv-formats';
 import type { CheckedInput } from '../errors/zod-issues.js';
 import { formatIssuePath } from '../errors/zod-issues.js';
 import type { ErrorIssue } from '../errors/index.js';
+import { timeLimitedTest } from '../regex/index.js';
 import type { JsonSchema } from './tool-registry.js';
 
 /** Checks one call's args against a compiled JSON Schema; the args come back unchanged. */
@@ -31,23 +31,17 @@ function dialectOf(schema: JsonSchema): Dialect | undefined {
   return undefined;
 }
 
-/** How long one `pattern` may run on one value before the args are refused instead. */
+/** How much CPU time one `pattern` may take on one value before the args are refused instead. */
 export const PATTERN_TIME_LIMIT_MS = 50;
 
 // A schema's `pattern`s come from another program and run on what a caller sends, on a backtracking
-// engine: each runs in a vm context with a timeout, where V8 can interrupt a runaway match (as the
-// content filter's rules do). A match that runs out of time throws, and the args are refused.
-const patternScript = new Script('regex.test(input)');
-const patternContext = createContext({ regex: /(?:)/, input: '' });
+// engine: each runs with a time limit (as the content filter's rules do). A match that runs out of
+// time throws, and the args are refused.
 const timeLimitedRegExp: RegExpEngine = Object.assign(
   (pattern: string, flags: string) => {
     const regex = new RegExp(pattern, flags);
     return {
-      test(input: string): boolean {
-        patternContext.regex = regex;
-        patternContext.input = input;
-        return patternScript.runInContext(patternContext, { timeout: PATTERN_TIME_LIMIT_MS }) === true;
-      },
+      test: (input: string): boolean => timeLimitedTest(regex, input, PATTERN_TIME_LIMIT_MS),
       // Ajv caches compiled patterns by this string.
       toString: () => regex.toString(),
     };

@@ -1,0 +1,1 @@
+export { timeLimitedTest } from './time-limited-regex.js';
