@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { expect, it } from 'vitest';
 import { z } from 'zod';
 import { AuditLog, Gateway, GatewayError, SandboxPool, silentLogger } from '../src/index.js';
-import { isGone, waitFor, workerLeaf } from '../../sandbox/test/support/processes.js';
+import { isGone, signalProcess, waitFor, workerLeaf } from '../../sandbox/test/support/processes.js';
 
 // Issue 14: 2,000 mixed calls through a real gateway (with its audit log) while the pool's workers are
 // SIGKILLed and SIGSTOPped at random every few ms. The attacks adapt to the machine: at most half the
@@ -59,7 +59,7 @@ it('2,000 calls while workers are killed and stopped at random: every call is an
       const leaf = workerLeaf(target);
       touched.add(target).add(leaf);
       try {
-        process.kill(leaf, attacks % 2 === 0 ? 'SIGKILL' : 'SIGSTOP');
+        signalProcess(leaf, attacks % 2 === 0 ? 'SIGKILL' : 'SIGSTOP');
         attacks += 1;
         underAttack.add(leaf);
       } catch {
@@ -125,7 +125,7 @@ it('2,000 calls while workers are killed and stopped at random: every call is an
     chaos = false;
     await monkey;
     await gateway.close();
-    for (const pid of touched) if (!isGone(pid)) process.kill(pid, 'SIGKILL');
+    for (const pid of touched) if (!isGone(pid)) signalProcess(pid, 'SIGKILL');
     await rm(dir, { recursive: true, force: true });
   }
 }, 60_000);

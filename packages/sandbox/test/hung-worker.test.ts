@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { detectBwrap, SandboxError, SandboxPool, type IsolationMode } from '../src/index.js';
-import { isGone, waitFor, workerLeaf } from './support/processes.js';
+import { isGone, signalProcess, waitFor, workerLeaf } from './support/processes.js';
 
 // Issue 14, item 7: a SIGSTOPped worker stayed in the pool, its health ping timed out but freed its slot
 // while still in flight, and calls given that slot failed with "takes one request at a time".
@@ -11,7 +11,7 @@ const pools: SandboxPool[] = [];
 const stopped: number[] = [];
 
 afterEach(async () => {
-  for (const pid of stopped.splice(0)) if (!isGone(pid)) process.kill(pid, 'SIGKILL');
+  for (const pid of stopped.splice(0)) if (!isGone(pid)) signalProcess(pid, 'SIGKILL');
   await Promise.all(pools.splice(0).map((pool) => pool.close()));
 });
 
@@ -27,10 +27,10 @@ describe.each(modes)('a hung worker (isolation: %s)', (isolation) => {
     return pool;
   }
 
-  function stop(pid: number): number {
+  function stop(pid: number | undefined): number {
     const leaf = workerLeaf(pid);
     stopped.push(leaf);
-    process.kill(leaf, 'SIGSTOP');
+    signalProcess(leaf, 'SIGSTOP');
     return leaf;
   }
 
@@ -38,7 +38,7 @@ describe.each(modes)('a hung worker (isolation: %s)', (isolation) => {
     const pool = await startPool();
     const [victim, other] = pool.pids;
     const restarted = once(pool, 'restart');
-    const leaf = stop(victim ?? 0);
+    const leaf = stop(victim);
     const [{ index }] = (await restarted) as [{ index: number }];
     expect(index).toBe(0);
     await waitFor(() => isGone(leaf), 'the stopped worker to be killed');
@@ -51,7 +51,7 @@ describe.each(modes)('a hung worker (isolation: %s)', (isolation) => {
 
   it('health() reports the stopped worker as not alive, and never frees its slot while the ping is pending', async () => {
     const pool = await startPool();
-    stop(pool.pids[0] ?? 0);
+    stop(pool.pids[0]);
     const outcomes: PromiseSettledResult<unknown>[] = [];
     let health = await pool.health();
     // (A ping answered just before the stop may still count once; the next one cannot.)
@@ -78,7 +78,7 @@ describe.each(modes)('a hung worker (isolation: %s)', (isolation) => {
     // No interval pings here: the call's own timeout is what must catch the stopped worker.
     const pool = await startPool(60_000);
     const [victim] = pool.pids;
-    const leaf = stop(victim ?? 0);
+    const leaf = stop(victim);
     const restarted = once(pool, 'restart');
     // Both calls start at once: the first takes the first idle slot (the stopped worker), the second the other.
     const [hung, answered] = await Promise.allSettled([pool.call('echo', 'lost', { timeoutMs: 300 }), pool.call('echo', 'kept')]);

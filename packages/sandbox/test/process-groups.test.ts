@@ -4,7 +4,7 @@ import { createInterface } from 'node:readline';
 import { resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BUNDLED_WORKER_PATH, detectBwrap, detectParentDeathSignal, killProcessGroup, SandboxPool, type IsolationMode } from '../src/index.js';
-import { commandOf, descendants, isGone, waitFor, workerLeaf } from './support/processes.js';
+import { commandOf, descendants, isGone, signalProcess, waitFor, workerLeaf } from './support/processes.js';
 
 // Issue 14, item 7: workers were killed one process at a time, so whatever a worker had started lived
 // on after it was killed, replaced, or its pool (or gateway) went away.
@@ -15,7 +15,7 @@ const leftovers: number[] = [];
 
 afterEach(async () => {
   await Promise.all(pools.splice(0).map((pool) => pool.close()));
-  for (const pid of leftovers.splice(0)) if (!isGone(pid)) process.kill(pid, 'SIGKILL');
+  for (const pid of leftovers.splice(0)) if (!isGone(pid)) signalProcess(pid, 'SIGKILL');
 });
 
 /** The `count` sleep processes started by the pool's workers (host pids), once they all show as `sleep`. */
@@ -75,7 +75,7 @@ describe.each(modes)('a worker and the processes it started (isolation: %s)', (i
     await pool.call('spawn', {});
     await pool.call('spawn', {});
     const sleepers = await grandchildren(pool, 2);
-    const worker = workerLeaf(pool.pids[0] ?? 0);
+    const worker = workerLeaf(pool.pids[0]);
     await pool.close();
     for (const pid of [worker, ...sleepers]) await waitFor(() => isGone(pid), `process ${pid} to be gone after close()`);
   });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { systemCaller } from '@agent-gateway/core';
-import { eventually, FAULTY_SERVER, startUpstreamGateway, stdio, type UpstreamGateway } from './support/upstream-gateway.js';
+import { eventually, FAULTY_SERVER, killUpstreamProcess, startUpstreamGateway, stdio, type UpstreamGateway } from './support/upstream-gateway.js';
 
 // A call that waits for an upstream to (re)start must stop waiting when its caller leaves: before,
 // the wait for the connection ignored the call's signal and lasted the call's whole timeout (here a
@@ -38,7 +38,7 @@ async function upstreamThatCannotRestart(): Promise<UpstreamGateway> {
   const gateway = served;
   const { pid } = await upstreamState(gateway);
   writeFileSync(hang, '');
-  process.kill(pid ?? 0, 'SIGKILL');
+  killUpstreamProcess(pid);
   return gateway;
 }
 

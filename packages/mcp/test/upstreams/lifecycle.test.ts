@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CallToolResult } from '@modelcontextprotocol/client';
 import type { UpstreamConfig } from '../../src/index.js';
-import { eventually, FAULTY_SERVER, processesMentioning, startUpstreamGateway, stdio, type UpstreamGateway } from './support/upstream-gateway.js';
+import { eventually, FAULTY_SERVER, killUpstreamProcess, processesMentioning, startUpstreamGateway, stdio, type UpstreamGateway } from './support/upstream-gateway.js';
 
 const open: UpstreamGateway[] = [];
 afterEach(async () => {
@@ -36,7 +36,7 @@ describe('stdio upstreams are processes the gateway owns', () => {
     const inFlight = served.call('faulty.slow', {});
     // The call has reached the upstream once the gateway counts it in flight; then the process dies.
     await eventually(async () => (await served.get('/metrics')).text.includes('tool_calls_total{tool="faulty.slow"}'), 'the call to start');
-    process.kill(pid ?? 0, 'SIGKILL');
+    killUpstreamProcess(pid);
     const failed = await inFlight;
     expect(failed.status, failed.text).toBe(503);
     expect(failed.json<{ error: { code: string; message: string } }>().error).toMatchObject({ code: 'upstream_unavailable', message: expect.stringContaining('faulty') });
@@ -54,7 +54,7 @@ describe('stdio upstreams are processes the gateway owns', () => {
   it('an upstream that is down fails only its own tools, with 503 and Retry-After, while the rest of the gateway serves', async () => {
     const served = await start([faulty('flaky', [], { restart: { initialMs: 60_000, maxMs: 60_000 } }), faulty('steady')]);
     const { pid } = await upstreamStatus(served, 'flaky');
-    process.kill(pid ?? 0, 'SIGKILL');
+    killUpstreamProcess(pid);
     await eventually(async () => (await upstreamStatus(served, 'flaky')).state === 'down', 'the upstream to be seen down');
 
     const refused = await served.call('flaky.echo', { text: 'x' });

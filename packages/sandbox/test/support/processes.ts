@@ -37,16 +37,34 @@ export function commandOf(pid: number): string | undefined {
 }
 
 /**
+ * A pid a test may signal: a positive integer. `process.kill(0, …)` signals the caller's whole
+ * process group, and a negative pid a group: a test that took `pool.pids[0] ?? 0` from a pool with
+ * no workers (a mutant of the pool under mutation testing, or a bug) stopped or killed the test
+ * runner itself, and under Stryker its whole run, instead of failing.
+ */
+export function assertPid(pid: number | undefined): number {
+  if (pid === undefined || !Number.isInteger(pid) || pid <= 0) throw new Error(`not a process id: ${pid}`);
+  return pid;
+}
+
+/** `process.kill` on one process, refusing what is not one process's id (see assertPid). */
+export function signalProcess(pid: number | undefined, signal: NodeJS.Signals | 0): void {
+  process.kill(assertPid(pid), signal);
+}
+
+/**
  * The process running the worker's code: the pool's pid itself, or, under bubblewrap, the first
  * process inside it that is not bwrap (bwrap keeps a monitor outside and an init inside the sandbox).
  */
-export function workerLeaf(pid: number): number {
+export function workerLeaf(workerPid: number | undefined): number {
+  const pid = assertPid(workerPid);
   if (commandOf(pid) !== 'bwrap') return pid;
   return descendants(pid).find((child) => commandOf(child) !== 'bwrap') ?? pid;
 }
 
 /** Gone: no such process (ESRCH), or a zombie that only waits for its reaper. */
 export function isGone(pid: number): boolean {
+  assertPid(pid);
   try {
     process.kill(pid, 0);
   } catch (error) {

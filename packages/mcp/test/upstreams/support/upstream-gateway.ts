@@ -60,6 +60,15 @@ export function processesMentioning(marker: string): number[] {
     .filter((pid) => Number.isInteger(pid) && pid !== process.pid);
 }
 
+/**
+ * SIGKILLs an upstream's process. Refuses what is not one process's id: `process.kill(0, …)` (from
+ * `pid ?? 0` when no pid was reported) would kill the test runner's whole process group instead.
+ */
+export function killUpstreamProcess(pid: number | undefined): void {
+  if (pid === undefined || !Number.isInteger(pid) || pid <= 0) throw new Error(`no upstream process to kill (pid ${pid})`);
+  process.kill(pid, 'SIGKILL');
+}
+
 /** Polls `check` until it holds (a condition, not a time: the timeout only bounds a hang). */
 export async function eventually(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
   const until = Date.now() + timeoutMs;
