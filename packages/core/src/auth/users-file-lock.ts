@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -32,7 +32,7 @@ export async function withUsersFileLock<T>(path: string, task: () => Promise<T>,
     return await task();
   } finally {
     // Only our own lock: one taken over as stale belongs to its new holder.
-    if ((await readFile(lockPath, 'utf8').catch(() => '')) === owner) await rm(lockPath, { force: true });
+    if ((await readFile(lockPath, 'utf8').catch(() => undefined)) === owner) await removeIfPresent(lockPath);
   }
 }
 
@@ -47,22 +47,30 @@ export async function takeOver(lockPath: string, owner: string, staleMs: number)
   const guard = `${lockPath}.takeover`;
   if (!(await tryCreate(guard, owner))) {
     // A guard whose process died mid-takeover would otherwise block every start from now on.
-    if (await isAbandoned(guard, staleMs)) await rm(guard, { force: true });
+    if (await isAbandoned(guard, staleMs)) await removeIfPresent(guard);
     return false;
   }
   try {
-    if (await isAbandoned(lockPath, staleMs)) await rm(lockPath, { force: true });
+    if (await isAbandoned(lockPath, staleMs)) await removeIfPresent(lockPath);
   } finally {
-    await rm(guard, { force: true });
+    await removeIfPresent(guard);
   }
   return true;
+}
+
+/**
+ * Removes a lock or guard file; one already gone is no error. Each removal races with other processes
+ * judging the same file abandoned, so the file may be gone by the time it is removed.
+ */
+export async function removeIfPresent(path: string): Promise<void> {
+  await rm(path, { force: true });
 }
 
 async function tryCreate(lockPath: string, owner: string): Promise<boolean> {
   try {
     const handle = await open(lockPath, 'wx', 0o600);
     try {
-      await handle.writeFile(owner, 'utf8');
+      await handle.writeFile(owner);
     } finally {
       await handle.close();
     }
@@ -74,10 +82,19 @@ async function tryCreate(lockPath: string, owner: string): Promise<boolean> {
 }
 
 async function isAbandoned(lockPath: string, staleMs: number): Promise<boolean> {
-  const [text, info] = await Promise.all([readFile(lockPath, 'utf8').catch(() => undefined), stat(lockPath).catch(() => undefined)]);
-  // Gone meanwhile, or still being written by its creator: try again rather than judge it.
-  if (text === undefined || info === undefined) return false;
-  if (Date.now() - info.mtimeMs > staleMs) return true;
+  // One handle, so the text and the age are of the same file, not of a lock and the one that replaced it.
+  const handle = await open(lockPath, 'r').catch(() => undefined);
+  // Gone meanwhile: try again rather than judge it.
+  if (handle === undefined) return false;
+  let text: string;
+  let modifiedMs: number;
+  try {
+    text = await handle.readFile('utf8');
+    modifiedMs = (await handle.stat()).mtimeMs;
+  } finally {
+    await handle.close();
+  }
+  if (Date.now() - modifiedMs > staleMs) return true;
   const pid = Number(text.split(' ')[0]);
   if (!Number.isInteger(pid) || pid <= 0) return false;
   try {

@@ -1,8 +1,9 @@
+import { readdirSync } from 'node:fs';
 import { mkdtemp, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { withUsersFileLock } from '../../src/auth/users-file-lock.js';
+import { removeIfPresent, withUsersFileLock } from '../../src/auth/users-file-lock.js';
 
 async function tempDir(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'users-lock-rules-'));
@@ -107,5 +108,29 @@ describe('withUsersFileLock: a lock held by someone else', () => {
       await expect(withUsersFileLock(file, async () => 'never', { timeoutMs: 60 })).rejects.toThrow(/is locked by another process/);
       expect(await readFile(`${file}.lock`, 'utf8')).toBe(text);
     }
+  });
+});
+
+describe('withUsersFileLock: what it leaves behind', () => {
+  it('no open file: every lock it makes, reads and judges is closed (a users file is set up at every start)', async () => {
+    const file = join(await tempDir(), 'users.json');
+    const openFiles = () => readdirSync('/proc/self/fd').length;
+    const before = openFiles();
+    for (let round = 0; round < 40; round += 1) {
+      // An abandoned lock to judge and take over, then one of its own to make, read back and remove.
+      await writeFile(`${file}.lock`, '2147483646 gone');
+      await withUsersFileLock(file, async () => round, { timeoutMs: 5_000 });
+    }
+    // A handle a round leaked would be 40 (fewer if the garbage collector closes some); the slack is for
+    // the runner's own files.
+    expect(openFiles() - before).toBeLessThan(5);
+  });
+
+  it('a lock or guard already gone when it is removed is no error (others judge the same file at once)', async () => {
+    const path = join(await tempDir(), 'users.json.lock');
+    await writeFile(path, 'x');
+    await removeIfPresent(path);
+    await expect(stat(path)).rejects.toMatchObject({ code: 'ENOENT' });
+    await expect(removeIfPresent(path)).resolves.toBeUndefined();
   });
 });
