@@ -224,7 +224,7 @@ export class AuditLog {
         const batch = this.#takeBatch();
         let text = '';
         for (const written of batch) text += written.line;
-        const data = Buffer.from(text, 'utf8');
+        const data = Buffer.from(text);
         try {
           let offset = 0;
           while (offset < data.length) offset += (await this.#file.write(data, offset, data.length - offset)).bytesWritten;
@@ -238,11 +238,11 @@ export class AuditLog {
         if (!(await this.#guardFile(batch.map((w) => w.pending)))) return;
         checked = true;
         this.#batches += 1;
-        const last = batch[batch.length - 1];
-        if (last !== undefined) this.#durableSeq = last.entry.seq;
+        // The head is the batch's last entry: only #takeBatch chains entries, and only this loop calls it.
+        this.#durableSeq = this.#head.seq;
         for (const { pending, entry } of batch) pending.resolve(entry);
         this.#ship(batch.map((w) => w.entry));
-        this.#checkpoints.update({ seq: this.#durableSeq, hash: last?.entry.hash ?? this.#head.hash });
+        this.#checkpoints.update(this.#head);
       }
     } finally {
       this.#flushing = undefined;
