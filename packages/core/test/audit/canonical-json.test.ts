@@ -49,6 +49,20 @@ describe('scalars', () => {
     expect(() => canonicalJson({ b: 1, a: [2n] })).toThrow(TypeError);
     expect(() => canonicalJson({ a: 1, b: { n: 2n } })).toThrow(TypeError);
   });
+
+  it('a BigInt given a toJSON (as some polyfills do) is written as the definition writes what it returns, keys sorted', () => {
+    Object.defineProperty(BigInt.prototype, 'toJSON', { value: () => ({ b: 2, a: 1 }), configurable: true, writable: true });
+    try {
+      expect(canonical({ n: 1n })).toBe('{"n":{"a":1,"b":2}}');
+      expect(canonical([1n])).toBe('[{"a":1,"b":2}]');
+    } finally {
+      Reflect.deleteProperty(BigInt.prototype, 'toJSON');
+    }
+  });
+
+  it('an empty key first, in order, is written as it is', () => {
+    expect(canonical({ '': 1, a: { '': 2 } })).toBe('{"":1,"a":{"":2}}');
+  });
 });
 
 describe('objects', () => {
