@@ -23,6 +23,18 @@ describe('normalizeOrigin', () => {
     },
   );
 
+  it('says what is wrong: not a URL, not http(s), or more than an origin (each part on its own)', () => {
+    expect(() => normalizeOrigin('bank.example')).toThrow('"bank.example" is not an origin such as https://bank.example');
+    expect(() => normalizeOrigin('x'.repeat(300))).toThrow(`"${'x'.repeat(200)}" is not an origin such as https://bank.example`);
+    expect(() => normalizeOrigin('ftp://bank.example')).toThrow('origin must be http:// or https://, got "ftp:"');
+    for (const input of ['https://ann@bank.example', 'https://:secret@bank.example', 'https://bank.example?q', 'https://bank.example/#top', 'https://bank.example/a']) {
+      expect(() => normalizeOrigin(input), input).toThrow(`${JSON.stringify(input)} is not an origin: drop the path, query and credentials`);
+    }
+    // A URL's origin: its path, query, fragment and credentials are dropped.
+    expect(normalizeOrigin('https://ann:secret@bank.example/a?q#top', { fromUrl: true })).toBe('https://bank.example');
+    expect(() => normalizeOrigin('https://bank.example/a', { fromUrl: false })).toThrow(/is not an origin/);
+  });
+
   it('takes the origin of a full URL when asked to', () => {
     expect(normalizeOrigin('https://Bank.example:443/login?next=1#x', { fromUrl: true })).toBe('https://bank.example');
   });
