@@ -74,14 +74,16 @@ describe('settledResult', () => {
 });
 
 describe('the approval errors', () => {
+  // Made inside the test, not in the table: a constructor that throws fails its test, not the file's loading.
   it.each([
-    [new ApprovalConflictError('ap-1', 'executed'), { name: 'ApprovalConflictError', status: 409, code: 'approval_not_pending', message: 'approval ap-1 is executed, not pending', details: { state: 'executed' }, state: 'executed' }],
-    [new ApprovalDigestMismatchError('ap-1'), { name: 'ApprovalDigestMismatchError', status: 409, code: 'digest_mismatch', message: 'approval ap-1 no longer matches the call that was requested; it will not run', details: { state: 'failed' } }],
-    [new SelfApprovalError(), { name: 'SelfApprovalError', status: 403, code: 'self_approval', message: 'a call must be approved by someone other than its caller' }],
-    [new ApprovalRejectedError('ap-1', undefined), { name: 'ApprovalRejectedError', status: 403, code: 'approval_rejected', message: 'approval ap-1 was rejected' }],
-    [new ApprovalExpiredError('ap-1'), { name: 'ApprovalExpiredError', status: 409, code: 'approval_expired' }],
-    [new AlreadyApprovedError('ap-1'), { name: 'AlreadyApprovedError', status: 409, code: 'already_approved', message: 'you have already approved ap-1; it needs other approvers', details: { state: 'pending' } }],
-  ])('%s', (error, expected) => {
+    ['ApprovalConflictError', () => new ApprovalConflictError('ap-1', 'executed'), { name: 'ApprovalConflictError', status: 409, code: 'approval_not_pending', message: 'approval ap-1 is executed, not pending', details: { state: 'executed' }, state: 'executed' }],
+    ['ApprovalDigestMismatchError', () => new ApprovalDigestMismatchError('ap-1'), { name: 'ApprovalDigestMismatchError', status: 409, code: 'digest_mismatch', message: 'approval ap-1 no longer matches the call that was requested; it will not run', details: { state: 'failed' } }],
+    ['SelfApprovalError', () => new SelfApprovalError(), { name: 'SelfApprovalError', status: 403, code: 'self_approval', message: 'a call must be approved by someone other than its caller' }],
+    ['ApprovalRejectedError', () => new ApprovalRejectedError('ap-1', undefined), { name: 'ApprovalRejectedError', status: 403, code: 'approval_rejected', message: 'approval ap-1 was rejected' }],
+    ['ApprovalExpiredError', () => new ApprovalExpiredError('ap-1'), { name: 'ApprovalExpiredError', status: 409, code: 'approval_expired' }],
+    ['AlreadyApprovedError', () => new AlreadyApprovedError('ap-1'), { name: 'AlreadyApprovedError', status: 409, code: 'already_approved', message: 'you have already approved ap-1; it needs other approvers', details: { state: 'pending' } }],
+  ])('%s', (_name, make, expected) => {
+    const error = make();
     expect(error).toBeInstanceOf(GatewayError);
     expect(error).toMatchObject(expected);
   });
