@@ -14,7 +14,8 @@ export function normalizeOrigin(value: string, options: { fromUrl?: boolean } = 
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new BadRequestError(`origin must be http:// or https://, got ${JSON.stringify(url.protocol)}`);
   }
-  const extra = url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '' || (url.pathname !== '/' && url.pathname !== '');
+  // An http(s) URL's pathname is never empty: at least `/`.
+  const extra = url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '' || url.pathname !== '/';
   if (extra && options.fromUrl !== true) {
     throw new BadRequestError(`${JSON.stringify(value.slice(0, 200))} is not an origin: drop the path, query and credentials`);
   }

@@ -30,6 +30,8 @@ describe('normalizeOrigin', () => {
     for (const input of ['https://ann@bank.example', 'https://:secret@bank.example', 'https://bank.example?q', 'https://bank.example/#top', 'https://bank.example/a']) {
       expect(() => normalizeOrigin(input), input).toThrow(`${JSON.stringify(input)} is not an origin: drop the path, query and credentials`);
     }
+    const long = `https://bank.example/${'a'.repeat(300)}`;
+    expect(() => normalizeOrigin(long)).toThrow(`${JSON.stringify(long.slice(0, 200))} is not an origin: drop the path, query and credentials`);
     // A URL's origin: its path, query, fragment and credentials are dropped.
     expect(normalizeOrigin('https://ann:secret@bank.example/a?q#top', { fromUrl: true })).toBe('https://bank.example');
     expect(() => normalizeOrigin('https://bank.example/a', { fromUrl: false })).toThrow(/is not an origin/);
