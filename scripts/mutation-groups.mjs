@@ -38,11 +38,13 @@ export const GROUPS = {
   sandbox: {
     // The pool's failure handling (a call's failure, releasing and refilling slots, crashes and
     // restarts) and the queue of calls waiting for a worker. With the tests of its start options'
-    // bounds and of its spans (checkout and run), which hold those lines of the pool too.
+    // bounds and of the trace context it hands workers, which hold those lines of the pool too.
     mutate: ['packages/sandbox/src/sandbox-pool.ts', 'packages/sandbox/src/wait-queue.ts'],
     testFiles: [
       'packages/sandbox/test/sandbox-pool.test.ts',
       'packages/sandbox/test/sandbox-pool-lifecycle.test.ts',
+      'packages/sandbox/test/sandbox-pool-edges.test.ts',
+      'packages/sandbox/test/sandbox-pool-spans.test.ts',
       'packages/sandbox/test/wait-queue.test.ts',
       'packages/sandbox/test/hung-worker.test.ts',
       'packages/sandbox/test/timer-bounds.test.ts',

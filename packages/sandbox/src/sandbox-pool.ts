@@ -140,13 +140,15 @@ export class SandboxPool extends EventEmitter<{ restart: [{ index: number; reaso
       worker: undefined,
       scratch: undefined,
       busy: false,
+      // Stryker disable next-line BooleanLiteral: equivalent, #spawn sets it before the slot has a worker, and #ping looks at it only then
       starting: false,
       ping: undefined,
       crashes: 0,
       restartTimer: undefined,
     }));
+    // A slot held by a call or a ping is left to #ping, which counts it alive or shares the ping in flight.
     this.#pinger = setInterval(() => {
-      for (const slot of this.#slots) if (!slot.busy) void this.#ping(slot);
+      for (const slot of this.#slots) void this.#ping(slot);
     }, options.pingIntervalMs ?? 5000);
     this.#pinger.unref();
   }
@@ -160,10 +162,11 @@ export class SandboxPool extends EventEmitter<{ restart: [{ index: number; reaso
     // restart delay of 0 means "at once" and is allowed.
     for (const key of ['timeoutMs', 'queueTimeoutMs', 'pingIntervalMs', 'pingTimeoutMs', 'startTimeoutMs'] as const) checkDelayOption(key, options[key], 1);
     for (const key of ['killGraceMs', 'restartDelayMs', 'maxRestartDelayMs'] as const) checkDelayOption(key, options[key]);
+    // Stryker disable next-line StringLiteral: equivalent, only 'none' and 'bwrap' are looked for and any other mode is auto
     const mode = options.isolation ?? 'auto';
     const bwrap = mode === 'none' ? { usable: false, reason: 'disabled' } : detectBwrap();
     if (mode === 'bwrap' && !bwrap.usable) throw new SandboxError('sandbox_unavailable', `bubblewrap required but ${bwrap.reason}`);
-    const isPython = (options.workerPath ?? '').endsWith('.py');
+    const isPython = options.workerPath?.endsWith('.py') === true;
     const isolation: IsolationReport = {
       permissionModel: !isPython,
       bwrap: bwrap.usable,
@@ -313,7 +316,9 @@ export class SandboxPool extends EventEmitter<{ restart: [{ index: number; reaso
 
   /** Gives an idle slot with a live worker to the next waiter, if any. */
   #offer(slot: Slot): void {
+    // Stryker disable next-line OptionalChaining: equivalent, #release calls it only while the slot holds the worker it released
     if (slot.busy || slot.worker?.alive !== true || slot.worker.busy) return;
+    // Stryker disable next-line BooleanLiteral: equivalent, the waiter handed the slot is the first job queued and sends its request (making the worker busy) before anything else can look at the slot
     slot.busy = true;
     if (!this.#queue.handOff(slot)) slot.busy = false;
   }
@@ -364,6 +369,7 @@ export class SandboxPool extends EventEmitter<{ restart: [{ index: number; reaso
     // Whatever held the slot held this worker: the slot is free, and empty until a replacement answers.
     slot.worker = undefined;
     slot.busy = false;
+    // Stryker disable next-line BooleanLiteral: equivalent, the slot has no worker now, which #ping looks at first, and #spawn sets it again
     slot.starting = false;
     if (this.#closed) return;
     slot.crashes += 1;
