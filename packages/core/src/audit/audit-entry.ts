@@ -37,10 +37,8 @@ export type AuditEntry = z.infer<typeof auditEntrySchema>;
 /** The part of an entry the hash covers: everything but the hash itself, `prev` included. */
 export function entryBody(entry: Omit<AuditEntry, 'hash'>): string {
   // Built in canonical key order, so the serialiser finds it ordered and does not sort a copy.
-  // An entry without a trace id has the body it always had: older entries verify as they did.
-  if (entry.trace_id === undefined) {
-    return canonicalJson({ actor: entry.actor, details: entry.details, event: entry.event, prev: entry.prev, seq: entry.seq, ts: entry.ts });
-  }
+  // An entry without a trace id has the body it always had (canonical JSON, like JSON.stringify,
+  // leaves an undefined field out): older entries verify as they did.
   return canonicalJson({
     actor: entry.actor,
     details: entry.details,

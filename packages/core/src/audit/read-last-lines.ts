@@ -43,7 +43,8 @@ export async function readLastLines(path: string, count: number, accept: (line: 
       buffer = buffer.subarray(0, end);
       carry = buffer;
     }
-    if (found.length < count && position === 0 && carry.length > 0) {
+    // Short of `count` only when the loop reached the file's start: what is left is its first line.
+    if (found.length < count && carry.length > 0) {
       const first = carry.toString('utf8');
       if (tornTail === undefined) tornTail = first;
       else if (accept(first)) found.push(first);

@@ -149,6 +149,30 @@ describe('recordApprovalChanges', () => {
     q.close();
   });
 
+  it('a quorum rejected before any approval: the count is 0', async () => {
+    const q = queue();
+    const held = await q.request({ callId: 'c7', tool: 'deploy', args: {}, caller: alice, required: 2 });
+    await q.reject(held.id, carol, 'no');
+    await settle();
+    const decided = (await entries()).find((entry) => entry.event === 'approval_decided');
+    expect(decided?.details).toEqual({ approval_id: held.id, call_id: 'c7', tool: 'deploy', approvals: 0, decision: 'rejected', reason: 'no', required: 2 });
+    q.close();
+  });
+
+  it('the entries a sink gets carry only the fields there are: no origin, reason or quorum fields left undefined', async () => {
+    const shipped: Record<string, unknown>[] = [];
+    log.addSink({ write: (written) => void shipped.push(...written.map((entry) => entry.details)) });
+    const q = queue();
+    const held = await q.request({ callId: 'c8', tool: 'deploy', args: {}, caller: alice });
+    await q.approve(held.id, bob);
+    await settle();
+    expect(shipped.map((details) => Object.keys(details))).toEqual([
+      ['approval_id', 'call_id', 'tool', 'args', 'args_digest', 'expires_at'],
+      ['approval_id', 'call_id', 'tool', 'decision'],
+    ]);
+    q.close();
+  });
+
   it('an expiry is written as the approvals system; the run of the approved call is not written here', async () => {
     const q = queue({ timeoutMs: 30 });
     const held = await q.request({ callId: 'c4', tool: 'deploy', args: {}, caller: alice });

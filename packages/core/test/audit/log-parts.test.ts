@@ -1,4 +1,5 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { readdirSync, readlinkSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -33,7 +34,28 @@ async function allLines(path: string): Promise<[string, number, boolean][]> {
   return out;
 }
 
+/** This process's open descriptors that name `target`. */
+function descriptorsOf(target: string): number {
+  let count = 0;
+  for (const fd of readdirSync('/proc/self/fd')) {
+    try {
+      if (readlinkSync(`/proc/self/fd/${fd}`) === target) count += 1;
+    } catch {
+      // closed while listing
+    }
+  }
+  return count;
+}
+
 describe('readLines', () => {
+  it('closes the file whether the reader stops early or reads to the end', async () => {
+    const path = await fileOf('a\nb\nc\n');
+    for await (const line of readLines(path)) if (line.number === 2) break;
+    expect(descriptorsOf(path)).toBe(0);
+    expect(await allLines(path)).toHaveLength(3);
+    expect(descriptorsOf(path)).toBe(0);
+  });
+
   it('numbers complete lines from 1, keeps empty ones, and gives bytes after the last newline as incomplete', async () => {
     expect(await allLines(await fileOf('a\n\nbc\nd'))).toEqual([
       ['a', 1, true],
@@ -61,6 +83,11 @@ describe('readLastLines', () => {
     const path = await fileOf('1\n2\n3\n4\npartial');
     expect(await readLastLines(path, 2)).toEqual({ lines: ['3', '4'], tornTail: 'partial', bytesRead: 15 });
     expect(await readLastLines(path, 10)).toEqual({ lines: ['1', '2', '3', '4'], tornTail: 'partial', bytesRead: 15 });
+  });
+
+  it('a file starting with a newline: the empty first line is not counted, and the next is whole', async () => {
+    expect(await readLastLines(await fileOf('\nabc\n'), 5)).toEqual({ lines: ['abc'], tornTail: '', bytesRead: 5 });
+    expect(await readLastLines(await fileOf('\n\n'), 5)).toEqual({ lines: [], tornTail: '', bytesRead: 2 });
   });
 
   it('a file ending cleanly has an empty torn tail; empty lines are not counted', async () => {
@@ -131,9 +158,36 @@ describe('recoverHead', () => {
   const line = (seq: number): string => `${JSON.stringify({ seq, ts: 't', event: 'e', actor: { type: 'system', name: 's' }, details: {}, prev: GENESIS_HASH, hash: String(seq).repeat(64).slice(0, 64) })}\n`;
   const now = new Date('2030-01-02T03:04:05.678Z');
 
-  it('no file or an empty one: the genesis head, nothing recovered', async () => {
-    expect(await recoverHead(join(dir, 'none'), now)).toEqual({ head: { seq: 0, hash: GENESIS_HASH } });
-    expect(await recoverHead(await fileOf(''), now)).toEqual({ head: { seq: 0, hash: GENESIS_HASH } });
+  // toStrictEqual: nothing recovered is no `recovered` field at all (the type says optional, not undefined).
+  it('no file, an empty one or one of empty lines: the genesis head, nothing recovered', async () => {
+    expect(await recoverHead(join(dir, 'none'), now)).toStrictEqual({ head: { seq: 0, hash: GENESIS_HASH } });
+    expect(await recoverHead(await fileOf(''), now)).toStrictEqual({ head: { seq: 0, hash: GENESIS_HASH } });
+    expect(await recoverHead(await fileOf('\n\n'), now)).toStrictEqual({ head: { seq: 0, hash: GENESIS_HASH } });
+  });
+
+  it('a file ending cleanly: its last entry is the head, nothing recovered, nothing written beside it', async () => {
+    const path = await fileOf(`${line(1)}${line(2)}`);
+    expect(await recoverHead(path, now)).toStrictEqual({ head: { seq: 2, hash: '2'.repeat(64) } });
+    expect(await readdir(dir)).toEqual([path.split('/').at(-1)]);
+  });
+
+  it('an entry whose hash, prev or trace id is not exactly lowercase hex of its length is damaged', async () => {
+    const bad: Record<string, unknown>[] = [
+      { hash: `${'a'.repeat(64)}0` },
+      { hash: `0${'a'.repeat(64)}` },
+      { prev: `${'b'.repeat(64)}0` },
+      { prev: `0${'b'.repeat(64)}` },
+      { trace_id: `${'c'.repeat(32)}0` },
+      { trace_id: `0${'c'.repeat(32)}` },
+      { trace_id: 'c' },
+      { trace_id: 'X'.repeat(32) },
+    ];
+    const good = { seq: 1, ts: 't', event: 'e', actor: { type: 'system', name: 's' }, details: {}, prev: 'b'.repeat(64), hash: 'a'.repeat(64), trace_id: 'c'.repeat(32) };
+    expect((await recoverHead(await fileOf(`${JSON.stringify(good)}\n`), now)).head).toEqual({ seq: 1, hash: 'a'.repeat(64) });
+    for (const change of bad) {
+      const path = await fileOf(`${JSON.stringify({ ...good, ...change })}\n`);
+      await expect(recoverHead(path, now), JSON.stringify(change)).rejects.toThrow('ends in a damaged entry');
+    }
   });
 
   it('the last complete entry is the head; a torn tail is cut off and kept beside, named by the time', async () => {
@@ -144,6 +198,8 @@ describe('recoverHead', () => {
     expect(stamp(now)).toBe('2030-01-02T03-04-05-678Z');
     expect(await readFile(path, 'utf8')).toBe(`${line(1)}${line(2)}`);
     expect(await readFile(`${path}.torn-2030-01-02T03-04-05-678Z`, 'utf8')).toBe('{"seq":3');
+    // Only the gateway may read what it kept: the torn bytes are part of an entry.
+    expect((await stat(`${path}.torn-2030-01-02T03-04-05-678Z`)).mode & 0o777).toBe(0o600);
   });
 
   it('only a torn line: the genesis head, and the line recovered', async () => {

@@ -119,6 +119,25 @@ describe('verifyAuditLog', () => {
     expect((await verifyAuditLog(path, { publicKey })).ok).toBe(true);
   });
 
+  it('across three files: the break after the last line is in the current file; a checkpoint older than the files is named at the oldest', async () => {
+    const log = await AuditLog.open(path);
+    await log.rotate();
+    await log.append('middle', system, {});
+    await log.rotate();
+    await log.append('current', system, {});
+    await log.close();
+    const rotated = (await readdir(dir)).filter((name) => /^audit\.log\.\d/.test(name)).sort();
+    expect(rotated).toHaveLength(2);
+    await rm(checkpointPath());
+    expect((await verifyAuditLog(path, { publicKey })).first_broken).toMatchObject({ file: path, line: 3 });
+    // The oldest file archived: the walk starts at the middle one, and the checkpoint's seq is before it.
+    await rename(join(dir, rotated[0] ?? ''), join(dir, `archived-${rotated[0] ?? ''}`));
+    const earlier = checkpoints.find((checkpoint) => checkpoint.seq < 4);
+    const report = await verifyAuditLog(path, { publicKey, checkpoint: earlier });
+    expect(report.files).toEqual([join(dir, rotated[1] ?? ''), path]);
+    expect(report.first_broken).toMatchObject({ file: join(dir, rotated[1] ?? ''), line: 1, seq: earlier?.seq });
+  });
+
   it('maxFiles bounds the walk back through rotated files', async () => {
     const log = await AuditLog.open(path);
     await log.rotate();
