@@ -52,6 +52,7 @@ describe('a worker that misses its ping', () => {
     const pid = assertPid(pool.pids[0]);
     const restarted = once(pool, 'restart');
     // The second health() shares the first one's ping: it must not count the slot that ping holds as alive.
+    expect(pool.isolation).toMatchObject({ permissionModel: true, heapLimitMb: 128 });
     const [first, second] = await Promise.all([pool.health(), pool.health()]);
     expect(first).toMatchObject({ healthy: false, alive: 0 });
     expect(second).toMatchObject({ healthy: false, alive: 0 });
@@ -60,6 +61,12 @@ describe('a worker that misses its ping', () => {
     await waitFor(() => isGone(pid), 'the worker to be killed');
     expect(pool.pids).toEqual([]);
     expect(await pool.health()).toMatchObject({ healthy: false, alive: 0, details: { restarts: 1 } });
+  });
+
+  it('is found out by the next health() after one it answered: an answered ping is not reused', async () => {
+    const pool = await startPool({ size: 1, workerPath: pingsOnce, env: { PINGS_ANSWERED: '2' }, pingTimeoutMs: 200, pingIntervalMs: 600_000, ...farOff });
+    expect(await pool.health()).toMatchObject({ healthy: true, alive: 1 });
+    expect(await pool.health()).toMatchObject({ healthy: false, alive: 0 });
   });
 
   it('is not pinged at once by default (the interval is 5 s)', async () => {
