@@ -1,5 +1,5 @@
 import { readdirSync, readlinkSync, renameSync, symlinkSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, readdir, rename, rm, truncate, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rename, rm, symlink, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -181,6 +181,40 @@ describe('verify of the live log, when its checkpoint lags behind its writes', (
     const report = await log.verify();
     expect(report).toMatchObject({ ok: true, last_seq: 4 });
     expect(report.first_broken).toBeUndefined();
+    await log.close();
+  });
+});
+
+describe('opening and closing', () => {
+  it('a log with entries but neither checkpoint nor key (it predates checkpoints) records that its checkpoint is missing', async () => {
+    const first = await AuditLog.open(path);
+    await first.append('a', system, {});
+    await first.close();
+    for (const name of await readdir(dir)) if (name !== 'audit.log') await rm(join(dir, name));
+    const log = await AuditLog.open(path);
+    const [missing] = await log.tail(1);
+    await log.close();
+    expect(missing).toMatchObject({ seq: 2, event: 'audit_checkpoint_missing', details: { found_seq: 1 } });
+  });
+
+  it('close writes what is still pending (here twenty batches) before closing the file', async () => {
+    const log = await AuditLog.open(path, { groupCommit: false });
+    // The first checkpoint written first: close() then has no checkpoint write to wait on, only the appends.
+    await log.verify();
+    const pending = Array.from({ length: 20 }, (_, i) => log.append(`e${i}`, system, {}));
+    await log.close();
+    expect((await Promise.all(pending)).map((entry) => entry.seq)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    expect(log.failure).toBeUndefined();
+    expect(await fileEvents()).toHaveLength(20);
+  });
+
+  it('a rotation refused because the log has failed carries the failure as its cause', async () => {
+    await symlink('/dev/full', path);
+    const log = await AuditLog.open(path);
+    await expect(log.append('a', system, {})).rejects.toBeInstanceOf(AuditUnavailableError);
+    const refused = await log.rotate().catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(AuditUnavailableError);
+    expect((refused as AuditUnavailableError).cause).toBe(log.failure);
     await log.close();
   });
 });

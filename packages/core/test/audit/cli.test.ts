@@ -146,8 +146,10 @@ describe('agent-gateway audit verify', () => {
       [['audit'], 'unknown command: audit'],
       [['audit', 'list'], 'unknown command: audit list'],
       [['verify', 'audit'], 'unknown command: verify audit'],
+      [['x', 'verify', good], 'unknown command: x verify'],
       [['audit', 'verify'], 'no log file given'],
       [['audit', 'verify', folder], `${folder} is not a file`],
+      [['audit', 'verify', join(dir, 'nope.log'), '--key', key], `${join(dir, 'nope.log')} is not a file`],
       [['audit', 'verify', good, '--key', notAKey], `${notAKey} is not an Ed25519 public key in PEM`],
       [['audit', 'verify', good, '--key', join(dir, 'none.pem')], `cannot read the key ${join(dir, 'none.pem')}: ENOENT`],
       [['audit', 'verify', lonely], `no --key given and no public key beside ${lonely} (${lonely}.pub.pem: ENOENT)`],
@@ -240,6 +242,23 @@ describe('agent-gateway audit verify', () => {
     expect((await run('audit', 'verify', path)).stdout.split('\n')[1]).toMatch(/ \[kept copy \S+: does not verify up to this entry\]$/);
     await writeFile(copy, `${copied.map((line) => line.replace('"i":1', '"i":11')).join('\n')}\n`);
     expect((await run('audit', 'verify', path)).stdout.split('\n')[1]).toMatch(/ \[kept copy \S+: does not verify up to this entry\]$/);
+  });
+
+  it('an intact log with an incident it recorded: OK, and the incident under it', async () => {
+    const folder = join(dir, 'recorded');
+    await mkdir(folder);
+    const path = join(folder, 'audit.log');
+    const first = await AuditLog.open(path);
+    await first.append('e', { type: 'system', name: 'test' }, {});
+    await first.close();
+    await unlink(`${path}.checkpoint.json`);
+    await (await AuditLog.open(path)).close();
+    const result = await run('audit', 'verify', path);
+    expect(result.status).toBe(0);
+    expect(result.stdout.split('\n').slice(0, 2)).toEqual([
+      expect.stringMatching(new RegExp(`^OK ${shown(path)}: 2 entries up to seq 2 in 1 file\\(s\\); reaches its checkpoint \\(seq 2, `)),
+      `  recorded: ${shown(path)} line 2 (seq 2, audit_checkpoint_missing): no signed checkpoint was found when the log was opened at seq 1: entries cut from its end before then cannot be ruled out`,
+    ]);
   });
 
   it('--json names the key each log was checked with, and whether it was given', async () => {

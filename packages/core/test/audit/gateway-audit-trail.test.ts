@@ -37,7 +37,15 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 20));
+/** Once what was appended so far is durable, and the sinks have been handed it. */
+const durable = async (): Promise<void> => {
+  await log.verify();
+  await new Promise((resolve) => setImmediate(resolve));
+};
+/** Polls until `check` holds (a failed append is logged when its write has failed). */
+async function waitFor(check: () => boolean): Promise<void> {
+  for (let i = 0; i < 500 && !check(); i += 1) await new Promise((resolve) => setTimeout(resolve, 10));
+}
 const entries = async () => (await log.tail(50)).map(({ event, actor, details }) => ({ event, actor, details }));
 
 describe('auditActorOf', () => {
@@ -69,7 +77,7 @@ describe('recordAuthEvents', () => {
     events.emit('auth.token_revoked', { by: carol, tokenId: 'j2', scope: 'session' });
     events.emit('auth.user_created', { by: carol, username: 'dave', role: 'agent', created: true });
     events.emit('auth.user_deleted', { by: admin, username: 'dave' });
-    await settle();
+    await durable();
     expect(await entries()).toEqual([
       { event: 'login', actor: { type: 'user', user: 'alice', jti: 'j1' }, details: { address: '10.0.0.1' } },
       { event: 'login_failed', actor: { type: 'anonymous', address: '10.0.0.2' }, details: { username: 'mallory', reason: 'invalid_credentials' } },
@@ -89,7 +97,7 @@ describe('recordAuthEvents', () => {
     const events = new GatewayEvents(silentLogger);
     recordAuthEvents(events, broken, logger);
     events.emit('auth.login', { username: 'alice', address: '10.0.0.1', tokenId: 'j1' });
-    await settle();
+    await waitFor(() => logger.lines.length > 0);
     const line = logger.lines.find(([, message]) => message === 'could not audit an event');
     expect(line?.[0]).toBe('error');
     expect(line?.[2]).toMatchObject({ event: 'login', error: expect.any(Error) });
@@ -110,7 +118,7 @@ describe('recordApprovalChanges', () => {
     const q = queue();
     const held = await q.request({ callId: 'c1', tool: 'deploy', args: { env: 'prod' }, caller: alice, origin: 'https://app' });
     await q.approve(held.id, bob, 'looks fine');
-    await settle();
+    await durable();
     const base = { approval_id: held.id, call_id: 'c1', tool: 'deploy' };
     expect(await entries()).toEqual([
       {
@@ -127,7 +135,7 @@ describe('recordApprovalChanges', () => {
     const q = queue();
     const held = await q.request({ callId: 'c2', tool: 'deploy', args: {}, caller: alice });
     await q.reject(held.id, carol);
-    await settle();
+    await durable();
     const [requested, decided] = await entries();
     expect(requested?.details).not.toHaveProperty('origin');
     expect(requested?.details.args).toEqual({ redacted: {}, origin: null });
@@ -140,7 +148,7 @@ describe('recordApprovalChanges', () => {
     const held = await q.request({ callId: 'c3', tool: 'deploy', args: {}, caller: alice, required: 2 });
     await q.approve(held.id, bob, 'first');
     await q.approve(held.id, carol, 'second');
-    await settle();
+    await durable();
     const decided = (await entries()).filter((entry) => entry.event === 'approval_decided');
     expect(decided.map((entry) => [entry.actor, entry.details])).toEqual([
       [{ jti: 'bob-jti', role: 'approver', type: 'user', user: 'bob' }, { approval_id: held.id, call_id: 'c3', tool: 'deploy', approvals: 1, decision: 'approved', reason: 'first', required: 2 }],
@@ -153,7 +161,7 @@ describe('recordApprovalChanges', () => {
     const q = queue();
     const held = await q.request({ callId: 'c7', tool: 'deploy', args: {}, caller: alice, required: 2 });
     await q.reject(held.id, carol, 'no');
-    await settle();
+    await durable();
     const decided = (await entries()).find((entry) => entry.event === 'approval_decided');
     expect(decided?.details).toEqual({ approval_id: held.id, call_id: 'c7', tool: 'deploy', approvals: 0, decision: 'rejected', reason: 'no', required: 2 });
     q.close();
@@ -165,7 +173,7 @@ describe('recordApprovalChanges', () => {
     const q = queue();
     const held = await q.request({ callId: 'c8', tool: 'deploy', args: {}, caller: alice });
     await q.approve(held.id, bob);
-    await settle();
+    await durable();
     expect(shipped.map((details) => Object.keys(details))).toEqual([
       ['approval_id', 'call_id', 'tool', 'args', 'args_digest', 'expires_at'],
       ['approval_id', 'call_id', 'tool', 'decision'],
@@ -177,7 +185,7 @@ describe('recordApprovalChanges', () => {
     const q = queue({ timeoutMs: 30 });
     const held = await q.request({ callId: 'c4', tool: 'deploy', args: {}, caller: alice });
     await q.wait(held.id, 2_000);
-    await settle();
+    await durable();
     expect((await entries()).map((entry) => [entry.event, entry.actor])).toEqual([
       ['approval_requested', { jti: 'alice-jti', role: 'agent', type: 'user', user: 'alice' }],
       ['approval_expired', { type: 'system', name: 'approvals' }],
@@ -192,7 +200,7 @@ describe('recordApprovalChanges', () => {
     const approved = { ...held, state: 'approved' as const, decision: { by: 'policy', at: held.createdAt } };
     q.emit('change', { seq: 100, type: 'approval.approved', approval: approved, remote: true });
     q.emit('change', { seq: 101, type: 'approval.approved', approval: approved });
-    await settle();
+    await durable();
     const decided = (await entries()).filter((entry) => entry.event === 'approval_decided');
     expect(decided).toEqual([{ event: 'approval_decided', actor: { type: 'system', name: 'approvals' }, details: { approval_id: held.id, call_id: 'c5', tool: 'deploy', decision: 'approved' } }]);
     q.close();
@@ -205,7 +213,7 @@ describe('recordApprovalChanges', () => {
     const logger = recordingLogger();
     const q = queue({}, logger, broken);
     await q.request({ callId: 'c6', tool: 'deploy', args: {}, caller: alice });
-    await settle();
+    await waitFor(() => logger.lines.length > 0);
     const line = logger.lines.find(([, message]) => message === 'could not audit an approval change');
     expect(line?.[0]).toBe('error');
     expect(line?.[2]).toMatchObject({ event: 'approval_requested', error: expect.any(Error) });
