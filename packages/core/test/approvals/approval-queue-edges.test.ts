@@ -273,4 +273,24 @@ describe('approval views', () => {
     expect(viewOf(base, (args) => args)).not.toHaveProperty('origin');
     expect(summaryOf(withOrigin)).not.toHaveProperty('origin');
   });
+
+  it('a quorum\'s view: how many are required and each approval so far, its reason scrubbed; none of it for a one-person call', () => {
+    const votes = [
+      { by: 'bob', at: '2026-01-01T00:01:00.000Z' },
+      { by: 'carol', at: '2026-01-01T00:02:00.000Z', reason: 'checked, api_key=sk-live-1' },
+    ];
+    expect(viewOf({ ...base, required: 3, approvals: votes }, (args) => args)).toMatchObject({
+      required: 3,
+      approvals: [
+        { by: 'bob', at: votes[0]?.at },
+        { by: 'carol', at: votes[1]?.at, reason: 'checked, api_key=[REDACTED]' },
+      ],
+    });
+    expect(viewOf({ ...base, required: 3, approvals: votes }, (args) => args).approvals?.[0]).not.toHaveProperty('reason');
+    // Required but no vote yet: an empty list, not a missing one.
+    expect(viewOf({ ...base, required: 2 }, (args) => args)).toMatchObject({ required: 2, approvals: [] });
+    const single = viewOf(base, (args) => args);
+    expect(single).not.toHaveProperty('required');
+    expect(single).not.toHaveProperty('approvals');
+  });
 });
