@@ -186,19 +186,33 @@ describe('close()', () => {
   });
 
   it('begun while a replacement is being set up: that replacement never starts, and nothing is logged as failed', async () => {
-    const logger = recordingLogger();
-    const pool = await startPool({ size: 1, toolsDir, restartDelayMs: 0, logger });
-    let closing: Promise<void> | undefined;
-    // The restart's timer is set right after this event: a timer set after it fires after it, once the
-    // replacement has begun (its scratch folder being made) and before it can have started.
-    pool.once('restart', () => queueMicrotask(() => setTimeout(() => (closing = pool.close()), 0)));
-    await expect(pool.call('run', { tool: 'crash', args: {} })).rejects.toMatchObject({ code: 'sandbox_crashed' });
-    await waitFor(() => closing !== undefined, 'close() to begin');
-    await closing;
-    // Long enough for a replacement that was not stopped to have been spawned.
-    await new Promise((r) => setTimeout(r, 300));
-    expect(pool.pids).toEqual([]);
-    expect(logger.lines.filter(([level]) => level === 'error').map(([, message]) => message)).toEqual([expect.stringMatching(/^SandboxError: worker exited/)]);
+    // The restart's timer is set right after the 'restart' event; a timer set after it fires after it, once
+    // the replacement has begun (its scratch folder being made), and sometimes only once that folder is
+    // made and the replacement spawned (then there is a pid). Tried until close() lands before the spawn.
+    for (let attempt = 1; ; attempt += 1) {
+      const logger = recordingLogger();
+      const pool = await startPool({ size: 1, toolsDir, restartDelayMs: 0, logger });
+      let closing: Promise<void> | undefined;
+      let duringSetUp = false;
+      pool.once('restart', () =>
+        queueMicrotask(() =>
+          setTimeout(() => {
+            duringSetUp = pool.pids.length === 0;
+            closing = pool.close();
+          }, 0),
+        ),
+      );
+      await expect(pool.call('run', { tool: 'crash', args: {} })).rejects.toMatchObject({ code: 'sandbox_crashed' });
+      await waitFor(() => closing !== undefined, 'close() to begin');
+      await closing;
+      if (!duringSetUp && attempt < 20) continue;
+      expect(duringSetUp).toBe(true);
+      // Long enough for a replacement that was not stopped to have been spawned.
+      await new Promise((r) => setTimeout(r, 300));
+      expect(pool.pids).toEqual([]);
+      expect(logger.lines.filter(([level]) => level === 'error').map(([, message]) => message)).toEqual([expect.stringMatching(/^SandboxError: worker exited/)]);
+      return;
+    }
   });
 
   it('still closes when its scratch folder was removed from under it (a temp cleaner)', async () => {
