@@ -70,6 +70,23 @@ describe('ApprovalQueue edges', () => {
     expect(full).toMatchObject({ origin: 'https://app.example', context: { via: 'mcp' } });
   });
 
+  it('keeps the ids of the policies that held the call (the approved run\'s audit entry names them), as a copy', async () => {
+    const { queue } = queueWith();
+    const policies = ['p-deploy', 'p-prod'];
+    const held = await queue.request({ callId: 'c', tool: 't', args: {}, caller: alice, policies });
+    policies.push('added later');
+    expect((await queue.get(held.id)).policies).toEqual(['p-deploy', 'p-prod']);
+    expect(await queue.request({ callId: 'c', tool: 't', args: {}, caller: alice })).not.toHaveProperty('policies');
+  });
+
+  it('takes a quorum of 1 up to 10 approvers, and refuses anything else naming the bounds', async () => {
+    const { queue } = queueWith({ store: new MemoryApprovalStore() });
+    await expect(queue.request({ callId: 'c', tool: 't', args: {}, caller: alice, required: 10 })).resolves.toMatchObject({ required: 10, approvals: [] });
+    for (const required of [0, 11, 1.5, Number.NaN]) {
+      await expect(queue.request({ callId: 'c', tool: 't', args: {}, caller: alice, required })).rejects.toThrow(`an approval needs 1..10 approvers, got ${required}`);
+    }
+  });
+
   it('records the reason of a decision only when one is given, and each change names its decider', async () => {
     const { queue, changes } = queueWith();
     const a = await queue.request({ callId: 'a', tool: 't', args: {}, caller: alice });
