@@ -372,16 +372,32 @@ export class SandboxPool extends EventEmitter<{ restart: [{ index: number; reaso
     // Stryker disable next-line BooleanLiteral: equivalent, the slot has no worker now, which #ping looks at first, and #spawn sets it again
     slot.starting = false;
     if (this.#closed) return;
-    slot.crashes += 1;
-    // Clamped: a long run of crashes overflows the doubling (0 * Infinity is NaN).
-    const delay = clampDelay(Math.min(this.#options.maxRestartDelayMs ?? 5000, (this.#options.restartDelayMs ?? 100) * 2 ** (slot.crashes - 1)));
+    const delay = this.#nextRestartDelay(slot);
     this.#restarts += 1;
     const reason = worker.stderrTail.trim().split('\n').at(-1) ?? '';
     this.#logger.warn('WorkerProcess.restart', { worker: slot.index, pid: worker.pid, in_ms: delay, reason: reason.slice(0, 200) });
     this.emit('restart', { index: slot.index, reason });
+    this.#restartAfter(slot, delay);
+  }
+
+  /** Counts one more failure of the slot's worker and says how long to wait before the next start. */
+  #nextRestartDelay(slot: Slot): number {
+    slot.crashes += 1;
+    // Clamped: a long run of crashes overflows the doubling (0 * Infinity is NaN).
+    return clampDelay(Math.min(this.#options.maxRestartDelayMs ?? 5000, (this.#options.restartDelayMs ?? 100) * 2 ** (slot.crashes - 1)));
+  }
+
+  #restartAfter(slot: Slot, delay: number): void {
     slot.restartTimer = setTimeout(() => {
       slot.restartTimer = undefined;
-      this.#spawn(slot).catch((error: unknown) => this.#logger.error('SandboxError: could not restart a worker', { error }));
+      this.#spawn(slot).catch((error: unknown) => {
+        const retryInMs = this.#closed || slot.worker !== undefined ? undefined : this.#nextRestartDelay(slot);
+        this.#logger.error('SandboxError: could not restart a worker', { error, worker: slot.index, retry_in_ms: retryInMs });
+        // Setting a worker up failed before it existed (no scratch folder, no process): what failed may
+        // pass (a folder put back, a descriptor freed), so try again, backing off as after a crash, rather
+        // than leave the slot empty for good. A worker that did start is replaced by #onExit when it dies.
+        if (retryInMs !== undefined) this.#restartAfter(slot, retryInMs);
+      });
     }, delay);
     slot.restartTimer.unref();
   }

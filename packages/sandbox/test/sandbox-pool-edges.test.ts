@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -138,19 +138,25 @@ describe('a worker that does not start', () => {
     expect(logged?.[2]).toMatchObject({ worker: 0, reason: cry.slice(0, 200) });
   });
 
-  it('a replacement that cannot get a scratch folder (the root removed by a temp cleaner) is logged, and its slot stays empty', async () => {
+  it('a replacement that cannot get a scratch folder (the root removed by a temp cleaner) is logged and tried again until it can', async () => {
     const root = await mkdtemp(join(tmpdir(), 'pool-scratch-'));
     folders.push(root);
     const logger = recordingLogger();
-    const pool = await startPool({ size: 1, toolsDir, scratchRoot: root, restartDelayMs: 0, logger });
-    await Promise.all((await readdir(root)).map((folder) => rm(join(root, folder), { recursive: true, force: true })));
+    const pool = await startPool({ size: 1, toolsDir, scratchRoot: root, restartDelayMs: 0, maxRestartDelayMs: 20, logger });
+    const removed = await readdir(root);
+    await Promise.all(removed.map((folder) => rm(join(root, folder), { recursive: true, force: true })));
     await expect(pool.call('run', { tool: 'crash', args: {} })).rejects.toMatchObject({ code: 'sandbox_crashed' });
-    await waitFor(() => logger.lines.some(([, message]) => message === 'SandboxError: could not restart a worker'), 'the failed restart to be logged');
-    const failed = logger.lines.find(([, message]) => message === 'SandboxError: could not restart a worker');
-    expect(failed?.[0]).toBe('error');
-    expect(failed?.[2]).toEqual({ error: expect.objectContaining({ code: 'ENOENT' }) });
+    const failures = () => logger.lines.filter(([, message]) => message === 'SandboxError: could not restart a worker');
+    // Tried again, not once and for all: the slot is not left empty for good.
+    await waitFor(() => failures().length >= 2, 'the failed restart to be tried again');
+    expect(failures()[0]?.[0]).toBe('error');
+    expect(failures()[0]?.[2]).toEqual({ error: expect.objectContaining({ code: 'ENOENT' }), worker: 0, retry_in_ms: expect.any(Number) });
     expect(pool.pids).toEqual([]);
     expect(await pool.health()).toMatchObject({ healthy: false, alive: 0 });
+    // What failed passes (the folder is back): the next attempt starts a worker, and calls run again.
+    await Promise.all(removed.map((folder) => mkdir(join(root, folder), { mode: 0o700 })));
+    await waitFor(async () => (await pool.health()).healthy, 'the pool to be back at full strength');
+    await expect(pool.call('echo', 'back')).resolves.toBe('back');
   });
 });
 
