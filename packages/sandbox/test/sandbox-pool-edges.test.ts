@@ -3,7 +3,8 @@ import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SandboxPool, type SandboxLogger, type SandboxPoolOptions } from '../src/index.js';
+import { SandboxPool, type SandboxPoolOptions } from '../src/index.js';
+import { recordingLogger } from './support/recording-logger.js';
 import { assertPid, isGone, waitFor } from './support/processes.js';
 
 // The pool's failure paths that sandbox-pool-lifecycle.test.ts leaves open (issue 24, the survivors of
@@ -30,18 +31,6 @@ async function startPool(options: SandboxPoolOptions): Promise<SandboxPool> {
   const pool = await SandboxPool.start({ isolation: 'none', ...options });
   pools.push(pool);
   return pool;
-}
-
-type Line = [level: 'info' | 'warn' | 'error', message: string, fields: Readonly<Record<string, unknown>> | undefined];
-
-function recordingLogger(): SandboxLogger & { lines: Line[] } {
-  const lines: Line[] = [];
-  return {
-    lines,
-    info: (message, fields) => lines.push(['info', message, fields]),
-    warn: (message, fields) => lines.push(['warn', message, fields]),
-    error: (message, fields) => lines.push(['error', message, fields]),
-  };
 }
 
 describe('a worker that misses its ping', () => {

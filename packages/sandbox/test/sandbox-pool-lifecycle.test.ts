@@ -2,7 +2,8 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { detectBwrap, detectParentDeathSignal, SandboxError, SandboxPool, type SandboxLogger, type SandboxPoolOptions } from '../src/index.js';
+import { detectBwrap, detectParentDeathSignal, SandboxError, SandboxPool, type SandboxPoolOptions } from '../src/index.js';
+import { recordingLogger } from './support/recording-logger.js';
 
 // The pool's own bookkeeping (issue 24: the survivors of sandbox-pool.ts): its defaults and what
 // health() reports, the isolation it records, the restart backoff and when it starts over, what is
@@ -24,18 +25,6 @@ async function startPool(options: SandboxPoolOptions = {}): Promise<SandboxPool>
   const pool = await SandboxPool.start(options);
   pools.push(pool);
   return pool;
-}
-
-type Line = [level: 'info' | 'warn' | 'error', message: string, fields: Readonly<Record<string, unknown>> | undefined];
-
-function recordingLogger(): SandboxLogger & { lines: Line[] } {
-  const lines: Line[] = [];
-  return {
-    lines,
-    info: (message, fields) => lines.push(['info', message, fields]),
-    warn: (message, fields) => lines.push(['warn', message, fields]),
-    error: (message, fields) => lines.push(['error', message, fields]),
-  };
 }
 
 async function until(check: () => boolean | Promise<boolean>, what: string): Promise<void> {

@@ -1,26 +1,14 @@
 import { resolve } from 'node:path';
-import { context, propagation, SpanStatusCode, trace } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { context, SpanStatusCode, trace } from '@opentelemetry/api';
+import { afterEach, describe, expect, it } from 'vitest';
 import { SandboxPool } from '../src/index.js';
+import { inMemoryTracing } from './support/in-memory-tracing.js';
 
 // What the pool's own spans say (worker-trace.test.ts covers the trace context the worker continues):
 // the checkout span's attributes, which worker ran a call, and a refused checkout's error. An operator
 // reads these to tell a call that waited for a worker from one that ran long, and on which worker.
 
-const exporter = new InMemorySpanExporter();
-const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
-beforeAll(() => {
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  trace.setGlobalTracerProvider(provider);
-});
-afterAll(async () => {
-  await provider.shutdown();
-  trace.disable();
-  context.disable();
-  propagation.disable();
-});
+const exporter = inMemoryTracing();
 
 const pools: SandboxPool[] = [];
 afterEach(async () => {

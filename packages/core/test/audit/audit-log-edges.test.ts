@@ -2,8 +2,9 @@ import { appendFile, mkdir, mkdtemp, readdir, rename, rm, symlink, unlink, write
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AuditLog, AuditUnavailableError, type AuditEntry, type Logger } from '../../src/index.js';
+import { AuditLog, AuditUnavailableError, type AuditEntry } from '../../src/index.js';
 import type { AuditCheckpoint } from '../../src/audit/checkpoint.js';
+import { recordingLogger } from '../support/recording-logger.js';
 
 // The audit writer's edges (issue 24: the survivors of audit-log.ts): what it logs and records when it
 // opens a log cut by a crash or without its checkpoint, its accessors and sinks, the options it takes,
@@ -11,17 +12,6 @@ import type { AuditCheckpoint } from '../../src/audit/checkpoint.js';
 
 const system = { type: 'system', name: 'test' } as const;
 const auditActor = { type: 'system', name: 'audit' };
-
-type Line = [level: string, message: string, fields: Record<string, unknown> | undefined];
-function recordingLogger(): Logger & { lines: Line[] } {
-  const lines: Line[] = [];
-  return {
-    lines,
-    info: (message, fields) => lines.push(['info', message, fields as Record<string, unknown> | undefined]),
-    warn: (message, fields) => lines.push(['warn', message, fields as Record<string, unknown> | undefined]),
-    error: (message, fields) => lines.push(['error', message, fields as Record<string, unknown> | undefined]),
-  };
-}
 
 let dir: string;
 let path: string;

@@ -1,9 +1,11 @@
-import { readdirSync, readlinkSync, renameSync, symlinkSync } from 'node:fs';
+import { renameSync, symlinkSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, readdir, rename, rm, symlink, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AuditLog, AuditUnavailableError, type AuditEntry, type Logger } from '../../src/index.js';
+import { recordingLogger } from '../support/recording-logger.js';
+import { descriptorsOf } from '../support/open-descriptors.js';
 
 // The writer's flush, rotation and live verify (issue 24, survivors of audit-log.ts): a write whose
 // after-check fails is refused and goes nowhere, a rotation queued behind entries, a rotation that
@@ -11,17 +13,6 @@ import { AuditLog, AuditUnavailableError, type AuditEntry, type Logger } from '.
 // says when its file is replaced, and the descriptors it leaves (none).
 
 const system = { type: 'system', name: 'test' } as const;
-
-type Line = [level: string, message: string, fields: Record<string, unknown> | undefined];
-function recordingLogger(): Logger & { lines: Line[] } {
-  const lines: Line[] = [];
-  return {
-    lines,
-    info: (message, fields) => lines.push(['info', message, fields as Record<string, unknown> | undefined]),
-    warn: (message, fields) => lines.push(['warn', message, fields as Record<string, unknown> | undefined]),
-    error: (message, fields) => lines.push(['error', message, fields as Record<string, unknown> | undefined]),
-  };
-}
 
 let dir: string;
 let path: string;
@@ -40,19 +31,6 @@ async function fileEvents(file = path): Promise<string[]> {
     .split('\n')
     .filter((line) => line !== '')
     .map((line) => (JSON.parse(line) as AuditEntry).event);
-}
-
-/** This process's open descriptors that name `target`. */
-function descriptorsOf(target: string): number {
-  let count = 0;
-  for (const fd of readdirSync('/proc/self/fd')) {
-    try {
-      if (readlinkSync(`/proc/self/fd/${fd}`) === target) count += 1;
-    } catch {
-      // closed while listing
-    }
-  }
-  return count;
 }
 
 describe('a write whose check after the fsync fails', () => {

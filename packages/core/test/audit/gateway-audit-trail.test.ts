@@ -6,20 +6,10 @@ import { auditActorOf } from '../../src/audit/audit-entry.js';
 import { recordApprovalChanges, recordAuthEvents } from '../../src/audit/gateway-audit-trail.js';
 import { GatewayEvents } from '../../src/events/gateway-events.js';
 import { ApprovalQueue, AuditLog, silentLogger, type Caller, type Logger } from '../../src/index.js';
+import { recordingLogger } from '../support/recording-logger.js';
 
 // What the gateway writes to its audit log besides tool calls (issue 24: gateway-audit-trail.ts and
 // auditActorOf, in the audit group): each auth event and approval change as an entry, with who did it.
-
-type Line = [level: string, message: string, fields: Record<string, unknown> | undefined];
-function recordingLogger(): Logger & { lines: Line[] } {
-  const lines: Line[] = [];
-  return {
-    lines,
-    info: (message, fields) => lines.push(['info', message, fields as Record<string, unknown> | undefined]),
-    warn: (message, fields) => lines.push(['warn', message, fields as Record<string, unknown> | undefined]),
-    error: (message, fields) => lines.push(['error', message, fields as Record<string, unknown> | undefined]),
-  };
-}
 
 const alice: Caller = { kind: 'user', id: 'alice', role: 'agent', tokenId: 'alice-jti' };
 const bob: Caller = { kind: 'user', id: 'bob', role: 'approver', tokenId: 'bob-jti' };

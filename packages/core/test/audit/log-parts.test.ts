@@ -1,4 +1,3 @@
-import { readdirSync, readlinkSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +7,7 @@ import { incidentOf, isIncident, mayBeIncident } from '../../src/audit/incidents
 import { recoverHead, stamp } from '../../src/audit/open-log.js';
 import { readLastLines } from '../../src/audit/read-last-lines.js';
 import { readLines } from '../../src/audit/read-lines.js';
+import { descriptorsOf } from '../support/open-descriptors.js';
 
 // The small parts under the audit log (issue 24: their mutants): reading lines from either end of a
 // file in 64 KiB chunks, what a recorded incident says, and the head found when opening.
@@ -32,19 +32,6 @@ async function allLines(path: string): Promise<[string, number, boolean][]> {
   const out: [string, number, boolean][] = [];
   for await (const { text, number, complete } of readLines(path)) out.push([text, number, complete]);
   return out;
-}
-
-/** This process's open descriptors that name `target`. */
-function descriptorsOf(target: string): number {
-  let count = 0;
-  for (const fd of readdirSync('/proc/self/fd')) {
-    try {
-      if (readlinkSync(`/proc/self/fd/${fd}`) === target) count += 1;
-    } catch {
-      // closed while listing
-    }
-  }
-  return count;
 }
 
 describe('readLines', () => {

@@ -1,20 +1,20 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AuditLog, ContentFilter, KillSwitch, type Caller, type Logger } from '../../src/index.js';
+import { AuditLog, ContentFilter, KillSwitch, silentLogger, type Caller } from '../../src/index.js';
 import { GuardSettings } from '../../src/guards/guard-settings.js';
 import { ContentBlockedError, KillSwitchOnError, RateLimitedError } from '../../src/guards/guard-errors.js';
+import { recordingLogger, type LogLine } from '../support/recording-logger.js';
 
 // What an operator changes about the guards, and who did it (issue 24: guard-settings.ts and
 // guard-errors.ts had no test of their own; the HTTP suites that reach them run outside the group).
 
-type Line = [level: string, message: string, fields: Record<string, unknown> | undefined];
 const admin: Caller = { kind: 'user', id: 'ann', role: 'admin', tokenId: 'jti-1' };
 
 let dir: string;
 let audit: AuditLog;
-let lines: Line[];
+let lines: LogLine[];
 let settings: GuardSettings;
 let killSwitch: KillSwitch;
 let contentFilter: ContentFilter;
@@ -22,12 +22,8 @@ let contentFilter: ContentFilter;
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'guard-settings-'));
   audit = await AuditLog.open(join(dir, 'audit.log'));
-  lines = [];
-  const logger: Logger = {
-    info: (message, fields) => lines.push(['info', message, fields]),
-    warn: (message, fields) => lines.push(['warn', message, fields]),
-    error: (message, fields) => lines.push(['error', message, fields]),
-  };
+  const logger = recordingLogger();
+  lines = logger.lines;
   killSwitch = new KillSwitch();
   contentFilter = new ContentFilter();
   settings = new GuardSettings({ killSwitch, contentFilter, audit, logger });
@@ -37,14 +33,6 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function entries(): Promise<{ event: string; actor: unknown; details: unknown }[]> {
-  const text = await readFile(join(dir, 'audit.log'), 'utf8');
-  return text
-    .split('\n')
-    .filter((line) => line !== '')
-    .map((line) => JSON.parse(line) as { event: string; actor: unknown; details: unknown });
-}
-
 const actor = { type: 'user', user: 'ann', role: 'admin', jti: 'jti-1' };
 
 describe('GuardSettings', () => {
@@ -53,7 +41,7 @@ describe('GuardSettings', () => {
     expect(killSwitch.enabled).toBe(true);
     await settings.setKillSwitch(false, undefined, admin);
     expect(killSwitch.enabled).toBe(false);
-    const events = (await entries()).filter((entry) => entry.event === 'kill_switch');
+    const events = await audit.tail(10, { event: 'kill_switch' });
     expect(events.map(({ actor: who, details }) => ({ who, details }))).toEqual([
       { who: actor, details: { enabled: true, reason: 'incident 42' } },
       { who: actor, details: { enabled: false } },
@@ -70,7 +58,7 @@ describe('GuardSettings', () => {
     expect(rule).toMatchObject({ kind: 'literal', pattern: 'rm -rf', created_by: 'ann' });
     await settings.removeContentRule(rule.id, admin);
     expect(contentFilter.list()).toEqual([]);
-    const events = (await entries()).filter((entry) => entry.event.startsWith('content_filter_rule_'));
+    const events = [...(await audit.tail(10, { event: 'content_filter_rule_added' })), ...(await audit.tail(10, { event: 'content_filter_rule_removed' }))];
     expect(events).toMatchObject([
       { event: 'content_filter_rule_added', actor, details: { rule: JSON.parse(JSON.stringify(rule)) as unknown } },
       { event: 'content_filter_rule_removed', actor, details: { id: rule.id } },
@@ -78,7 +66,7 @@ describe('GuardSettings', () => {
   });
 
   it('without an audit log, changes still apply', async () => {
-    const bare = new GuardSettings({ killSwitch, contentFilter, audit: undefined, logger: { info: () => undefined, warn: () => undefined, error: () => undefined } });
+    const bare = new GuardSettings({ killSwitch, contentFilter, audit: undefined, logger: silentLogger });
     await bare.setKillSwitch(true, undefined, admin);
     expect(killSwitch.enabled).toBe(true);
     const rule = await bare.addContentRule({ kind: 'literal', pattern: 'x' }, admin);

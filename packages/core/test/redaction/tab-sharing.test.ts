@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -28,14 +28,9 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/** Who did it and what, of each entry of `event`, oldest first. */
 async function entries(event: string): Promise<{ actor: unknown; details: unknown }[]> {
-  const text = await readFile(join(dir, 'audit.log'), 'utf8');
-  return text
-    .split('\n')
-    .filter((line) => line !== '')
-    .map((line) => JSON.parse(line) as { event: string; actor: unknown; details: unknown })
-    .filter((entry) => entry.event === event)
-    .map(({ actor: who, details }) => ({ actor: who, details }));
+  return (await audit.tail(10, { event })).map(({ actor: who, details }) => ({ actor: who, details }));
 }
 
 describe('TabSharing', () => {
